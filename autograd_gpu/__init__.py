@@ -1,0 +1,49 @@
+"""autograd_gpu: a PyTorch-compatible autograd framework on numpy (cpu) and CuPy (cuda).
+
+``import autograd_gpu as torch`` and PyTorch-style code runs with the same numbers and printout.
+"""
+from . import autograd, cuda
+from ._printing import get_printoptions, printoptions, set_printoptions
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import device
+from .creation import (arange, as_tensor, empty, empty_like, eye, from_dlpack, from_numpy, full,
+                       full_like, linspace, manual_seed, ones, ones_like, rand, rand_like, randint,
+                       randint_like, randn, randn_like, tensor, zeros, zeros_like)
+from .dtypes import (bool_ as bool, double, float, float16, float32, float64, get_default_dtype, half,
+                     int8, int16, int32, int64, long, promote_types, set_default_dtype, short,
+                     uint8)
+from .dtypes import dtype
+from .dtypes import int as int  # noqa: PLC0414 - torch.int is int32
+from .ops.elementwise import (abs, add, allclose, clamp, clip, cos, div, eq, equal, exp,
+                              floor_divide, ge, gt, isfinite, isinf, isnan, le, log, logical_and,
+                              logical_not, logical_or, logical_xor, lt, maximum, minimum, mul, ne,
+                              neg, pow, relu, remainder, rsqrt, sigmoid, sign, sin, sqrt, sub, tanh,
+                              true_divide, where)
+from .ops.indexing import gather, masked_fill, nonzero
+from .ops.linalg import bmm, dot, matmul, mm, mv, outer
+from .ops.reduction import (all, amax, amin, any, argmax, argmin, logsumexp, max, mean, min, std, sum,
+                            var)
+from .ops.shape import (broadcast_to, cat, chunk, concat, concatenate, expand, flatten, movedim,
+                        narrow, permute, reshape, select, split, squeeze, stack, t, transpose,
+                        unbind, unflatten, unsqueeze)
+from .ops.elementwise import clone
+from .size import Size
+from .tensor import Tensor
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(t):
+    return t.numel()
+
+
+def detach(t):
+    return t.detach()
+
+
+def get_device(t):
+    return t.device.index if t.is_cuda else -1

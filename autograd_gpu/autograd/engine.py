@@ -1,0 +1,191 @@
+"""The backward engine: walks the graph iteratively from the roots, running each node once, after
+every node that consumes its outputs has passed it a gradient (Kahn's algorithm on the reversed
+graph), so a chain of any length needs no recursion."""
+from . import grad_mode
+from .function import AccumulateGrad, leaf_accumulator
+
+
+def _root_edge(t):
+    fn = t.grad_fn
+    return (fn, t._output_nr) if fn is not None else (leaf_accumulator(t), 0)
+
+
+def _needed_nodes(roots, targets):
+    """Nodes from which some target node can be reached (the only ones worth running)."""
+    needed = set()
+    state = {}  # node -> False while on the stack, True when finished
+    for root in roots:
+        if root in state:
+            continue
+        stack = [(root, iter(root.next_functions))]
+        state[root] = False
+        while stack:
+            node, children = stack[-1]
+            advanced = False
+            for child, _ in children:
+                if child is None:
+                    continue
+                if child not in state:
+                    state[child] = False
+                    stack.append((child, iter(child.next_functions)))
+                    advanced = True
+                    break
+                if child in needed:
+                    needed.add(node)
+            if advanced:
+                continue
+            stack.pop()
+            state[node] = True
+            if node in targets:
+                needed.add(node)
+            if stack and node in needed:
+                needed.add(stack[-1][0])
+    return needed
+
+
+def _count_dependencies(roots, needed):
+    deps = {}
+    seen = set(roots)
+    stack = list(seen)
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next_functions:
+            if child is None or (needed is not None and child not in needed):
+                continue
+            deps[child] = deps.get(child, 0) + 1
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return deps
+
+
+def _add(buffers, node, nr, g):
+    buf = buffers.get(node)
+    if buf is None:
+        buf = buffers[node] = [None] * _num_outputs(node)
+    buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+
+def _num_outputs(node):
+    meta = node._output_meta
+    return 1 if meta is None else len(meta)
+
+
+def _apply_tensor_hooks(node, buf, create_graph):
+    """Tensor.register_hook and retain_grad on a non-leaf: they see its total gradient."""
+    hooks = node._tensor_pre_hooks
+    if hooks:
+        for nr, fns in hooks.items():
+            if buf[nr] is None:
+                continue
+            for fn in list(fns):
+                r = fn(buf[nr])
+                if r is not None:
+                    buf[nr] = r
+    retained = node._retained
+    if retained:
+        for nr, ref in retained.items():
+            t = ref()
+            if t is not None and buf[nr] is not None:
+                _store_retained(t, buf[nr], create_graph)
+
+
+def _store_retained(t, g, create_graph):
+    g = g if create_graph else g.detach()
+    if t._grad is None:
+        t._grad = g if create_graph else g.clone()
+    else:
+        t._grad = t._grad + g
+
+
+def accumulate_into_leaf(t, g, create_graph):
+    """AccumulateGrad: leaf hooks, then ``t.grad = g`` the first time, ``t.grad += g`` after."""
+    if t._hooks:
+        for fn in list(t._hooks):
+            r = fn(g)
+            if r is not None:
+                g = r
+    grad = t._grad
+    if create_graph:
+        t._grad = g if grad is None else grad + g
+    elif grad is None:
+        # a copy: the incoming array may be shared (Add passes one gradient to both inputs)
+        t._grad = g.detach().clone()
+    elif grad._requires_grad:
+        t._grad = grad.detach() + g.detach()
+    else:
+        grad._data += g._data
+        grad._version[0] += 1
+
+
+def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None, accumulate=True):
+    """Backpropagates ``grad_tensors`` from ``tensors``.
+
+    accumulate=True (Tensor.backward): gradients are added into leaves' ``.grad`` (only those in
+    ``inputs`` when given). accumulate=False (autograd.grad): nothing is accumulated; the
+    gradients reaching ``inputs`` are returned, one per input (None where none arrives).
+    """
+    roots = []
+    buffers = {}
+    for t, g in zip(tensors, grad_tensors):
+        node, nr = _root_edge(t)
+        roots.append(node)
+        _add(buffers, node, nr, g)
+
+    targets = None
+    captured = None
+    if inputs is not None:
+        targets = {}
+        for i, t in enumerate(inputs):
+            targets.setdefault(_root_edge(t), []).append(i)
+        captured = [None] * len(inputs)
+        needed = _needed_nodes(list(dict.fromkeys(roots)), {n for n, _ in targets})
+    else:
+        needed = None
+
+    deps = _count_dependencies(roots, needed)
+    ready = [n for n in dict.fromkeys(roots) if deps.get(n, 0) == 0]
+    prev_mode = grad_mode._state.enabled
+    grad_mode._state.enabled = create_graph
+    try:
+        while ready:
+            node = ready.pop()
+            buf = buffers.pop(node, None)
+            if buf is not None:
+                _apply_tensor_hooks(node, buf, create_graph)
+                if targets is not None:
+                    for nr, g in enumerate(buf):
+                        for i in targets.get((node, nr), ()):
+                            captured[i] = g if captured[i] is None else captured[i] + g
+            if type(node) is AccumulateGrad:
+                if buf is not None and buf[0] is not None and accumulate and (
+                        targets is None or (node, 0) in targets):
+                    accumulate_into_leaf(node.variable, buf[0], create_graph)
+                continue
+            if buf is not None and (needed is None or node in needed):
+                grad_outputs = buf
+                if node._pre_hooks:
+                    for fn in node._pre_hooks:
+                        r = fn(tuple(grad_outputs))
+                        if r is not None:
+                            grad_outputs = list(r)
+                grad_inputs = node._backward_inputs(node._materialize(grad_outputs))
+                if node._post_hooks:
+                    for fn in node._post_hooks:
+                        fn(tuple(grad_inputs), tuple(grad_outputs))
+                if not retain_graph:
+                    node._release()
+            else:
+                grad_inputs = ()
+            for (child, nr), g in zip(node.next_functions, grad_inputs or [None] * len(node.next_functions)):
+                if child is None or (needed is not None and child not in needed):
+                    continue
+                if g is not None:
+                    _add(buffers, child, nr, g)
+                left = deps[child] - 1
+                deps[child] = left
+                if left == 0:
+                    ready.append(child)
+    finally:
+        grad_mode._state.enabled = prev_mode
+    return captured

@@ -1,0 +1,473 @@
+"""Graph nodes. A node is both the ``ctx`` of an op and the ``grad_fn`` of its outputs.
+
+Three kinds:
+- ``Op``: the library's differentiable ops. ``forward(ctx, *args)`` receives Tensors (and plain
+  parameters) and returns arrays; ``backward(ctx, *grads)`` receives and returns Tensors and is
+  written in differentiable ops, so ``create_graph=True`` gives higher-order gradients.
+- ``Function``: torch's ``autograd.Function`` for users: forward receives and returns Tensors.
+- ``AccumulateGrad``: the node of a leaf that requires grad; it adds into ``leaf.grad``.
+
+Gradients are summed back to each input's shape (broadcasting) and cast to its dtype once, here,
+in ``Node._backward_inputs``: ops never repeat that logic.
+"""
+import weakref
+
+from . import grad_mode
+
+Tensor = None  # bound by tensor.py once the class exists (tensor.py imports this module)
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward.")
+
+_FREED = ()  # marks released saved tensors (an empty tuple is falsy and cheap to compare by identity)
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``: ``handle.remove()`` unregisters the hook."""
+
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        try:
+            self._hooks.remove(self._hook)
+        except ValueError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class Node:
+    """A backward graph node. Class-level defaults keep node creation cheap."""
+
+    node_name = "Node"
+    next_functions = ()
+    needs_input_grad = ()
+    _saved = None            # tuple of (tensor, version) saved inputs, or _FREED
+    _saved_outputs = None    # tuple of (array, version_counter, version) saved outputs, or _FREED
+    _input_meta = ()         # per tensor argument: (shape, dtype) if it needs a grad, else None
+    _tensor_positions = ()   # position of each tensor argument among forward's arguments
+    _output_meta = None      # per output (shape, dtype, backend), kept only for several outputs
+    _tensor_pre_hooks = None  # {output_nr: [hook]} registered through Tensor.register_hook
+    _retained = None         # {output_nr: weakref(tensor)} for Tensor.retain_grad
+    _pre_hooks = None        # node hooks: fn(grad_outputs)
+    _post_hooks = None       # node hooks: fn(grad_inputs, grad_outputs)
+    _backend = None
+
+    def name(self):
+        return self.node_name
+
+    def __repr__(self):
+        return f"<{self.node_name} object at {hex(id(self))}>"
+
+    # -- saved tensors ---------------------------------------------------------------------------
+    def save_for_backward(self, *tensors):
+        """Saves inputs (Tensors or None) for backward, with their versions for the in-place check."""
+        self._saved = tuple(None if t is None else (t, t._version[0]) for t in tensors)
+
+    @property
+    def saved_tensors(self):
+        saved = self._saved
+        if saved is _FREED:
+            raise RuntimeError(_FREED_MESSAGE)
+        if saved is None:
+            return ()
+        out = []
+        for entry in saved:
+            if entry is None:
+                out.append(None)
+                continue
+            t, version = entry
+            if t._version[0] != version:
+                raise RuntimeError(_modified_message(t, t._version[0], version))
+            out.append(t)
+        return tuple(out)
+
+    @property
+    def saved_outputs(self):
+        """This node's saved outputs as Tensors whose grad_fn is this node (for double backward)."""
+        saved = self._saved_outputs
+        if saved is _FREED:
+            raise RuntimeError(_FREED_MESSAGE)
+        out = []
+        for nr, (array, counter, version) in enumerate(saved):
+            if counter[0] != version:
+                raise RuntimeError(_modified_message_output(self, array, counter[0], version, nr))
+            out.append(Tensor._make(array, self._backend, True, self, nr, counter))
+        return tuple(out)
+
+    def _release(self):
+        if self._saved is not None:
+            self._saved = _FREED
+        if self._saved_outputs is not None:
+            self._saved_outputs = _FREED
+
+    # -- hooks -----------------------------------------------------------------------------------
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` runs after this node's backward."""
+        if self._post_hooks is None:
+            self._post_hooks = []
+        self._post_hooks.append(fn)
+        return RemovableHandle(self._post_hooks, fn)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before this node's backward; may return replacements."""
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(fn)
+        return RemovableHandle(self._pre_hooks, fn)
+
+    # -- backward --------------------------------------------------------------------------------
+    def backward(self, *grad_outputs):
+        raise NotImplementedError(f"{type(self).__name__} has no backward")
+
+    def _call_backward(self, grad_outputs):
+        grads = self.backward(*grad_outputs)
+        return grads if type(grads) is tuple else (grads,)
+
+    def _backward_inputs(self, grad_outputs):
+        """Runs ``backward`` and returns one gradient (or None) per entry of next_functions,
+        summed to the input's shape and cast to its dtype."""
+        grads = self._call_backward(grad_outputs)
+        n = len(grads)
+        result = []
+        for pos, meta in zip(self._tensor_positions, self._input_meta):
+            if meta is None or pos >= n:
+                result.append(None)
+                continue
+            g = grads[pos]
+            if g is not None:
+                shape, dtype = meta
+                if g._data.shape != shape:
+                    g = _sum_to(g, shape)
+                if g.dtype is not dtype:
+                    g = g.to(dtype)
+            result.append(g)
+        return result
+
+    def _materialize(self, grad_outputs):
+        """Zeros for outputs of a several-output node that received no gradient."""
+        if self._output_meta is None:
+            return grad_outputs
+        out = []
+        for g, (shape, dt, backend) in zip(grad_outputs, self._output_meta):
+            if g is None:
+                g = Tensor._make(backend.xp.zeros(shape, dtype=dt.np), backend)
+            out.append(g)
+        return out
+
+
+def _sum_to(g, shape):
+    from ..ops.reduction import sum_to_shape  # noqa: PLC0415 - ops import this module
+
+    return sum_to_shape(g, shape)
+
+
+def _modified_message(t, now, expected):
+    owner = f"output {t._output_nr} of {t.grad_fn.node_name}" if t.grad_fn is not None else "a leaf"
+    return _modified_text(t.dtype.name, tuple(t.shape), t.device, owner, now, expected)
+
+
+def _modified_message_output(node, array, now, expected, nr):
+    from ..dtypes import from_numpy_dtype  # noqa: PLC0415
+
+    return _modified_text(from_numpy_dtype(array.dtype).name, array.shape, node._backend.device,
+                          f"output {nr} of {node.node_name}", now, expected)
+
+
+def _modified_text(dtype_name, shape, device, owner, now, expected):
+    kind = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+            "int32": "Int", "bool": "Bool"}.get(dtype_name, dtype_name)
+    prefix = "torch.cuda." if device.type == "cuda" else "torch."
+    dims = ", ".join(str(s) for s in shape)
+    return (f"one of the variables needed for gradient computation has been modified by an inplace "
+            f"operation: [{prefix}{kind}Tensor [{dims}]], which is {owner}, is at version {now}; "
+            f"expected version {expected} instead. Hint: the backtrace further above can point to "
+            f"the operation that failed to compute its gradient. The variable in question was changed "
+            f"in there or anywhere later. Good luck!")
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf tensor that requires grad: backward adds into ``variable.grad``."""
+
+    node_name = "AccumulateGrad"
+
+    def __init__(self, variable):
+        self.variable = variable
+
+
+def _mixed_backend(cls, backend, first, a):
+    """A 0-d cpu tensor may join tensors of another device (torch's rule); anything else raises."""
+    if a._data.ndim == 0 and a._backend.device.type == "cpu":
+        return backend, first
+    if first._data.ndim == 0 and backend.device.type == "cpu":
+        return a._backend, a
+    raise _device_mismatch(cls._op_label(), a, first)
+
+
+def _device_mismatch(op, a, b):
+    return RuntimeError(
+        f"Expected all tensors to be on the same device, but found at least two devices, "
+        f"{b.device} and {a.device}! (when checking arguments for {op})")
+
+
+class Op(Node):
+    """Base of the library's differentiable ops: ``forward`` returns arrays (one or a tuple).
+
+    Subclasses set ``node_name`` (torch's grad_fn name), and optionally ``is_view`` (outputs share
+    the first input's version counter) and ``save_outputs`` (backward reads ``ctx.saved_outputs``).
+    """
+
+    is_view = False
+    save_outputs = False
+    fixed_positions = None  # argument positions shown in next_functions even for Python numbers
+    op_name = None  # the name used in error messages; defaults to node_name without "Backward0"
+
+    def forward(ctx, *args):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args):
+        ctx = cls.__new__(cls)
+        backend = None
+        requires = False
+        positions = []
+        needs = []
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor):
+                if backend is None:
+                    backend = a._backend
+                    first = a
+                elif a._backend is not backend:
+                    backend, first = _mixed_backend(cls, backend, first, a)
+                positions.append(i)
+                r = a._requires_grad
+                needs.append(r)
+                requires = requires or r
+            else:
+                needs.append(False)
+        record = requires and grad_mode._state.enabled
+        if record:
+            ctx.needs_input_grad = tuple(needs)
+        else:
+            ctx.needs_input_grad = (False,) * len(needs)
+        ctx._backend = backend
+        out = ctx.forward(*args)
+        if type(out) is tuple:
+            return ctx._wrap_outputs(out, args, record, positions)
+        version = args[0]._version if cls.is_view else None
+        if record and out.dtype.kind == "f":
+            ctx._connect(args, positions)
+            y = Tensor._make(out, backend, True, ctx, 0, version)
+            if cls.save_outputs:
+                ctx._saved_outputs = ((out, y._version, y._version[0]),)
+            return y
+        return Tensor._make(out, backend, False, None, 0, version)
+
+    def _connect(self, args, positions):
+        nexts = []
+        meta = []
+        if self.fixed_positions is not None:
+            positions = self.fixed_positions
+        for i in positions:
+            a = args[i]
+            if isinstance(a, Tensor) and a._requires_grad:
+                fn = a.grad_fn
+                nexts.append((fn, a._output_nr) if fn is not None else (a._accumulator(), 0))
+                meta.append((a._data.shape, a.dtype))
+            else:
+                nexts.append((None, 0))
+                meta.append(None)
+        self.next_functions = tuple(nexts)
+        self._input_meta = meta
+        self._tensor_positions = positions
+
+    def _wrap_outputs(self, arrays, args, record, positions):
+        backend = self._backend
+        version = args[0]._version if self.is_view else None
+        if record:
+            self._connect(args, positions)
+            self._output_meta = [(a.shape, _dtype_of(a), backend) for a in arrays]
+        outs = tuple(
+            Tensor._make(a, backend, True, self, nr, version) if record and a.dtype.kind == "f"
+            else Tensor._make(a, backend, False, None, 0, version)
+            for nr, a in enumerate(arrays))
+        if record and self.save_outputs:
+            self._saved_outputs = tuple((t._data, t._version, t._version[0]) for t in outs)
+        return outs
+
+    @classmethod
+    def _op_label(cls):
+        if cls.op_name:
+            return cls.op_name
+        name = cls.node_name
+        return name[:-len("Backward0")].lower() if name.endswith("Backward0") else name
+
+
+def _dtype_of(array):
+    from ..dtypes import from_numpy_dtype  # noqa: PLC0415
+
+    return from_numpy_dtype(array.dtype)
+
+
+class _FunctionMeta(type):
+    """Names a user Function's node ``<Name>Backward`` as torch does."""
+
+    def __init__(cls, name, bases, ns):
+        super().__init__(name, bases, ns)
+        cls.node_name = f"{name}Backward"
+
+
+class Function(Op, metaclass=_FunctionMeta):
+    """torch's ``autograd.Function``: subclass it with static ``forward(ctx, *args)`` and
+    ``backward(ctx, *grad_outputs)`` working on Tensors, then call ``MyFn.apply(*args)``.
+
+    ``ctx.save_for_backward`` may save inputs or outputs; ``ctx.needs_input_grad``,
+    ``ctx.mark_non_differentiable`` and ``ctx.set_materialize_grads`` behave as in torch.
+    """
+
+    def __repr__(self):
+        return f"<autograd_gpu.autograd.function.{self.node_name} object at {hex(id(self))}>"
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        if kwargs:
+            raise TypeError(f"{cls.__name__}.apply() takes positional arguments only")
+        ctx = cls.__new__(cls)
+        backend, positions, needs = None, [], []
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor):
+                if backend is None:
+                    backend, first = a._backend, a
+                elif a._backend is not backend:
+                    raise _device_mismatch(cls.__name__, a, first)
+                positions.append(i)
+                needs.append(a._requires_grad)
+            else:
+                needs.append(False)
+        record = any(needs) and grad_mode._state.enabled
+        ctx.needs_input_grad = tuple(needs) if record else (False,) * len(needs)
+        ctx._backend = backend
+        ctx._non_differentiable = ()
+        ctx._materialize_grads = True
+        with grad_mode.no_grad():
+            out = cls.forward(ctx, *args)
+        single = not isinstance(out, tuple)
+        outs = (out,) if single else out
+        if any(not isinstance(o, Tensor) for o in outs):
+            raise TypeError(f"{cls.__name__}.forward must return a Tensor or a tuple of Tensors")
+        saved = ctx._saved
+        if record:
+            ctx._connect(args, positions)
+            ctx._output_meta = [(o._data.shape, o.dtype, o._backend) for o in outs]
+        results = []
+        for nr, o in enumerate(outs):
+            differentiable = (record and o.dtype.is_floating_point
+                              and not any(o is nd for nd in ctx._non_differentiable))
+            if differentiable:
+                r = Tensor._make(o._data, o._backend, True, ctx, nr, o._version)
+            else:
+                r = Tensor._make(o._data, o._backend, False, None, 0, o._version)
+            results.append(r)
+        if record and saved:
+            ctx._split_saved_outputs(saved, outs, results)
+        return results[0] if single else tuple(results)
+
+    def _split_saved_outputs(self, saved, outs, results):
+        """Saved outputs must not hold their own node alive: keep their arrays instead."""
+        inputs, outputs = [], []
+        for entry in saved:
+            match = None if entry is None else next(
+                (nr for nr, o in enumerate(outs) if o is entry[0]), None)
+            if match is None:
+                inputs.append(entry)
+            else:
+                inputs.append(_SavedOutput(match))
+                r = results[match]
+                outputs.append((r._data, r._version, r._version[0]))
+        self._saved = tuple(inputs)
+        self._saved_outputs = tuple(outputs)
+
+    @property
+    def saved_tensors(self):
+        saved = self._saved
+        if saved is _FREED:
+            raise RuntimeError(_FREED_MESSAGE)
+        if not saved:
+            return ()
+        outputs = self.saved_outputs if self._saved_outputs else ()
+        result = []
+        for entry in saved:
+            if entry is None:
+                result.append(None)
+            elif type(entry) is _SavedOutput:
+                result.append(outputs[entry.nr])
+            else:
+                t, version = entry
+                if t._version[0] != version:
+                    raise RuntimeError(_modified_message(t, t._version[0], version))
+                result.append(t)
+        return tuple(result)
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_differentiable = tensors
+
+    def set_materialize_grads(self, value):
+        self._materialize_grads = bool(value)
+
+    def mark_dirty(self, *tensors):
+        """Accepted for compatibility: in-place forwards bump versions through Tensor methods."""
+
+    def _materialize(self, grad_outputs):
+        if not self._materialize_grads:
+            return grad_outputs
+        return Node._materialize(self, grad_outputs)
+
+    def _call_backward(self, grad_outputs):
+        grads = type(self).backward(self, *grad_outputs)
+        if type(grads) is not tuple:
+            grads = (grads,)
+        if len(grads) != len(self.needs_input_grad):
+            raise RuntimeError(f"function {self.node_name} returned an incorrect number of gradients "
+                               f"(expected {len(self.needs_input_grad)}, got {len(grads)})")
+        return grads
+
+
+class _SavedOutput:
+    """Stands in a user Function's saved tuple for one of its own outputs."""
+
+    __slots__ = ("nr",)
+
+    def __init__(self, nr):
+        self.nr = nr
+
+
+def once_differentiable(fn):
+    """Decorator for a Function's backward that is not itself differentiable: runs it in no_grad."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *grads):
+        with grad_mode.no_grad():
+            return fn(ctx, *grads)
+
+    return wrapper
+
+
+def leaf_accumulator(tensor):
+    """The tensor's AccumulateGrad node, created on first use and cached weakly (as torch does)."""
+    ref = tensor._accumulator_ref
+    node = ref() if ref is not None else None
+    if node is None:
+        node = AccumulateGrad(tensor)
+        tensor._accumulator_ref = weakref.ref(node)
+    return node

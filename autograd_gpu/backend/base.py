@@ -1,0 +1,107 @@
+"""The Backend interface: the array module of one device plus the named primitives ops call.
+
+Ops never import numpy or cupy; they call ``t.backend.xp`` for plain array functions and the named
+primitives below for work a device may do better as one fused kernel (the cuda backend overrides
+them with raw kernels from ``kernels/``). The defaults here are written with ``xp`` and are what the
+cpu backend uses.
+"""
+
+
+class Backend:
+    xp = None        # the array module (numpy or cupy)
+    device = None    # the Device this backend computes on
+
+    # -- array movement -------------------------------------------------------------------------
+    def asarray(self, data, dtype=None):
+        raise NotImplementedError
+
+    def to_host(self, array):
+        """A numpy array with the same values (no copy on the cpu)."""
+        raise NotImplementedError
+
+    def synchronize(self):
+        pass
+
+    # -- fused elementwise primitives: forward and the backward each one needs ------------------
+    def relu(self, x):
+        xp = self.xp
+        return xp.maximum(x, x.dtype.type(0))
+
+    def relu_backward(self, y, gy):
+        """gx = gy where y > 0 else 0, read from relu's output."""
+        return self.xp.where(y > 0, gy, gy.dtype.type(0))
+
+    def sigmoid(self, x):
+        xp = self.xp
+        # Split by sign so that exp never overflows: 1/(1+e^-x) for x>=0, e^x/(1+e^x) for x<0.
+        e = xp.exp(-xp.abs(x))
+        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+    def sigmoid_backward(self, y, gy):
+        return gy * y * (1 - y)
+
+    def tanh(self, x):
+        return self.xp.tanh(x)
+
+    def tanh_backward(self, y, gy):
+        return gy * (1 - y * y)
+
+    def exp(self, x):
+        return self.xp.exp(x)
+
+    def log(self, x):
+        return self.xp.log(x)
+
+    def pow_scalar(self, x, exponent):
+        return self.xp.power(x, x.dtype.type(exponent))
+
+    def pow_scalar_backward(self, x, gy, exponent):
+        """gx = gy * p * x^(p-1); p == 0 gives zeros (torch's convention), never NaN."""
+        xp = self.xp
+        if exponent == 0:
+            return xp.zeros_like(gy)
+        return gy * (exponent * xp.power(x, x.dtype.type(exponent - 1)))
+
+    def abs(self, x):
+        return self.xp.abs(x)
+
+    def abs_backward(self, x, gy):
+        return gy * self.xp.sign(x)
+
+    def clamp(self, x, lo, hi):
+        xp = self.xp
+        if lo is not None:
+            x = xp.maximum(x, x.dtype.type(lo))
+        if hi is not None:
+            x = xp.minimum(x, x.dtype.type(hi))
+        return x
+
+    def clamp_backward(self, x, gy, lo, hi):
+        """gx = gy inside [lo, hi] (bounds included, as torch), 0 outside."""
+        xp = self.xp
+        mask = None
+        if lo is not None:
+            mask = x >= lo
+        if hi is not None:
+            mask = (x <= hi) if mask is None else (mask & (x <= hi))
+        return gy if mask is None else xp.where(mask, gy, gy.dtype.type(0))
+
+    def where(self, cond, a, b):
+        return self.xp.where(cond, a, b)
+
+    def scatter_add(self, out, key, values):
+        """out[key] += values, with repeated indices accumulating (numpy/cupy ``add.at``)."""
+        self.xp.add.at(out, key, values)
+
+    # -- randomness ------------------------------------------------------------------------------
+    def manual_seed(self, seed):
+        raise NotImplementedError
+
+    def rand(self, shape, dtype):
+        raise NotImplementedError
+
+    def randn(self, shape, dtype):
+        raise NotImplementedError
+
+    def randint(self, low, high, shape, dtype):
+        raise NotImplementedError

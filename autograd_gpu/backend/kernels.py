@@ -1,0 +1,104 @@
+"""Finds, compiles and caches the raw CUDA kernels of ``kernels/*.cu``.
+
+One file is one kernel family and one ``cupy.RawModule``. The loader needs no list of kernels because
+the files follow one convention (see the header of ``kernels/elementwise.cu``): every kernel is
+``template <typename T> __global__ void name(...)``, instantiated for ``__half``, ``float`` and
+``double`` and fetched by its name expression (``relu_forward<float>``); its last parameter is the
+element count ``long long n``.
+
+Each module is compiled once per process (and kept across processes by CuPy's disk cache), each
+kernel fetched once per (family, name, dtype); CuPy loads it per device on first launch there.
+CuPy is imported only when a kernel is first needed, so that this module, and the NVRTC test built on
+``kernel_sources()`` and ``instantiations()``, work where CuPy is not installed.
+"""
+import functools
+import re
+from pathlib import Path
+
+import numpy
+
+BLOCK = 256
+BLOCKS_PER_SM = 32
+COMPILE_OPTIONS = ("-std=c++17",)
+CTYPES = {
+    numpy.dtype(numpy.float16): "__half",
+    numpy.dtype(numpy.float32): "float",
+    numpy.dtype(numpy.float64): "double",
+}
+
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
+# An installed wheel ships kernels/ as autograd_gpu/_kernels (see setup.py); a source checkout or
+# editable install reads the top-level kernels/ folder.
+_SEARCH_PATH = (_PACKAGE_DIR / "_kernels", _PACKAGE_DIR.parent / "kernels")
+_TEMPLATE_KERNEL = re.compile(r"template\s*<\s*typename\s+T\s*>\s*__global__\s+void\s+(\w+)\s*\(")
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
+
+
+def kernel_dir():
+    """The folder the ``.cu`` sources are read from: the first of ``_SEARCH_PATH`` holding any."""
+    for folder in _SEARCH_PATH:
+        if any(folder.glob("*.cu")):
+            return folder
+    raise FileNotFoundError(
+        "no CUDA kernel sources (*.cu) found in " + " or ".join(str(p) for p in _SEARCH_PATH))
+
+
+@functools.cache
+def _sources():
+    return {path.stem: path.read_text() for path in sorted(kernel_dir().glob("*.cu"))}
+
+
+def kernel_sources():
+    """``{family: CUDA source}`` for every ``kernels/<family>.cu``."""
+    return dict(_sources())
+
+
+@functools.cache
+def kernel_names(family):
+    """The templated kernels of a family, in source order."""
+    names = tuple(_TEMPLATE_KERNEL.findall(_COMMENT.sub("", _sources()[family])))
+    if not names:
+        raise ValueError(f"kernels/{family}.cu declares no `template <typename T> __global__` kernel")
+    return names
+
+
+def instantiations(family):
+    """The name expressions compiled for a family: every kernel for every dtype in ``CTYPES``."""
+    return [f"{name}<{ctype}>" for name in kernel_names(family) for ctype in CTYPES.values()]
+
+
+@functools.cache
+def _module(family):
+    import cupy  # noqa: PLC0415 - CuPy is optional
+
+    return cupy.RawModule(code=_sources()[family], options=COMPILE_OPTIONS,
+                          name_expressions=instantiations(family))
+
+
+@functools.cache
+def get_kernel(family, name, dtype):
+    """The ``cupy.RawKernel`` of ``name<T>`` for a numpy dtype (compiles the family on first use)."""
+    return _module(family).get_function(f"{name}<{CTYPES[numpy.dtype(dtype)]}>")
+
+
+@functools.cache
+def _max_blocks(device_id):
+    """A grid that fills the device several times over; larger grids only add scheduling."""
+    from cupy.cuda import runtime  # noqa: PLC0415
+
+    return BLOCKS_PER_SM * runtime.deviceGetAttribute(runtime.cudaDevAttrMultiProcessorCount,
+                                                      device_id)
+
+
+def launch(family, name, dtype, n, *args):
+    """Launches ``name<dtype>(*args, n)`` over ``n`` elements on the current device and stream.
+
+    ``args`` are CuPy arrays and numpy scalars of the kernel's exact parameter types. Nothing is
+    launched when ``n`` is 0. The launch is asynchronous.
+    """
+    if n == 0:
+        return
+    from cupy.cuda import device  # noqa: PLC0415
+
+    blocks = min((n + BLOCK - 1) // BLOCK, _max_blocks(device.get_device_id()))
+    get_kernel(family, name, dtype)((blocks,), (BLOCK,), (*args, numpy.int64(n)))

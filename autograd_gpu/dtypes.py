@@ -1,0 +1,114 @@
+"""dtype objects (printed ``torch.float32`` so that output matches torch's) and promotion rules."""
+import builtins
+
+from .backend.cpu import numpy as _np
+
+
+class dtype:
+    __slots__ = ("name", "np", "is_floating_point", "itemsize", "_kind")
+
+    def __init__(self, name, np_dtype, kind):
+        self.name = name
+        self.np = _np.dtype(np_dtype)
+        self.itemsize = self.np.itemsize
+        self._kind = kind  # 0 bool, 1 integer, 2 floating: the category order of promotion
+        self.is_floating_point = kind == 2
+
+    def __repr__(self):
+        return f"torch.{self.name}"
+
+    def __reduce__(self):
+        return self.name
+
+    @property
+    def is_signed(self):
+        return self.name != "bool" and self.name != "uint8"
+
+
+bool_ = dtype("bool", "bool", 0)
+uint8 = dtype("uint8", "uint8", 1)
+int8 = dtype("int8", "int8", 1)
+int16 = dtype("int16", "int16", 1)
+int32 = dtype("int32", "int32", 1)
+int64 = dtype("int64", "int64", 1)
+float16 = dtype("float16", "float16", 2)
+float32 = dtype("float32", "float32", 2)
+float64 = dtype("float64", "float64", 2)
+
+# torch's aliases
+half, float, double = float16, float32, float64
+short, int, long = int16, int32, int64
+
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
+_by_np = {d.np: d for d in ALL}
+_by_name = {d.name: d for d in ALL}
+
+
+def from_numpy_dtype(np_dtype):
+    """Our dtype for a numpy/cupy array dtype; float64-from-Python-float is handled by callers."""
+    try:
+        return _by_np[np_dtype]
+    except KeyError:
+        raise TypeError(f"can't convert arrays of type {np_dtype} to a tensor: the supported types are "
+                        "float64, float32, float16, int64, int32, int16, int8, uint8 and bool") from None
+
+
+def to_dtype(d):
+    """Accepts our dtype, its name, a numpy dtype or Python's float/int/bool types."""
+    if isinstance(d, dtype):
+        return d
+    if d is None:
+        return None
+    if d is builtins.float:
+        return float64
+    if d is builtins.int:
+        return int64
+    if d is builtins.bool:
+        return bool_
+    if isinstance(d, str):
+        name = d.replace("torch.", "")
+        if name in _by_name:
+            return _by_name[name]
+        alias = {"half": float16, "float": float32, "double": float64, "long": int64, "int": int32,
+                 "short": int16}
+        if name in alias:
+            return alias[name]
+    try:
+        return from_numpy_dtype(_np.dtype(d))
+    except TypeError:
+        raise TypeError(f"invalid dtype: {d!r}") from None
+
+
+def promote_types(a, b):
+    """torch.promote_types: the larger category wins, then the larger type within it."""
+    if a is b:
+        return a
+    if a._kind != b._kind:
+        return a if a._kind > b._kind else b
+    if a._kind == 1 and {a.name, b.name} == {"uint8", "int8"}:
+        return int16
+    return a if a.itemsize >= b.itemsize else b
+
+
+_default_float = [float32]
+
+
+def get_default_dtype():
+    return _default_float[0]
+
+
+def set_default_dtype(d):
+    d = to_dtype(d)
+    if d not in (float16, float32, float64):
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default_float[0] = d
+
+
+def scalar_result_dtype(tensor_dtype, scalar):
+    """The dtype of ``tensor op python_scalar``: a scalar only lifts the category (int -> float)."""
+    if isinstance(scalar, builtins.bool):
+        return tensor_dtype
+    if isinstance(scalar, builtins.int):
+        return int64 if tensor_dtype is bool_ else tensor_dtype
+    # float (or complex, unsupported)
+    return tensor_dtype if tensor_dtype._kind == 2 else get_default_dtype()

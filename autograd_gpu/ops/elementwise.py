@@ -1,0 +1,820 @@
+"""Elementwise ops: arithmetic, math, activations, comparisons, casts and device copies.
+
+Each op's forward (on arrays) and backward (in differentiable Tensor ops) sit side by side; the
+ops with a fused kernel on the GPU call the backend's named primitive, and their backward is itself
+an op (``*Grad`` below) with its own backward, so higher-order gradients go through the same path.
+Gradients are summed back over broadcast dimensions centrally (autograd/function.py), not here.
+"""
+import numbers
+
+from .. import dtypes
+from ..autograd.function import Op
+from ..tensor import Tensor
+
+
+# -- operands: Python scalars, promotion, devices ------------------------------------------------
+
+def _result_dtype(a, b):
+    """torch's result_type for two operands, at least one a Tensor; 0-d tensors promote only
+    across categories (a float64 0-d tensor does not turn a float32 tensor into float64)."""
+    if not isinstance(b, Tensor):
+        return dtypes.scalar_result_dtype(a.dtype, b)
+    if not isinstance(a, Tensor):
+        return dtypes.scalar_result_dtype(b.dtype, a)
+    da, db = a.dtype, b.dtype
+    if da is db:
+        return da
+    a_dim, b_dim = a._data.ndim > 0, b._data.ndim > 0
+    if a_dim != b_dim and da._kind == db._kind:
+        return da if a_dim else db
+    if a_dim != b_dim and (da._kind > db._kind) == a_dim:
+        return da if a_dim else db
+    return dtypes.promote_types(da, db)
+
+
+def _check_operand(x, op):
+    if isinstance(x, Tensor):
+        return
+    if isinstance(x, numbers.Number) and not isinstance(x, complex):
+        return
+    raise TypeError(f"{op}(): expected a Tensor or a Python number as operand, but got "
+                    f"{type(x).__name__}")
+
+
+def _as_operand(x, dtype, backend):
+    """The array (or Python scalar) to compute with, cast to the result dtype."""
+    if isinstance(x, Tensor):
+        if x._backend is not backend:
+            if x._data.ndim == 0 and x._backend.device.type == "cpu":
+                return backend.asarray(x._data.item(), dtype=dtype.np)  # a cpu scalar may mix
+            raise RuntimeError(
+                f"Expected all tensors to be on the same device, but found at least two devices, "
+                f"{backend.device} and {x.device}!")
+        a = x._data
+        return a if a.dtype == dtype.np else a.astype(dtype.np)
+    if dtype.is_floating_point:
+        return float(x)
+    return bool(x) if dtype is dtypes.bool_ else int(x)
+
+
+def _binary(op_cls, a, b, name, float_result=False):
+    _check_operand(a, name)
+    _check_operand(b, name)
+    dt = _result_dtype(a, b)
+    if float_result and not dt.is_floating_point:
+        dt = dtypes.get_default_dtype()
+    return op_cls.apply(a, b, dt)
+
+
+def _backend2(a, b):
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor) and b._backend is not a._backend and a._data.ndim == 0 \
+                and a._backend.device.type == "cpu":
+            return b._backend
+        return a._backend
+    return b._backend
+
+
+def _shape_error(op, a, b):
+    return RuntimeError(
+        f"{op}: the size of tensor a {tuple(_shape(a))} must match the size of tensor b "
+        f"{tuple(_shape(b))} at a non-singleton dimension (shapes cannot be broadcast together)")
+
+
+def _shape(x):
+    return x._data.shape if isinstance(x, Tensor) else ()
+
+
+class _BinaryOp(Op):
+    """Forward of a broadcasting binary op: ``compute(xa, xb)`` on arrays or Python scalars."""
+
+    fixed_positions = (0, 1)  # a Python-number operand still shows as (None, 0), as in torch
+
+    def forward(ctx, a, b, dt):
+        backend = _backend2(a, b)
+        ctx._backend = backend
+        xa, xb = _as_operand(a, dt, backend), _as_operand(b, dt, backend)
+        try:
+            out = ctx.compute(backend.xp, xa, xb)
+        except ValueError:
+            raise _shape_error(ctx._op_label(), a, b) from None
+        return out if out.dtype == dt.np else out.astype(dt.np)
+
+
+class Add(_BinaryOp):
+    node_name = "AddBackward0"
+    op_name = "add"
+
+    def compute(ctx, xp, a, b):
+        return xp.add(a, b)
+
+    def backward(ctx, gy):
+        return gy, gy
+
+
+class Sub(_BinaryOp):
+    node_name = "SubBackward0"
+    op_name = "sub"
+
+    def compute(ctx, xp, a, b):
+        return xp.subtract(a, b)
+
+    def backward(ctx, gy):
+        return gy, (-gy if ctx.needs_input_grad[1] else None)
+
+
+class RSub(_BinaryOp):
+    """``scalar - tensor``: torch records it as RsubBackward1 with the tensor as only input."""
+    node_name = "RsubBackward1"
+    op_name = "rsub"
+
+    def compute(ctx, xp, a, b):
+        return xp.subtract(b, a)
+
+    def backward(ctx, gy):
+        return -gy, None
+
+
+class Mul(_BinaryOp):
+    node_name = "MulBackward0"
+    op_name = "mul"
+
+    def forward(ctx, a, b, dt):
+        need_a, need_b = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        ctx.save_for_backward(b if need_a and isinstance(b, Tensor) else None,
+                              a if need_b and isinstance(a, Tensor) else None)
+        ctx.scalars = (a if not isinstance(a, Tensor) else None, b if not isinstance(b, Tensor) else None)
+        return _BinaryOp.forward(ctx, a, b, dt)
+
+    def compute(ctx, xp, a, b):
+        return xp.multiply(a, b)
+
+    def backward(ctx, gy):
+        b, a = ctx.saved_tensors
+        sa, sb = ctx.scalars
+        ga = gy * (b if b is not None else sb) if ctx.needs_input_grad[0] else None
+        gb = gy * (a if a is not None else sa) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Div(_BinaryOp):
+    node_name = "DivBackward0"
+    op_name = "div"
+
+    def forward(ctx, a, b, dt):
+        ctx.save_for_backward(a if isinstance(a, Tensor) and ctx.needs_input_grad[1] else None,
+                              b if isinstance(b, Tensor) else None)
+        ctx.scalars = (a if not isinstance(a, Tensor) else None, b if not isinstance(b, Tensor) else None)
+        return _BinaryOp.forward(ctx, a, b, dt)
+
+    def compute(ctx, xp, a, b):
+        return xp.true_divide(a, b)
+
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        sa, sb = ctx.scalars
+        b = b if b is not None else sb
+        ga = gy / b if ctx.needs_input_grad[0] else None
+        gb = None
+        if ctx.needs_input_grad[1]:
+            a = a if a is not None else sa
+            gb = -gy * a / (b * b)
+        return ga, gb
+
+
+class Maximum(_BinaryOp):
+    node_name = "MaximumBackward0"
+    op_name = "maximum"
+    pick = staticmethod(lambda xp: xp.maximum)
+
+    def forward(ctx, a, b, dt):
+        ctx.save_for_backward(a, b)
+        return _BinaryOp.forward(ctx, a, b, dt)
+
+    def compute(ctx, xp, a, b):
+        return ctx.pick(xp)(a, b)
+
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        # ties split the gradient equally between both inputs, as torch does
+        half = where(a == b, gy / 2, gy)
+        a_wins = a > b if ctx.node_name == "MaximumBackward0" else a < b
+        ga = where(a_wins | (a == b), half, 0.0) if ctx.needs_input_grad[0] else None
+        gb = where(a_wins, 0.0, half) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Minimum(Maximum):
+    node_name = "MinimumBackward0"
+    op_name = "minimum"
+    pick = staticmethod(lambda xp: xp.minimum)
+
+
+class PowScalar(Op):
+    """``x ** p`` for a Python number p."""
+    node_name = "PowBackward0"
+    op_name = "pow"
+
+    def forward(ctx, x, p):
+        ctx.save_for_backward(x)
+        ctx.p = p
+        return x._backend.pow_scalar(x._data, p)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return PowScalarGrad.apply(x, gy, ctx.p)
+
+
+class PowScalarGrad(Op):
+    """gx = gy * p * x^(p-1), one fused kernel on the GPU."""
+    node_name = "PowBackwardBackward0"
+
+    def forward(ctx, x, gy, p):
+        ctx.save_for_backward(x, gy)
+        ctx.p = p
+        return x._backend.pow_scalar_backward(x._data, gy._data, p)
+
+    def backward(ctx, g):
+        x, gy = ctx.saved_tensors
+        p = ctx.p
+        gx = PowScalarGrad.apply(x, g * gy, p - 1) * (p - 1) if ctx.needs_input_grad[0] and p != 1 else None
+        ggy = PowScalarGrad.apply(x, g, p) if ctx.needs_input_grad[1] else None
+        return gx, ggy
+
+
+class Pow(_BinaryOp):
+    """``a ** b`` with b a Tensor (or a a Python number)."""
+    node_name = "PowBackward1"
+    op_name = "pow"
+
+    def forward(ctx, a, b, dt):
+        out = _BinaryOp.forward(ctx, a, b, dt)
+        ctx.save_for_backward(a if isinstance(a, Tensor) else None, b if isinstance(b, Tensor) else None)
+        ctx.scalars = (a if not isinstance(a, Tensor) else None, b if not isinstance(b, Tensor) else None)
+        ctx.out = Tensor._make(out, ctx._backend)
+        return out
+
+    def compute(ctx, xp, a, b):
+        return xp.power(a, b)
+
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        sa, sb = ctx.scalars
+        a = a if a is not None else sa
+        b = b if b is not None else sb
+        ga = gy * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
+        gb = None
+        if ctx.needs_input_grad[1]:
+            base = a if isinstance(a, Tensor) else Tensor._make(ctx._backend.xp.asarray(a, dtype=gy._data.dtype), ctx._backend)
+            # d/db a^b = a^b log a, taken as 0 where a == 0 and b >= 0 (torch's convention)
+            gb = where((base == 0) & (b >= 0), 0.0, gy * (base ** b) * log(base))
+        return ga, gb
+
+
+class Neg(Op):
+    node_name = "NegBackward0"
+
+    def forward(ctx, x):
+        if x._data.dtype.kind == "b":
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
+                               "are trying to invert a mask, use the `~` or `logical_not()` operator "
+                               "instead.")
+        return -x._data
+
+    def backward(ctx, gy):
+        return -gy
+
+
+# -- unary math with fused GPU kernels ------------------------------------------------------------
+
+def _float_input(x, op):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(x).__name__}")
+    if x._data.dtype.kind != "f":
+        return x.to(dtypes.get_default_dtype())
+    return x
+
+
+class Exp(Op):
+    node_name = "ExpBackward0"
+    save_outputs = True
+
+    def forward(ctx, x):
+        return x._backend.exp(x._data)
+
+    def backward(ctx, gy):
+        (y,) = ctx.saved_outputs
+        return gy * y
+
+
+class Log(Op):
+    node_name = "LogBackward0"
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x._backend.log(x._data)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy / x
+
+
+class Sqrt(Op):
+    node_name = "SqrtBackward0"
+    save_outputs = True
+
+    def forward(ctx, x):
+        return x._backend.xp.sqrt(x._data)
+
+    def backward(ctx, gy):
+        (y,) = ctx.saved_outputs
+        return gy / (2 * y)
+
+
+class Sin(Op):
+    node_name = "SinBackward0"
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x._backend.xp.sin(x._data)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * cos(x)
+
+
+class Cos(Op):
+    node_name = "CosBackward0"
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x._backend.xp.cos(x._data)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return -gy * sin(x)
+
+
+class Abs(Op):
+    node_name = "AbsBackward0"
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x._backend.abs(x._data)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return AbsGrad.apply(x, gy)
+
+
+class AbsGrad(Op):
+    """gx = gy * sign(x); its own gradient flows to gy only (sign is flat almost everywhere)."""
+    node_name = "AbsBackwardBackward0"
+
+    def forward(ctx, x, gy):
+        ctx.save_for_backward(x)
+        return x._backend.abs_backward(x._data, gy._data)
+
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return None, AbsGrad.apply(x, g)
+
+
+class Relu(Op):
+    node_name = "ReluBackward0"
+    save_outputs = True
+
+    def forward(ctx, x):
+        return x._backend.relu(x._data)
+
+    def backward(ctx, gy):
+        (y,) = ctx.saved_outputs
+        return ReluGrad.apply(y, gy)
+
+
+class ReluGrad(Op):
+    """gx = gy where y > 0 (Chainer's ReLUGrad2): linear in gy, flat in y."""
+    node_name = "ThresholdBackwardBackward0"
+
+    def forward(ctx, y, gy):
+        ctx.save_for_backward(y)
+        return y._backend.relu_backward(y._data, gy._data)
+
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return None, ReluGrad.apply(y.detach(), g)
+
+
+class Sigmoid(Op):
+    node_name = "SigmoidBackward0"
+    save_outputs = True
+
+    def forward(ctx, x):
+        return x._backend.sigmoid(x._data)
+
+    def backward(ctx, gy):
+        (y,) = ctx.saved_outputs
+        return SigmoidGrad.apply(y, gy)
+
+
+class SigmoidGrad(Op):
+    """gx = gy * y * (1 - y) from sigmoid's output y."""
+    node_name = "SigmoidBackwardBackward0"
+
+    def forward(ctx, y, gy):
+        ctx.save_for_backward(y, gy)
+        return y._backend.sigmoid_backward(y._data, gy._data)
+
+    def backward(ctx, g):
+        y, gy = ctx.saved_tensors
+        gyy = g * gy * (1 - 2 * y) if ctx.needs_input_grad[0] else None
+        ggy = SigmoidGrad.apply(y, g) if ctx.needs_input_grad[1] else None
+        return gyy, ggy
+
+
+class Tanh(Op):
+    node_name = "TanhBackward0"
+    save_outputs = True
+
+    def forward(ctx, x):
+        return x._backend.tanh(x._data)
+
+    def backward(ctx, gy):
+        (y,) = ctx.saved_outputs
+        return TanhGrad.apply(y, gy)
+
+
+class TanhGrad(Op):
+    """gx = gy * (1 - y^2) from tanh's output y."""
+    node_name = "TanhBackwardBackward0"
+
+    def forward(ctx, y, gy):
+        ctx.save_for_backward(y, gy)
+        return y._backend.tanh_backward(y._data, gy._data)
+
+    def backward(ctx, g):
+        y, gy = ctx.saved_tensors
+        gyy = -2 * g * gy * y if ctx.needs_input_grad[0] else None
+        ggy = TanhGrad.apply(y, g) if ctx.needs_input_grad[1] else None
+        return gyy, ggy
+
+
+class Clamp(Op):
+    node_name = "ClampBackward1"
+
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x)
+        ctx.bounds = (lo, hi)
+        return x._backend.clamp(x._data, lo, hi)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return ClampGrad.apply(x, gy, *ctx.bounds)
+
+
+class ClampGrad(Op):
+    """gx = gy where lo <= x <= hi (bounds included, as torch), else 0."""
+    node_name = "ClampBackwardBackward0"
+
+    def forward(ctx, x, gy, lo, hi):
+        ctx.save_for_backward(x)
+        ctx.bounds = (lo, hi)
+        return x._backend.clamp_backward(x._data, gy._data, lo, hi)
+
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return None, ClampGrad.apply(x, g, *ctx.bounds)
+
+
+class Where(Op):
+    node_name = "WhereBackward0"
+    fixed_positions = (1, 2)
+
+    def forward(ctx, cond, a, b, dt):
+        backend = cond._backend
+        ctx._backend = backend
+        ctx.save_for_backward(cond)
+        xa, xb = _as_operand(a, dt, backend), _as_operand(b, dt, backend)
+        try:
+            out = backend.where(cond._data, xa, xb)
+        except ValueError:
+            raise RuntimeError(f"where: the shapes of condition {tuple(cond._data.shape)}, input "
+                               f"{tuple(_shape(a))} and other {tuple(_shape(b))} cannot be broadcast "
+                               "together") from None
+        return out if out.dtype == dt.np else out.astype(dt.np)
+
+    def backward(ctx, gy):
+        (cond,) = ctx.saved_tensors
+        ga = where(cond, gy, 0.0) if ctx.needs_input_grad[1] else None
+        gb = where(cond, 0.0, gy) if ctx.needs_input_grad[2] else None
+        return None, ga, gb
+
+
+# -- casts and copies -----------------------------------------------------------------------------
+
+class ToCopy(Op):
+    """A dtype cast and/or a device copy; backward casts/copies the gradient back."""
+    node_name = "ToCopyBackward0"
+
+    def forward(ctx, x, backend, dt):
+        ctx.src = (x._backend, x.dtype)
+        ctx._backend = backend
+        data = x._data
+        if backend is not x._backend:
+            data = backend.asarray(x._backend.to_host(data) if backend.device.type == "cuda"
+                                   and x._backend.device.type == "cuda" else data)
+        if dt is not None and data.dtype != dt.np:
+            data = data.astype(dt.np)
+        elif data is x._data:
+            data = data.copy()
+        return data
+
+    def backward(ctx, gy):
+        backend, dt = ctx.src
+        return to_copy(gy, backend.device, dt, False)
+
+
+class Clone(Op):
+    node_name = "CloneBackward0"
+
+    def forward(ctx, x):
+        return x._data.copy()
+
+    def backward(ctx, gy):
+        return gy
+
+
+def to_copy(x, device, dtype, copy):
+    from ..backend import get_backend  # noqa: PLC0415
+
+    backend = x._backend if device is None else get_backend(device)
+    dtype = None if dtype is None else dtypes.to_dtype(dtype)
+    if backend is x._backend and (dtype is None or dtype is x.dtype) and not copy:
+        return x
+    if dtype is not None and x._requires_grad and not dtype.is_floating_point and backend is x._backend:
+        return Tensor._make(x._data.astype(dtype.np), backend)
+    return ToCopy.apply(x, backend, dtype)
+
+
+def clone(x, memory_format=None):
+    return Clone.apply(x)
+
+
+# -- public functions ------------------------------------------------------------------------------
+
+def add(a, b, alpha=1):
+    if alpha != 1:
+        b = mul(b, alpha)
+    return _binary(Add, a, b, "add")
+
+
+def sub(a, b, alpha=1):
+    if alpha != 1:
+        b = mul(b, alpha)
+    if not isinstance(a, Tensor):
+        _check_operand(a, "sub")
+        return RSub.apply(b, a, _result_dtype(b, a))
+    return _binary(Sub, a, b, "sub")
+
+
+def mul(a, b):
+    return _binary(Mul, a, b, "mul")
+
+
+def div(a, b, rounding_mode=None):
+    if rounding_mode is not None:
+        from .. import ops  # noqa: PLC0415
+
+        q = _binary(Div, a, b, "div", float_result=True).detach()
+        xp = q._backend.xp
+        data = xp.floor(q._data) if rounding_mode == "floor" else xp.trunc(q._data)
+        dt = _result_dtype(a, b)
+        return Tensor._make(data.astype(dt.np), q._backend)
+    return _binary(Div, a, b, "div", float_result=True)
+
+
+def true_divide(a, b):
+    return div(a, b)
+
+
+def floor_divide(a, b):
+    return div(a, b, rounding_mode="floor")
+
+
+def remainder(a, b):
+    _check_operand(a, "remainder")
+    _check_operand(b, "remainder")
+    dt = _result_dtype(a, b)
+    backend = _backend2(a, b)
+    xa, xb = _as_operand(a, dt, backend), _as_operand(b, dt, backend)
+    return Tensor._make(backend.xp.asarray(backend.xp.remainder(xa, xb), dtype=dt.np), backend)
+
+
+def pow(a, b):
+    if isinstance(a, Tensor) and not isinstance(b, Tensor):
+        _check_operand(b, "pow")
+        if isinstance(b, bool) or (isinstance(b, int) and a._data.dtype.kind != "f"):
+            if isinstance(b, int) and b < 0 and a._data.dtype.kind in "iu":
+                raise RuntimeError("Integers to negative integer powers are not allowed.")
+            return Tensor._make(a._backend.xp.power(a._data, b).astype(a._data.dtype), a._backend,
+                                False)
+        if a._data.dtype.kind != "f":
+            a = a.to(dtypes.get_default_dtype())
+        return PowScalar.apply(a, float(b) if isinstance(b, float) else b)
+    return _binary(Pow, a, b, "pow")
+
+
+def neg(x):
+    return Neg.apply(x)
+
+
+negative = neg
+
+
+def exp(x):
+    return Exp.apply(_float_input(x, "exp"))
+
+
+def log(x):
+    return Log.apply(_float_input(x, "log"))
+
+
+def sqrt(x):
+    return Sqrt.apply(_float_input(x, "sqrt"))
+
+
+def rsqrt(x):
+    return 1 / sqrt(x)
+
+
+def sin(x):
+    return Sin.apply(_float_input(x, "sin"))
+
+
+def cos(x):
+    return Cos.apply(_float_input(x, "cos"))
+
+
+def abs(x):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"abs(): argument 'input' must be Tensor, not {type(x).__name__}")
+    return Abs.apply(x)
+
+
+def relu(x):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"relu(): argument 'input' must be Tensor, not {type(x).__name__}")
+    return Relu.apply(x)
+
+
+def sigmoid(x):
+    return Sigmoid.apply(_float_input(x, "sigmoid"))
+
+
+def tanh(x):
+    return Tanh.apply(_float_input(x, "tanh"))
+
+
+def clamp(x, min=None, max=None):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"clamp(): argument 'input' must be Tensor, not {type(x).__name__}")
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        y = x
+        if min is not None:
+            y = maximum(y, min)
+        if max is not None:
+            y = minimum(y, max)
+        return y
+    for bound in (min, max):
+        if bound is not None and not isinstance(bound, numbers.Real):
+            raise TypeError(f"clamp(): min and max must be numbers or Tensors, got {type(bound).__name__}")
+    return Clamp.apply(x, min, max)
+
+
+clip = clamp
+
+
+def maximum(a, b):
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+        raise TypeError("maximum(): expected both arguments to be Tensors")
+    return _binary(Maximum, a, b, "maximum")
+
+
+def minimum(a, b):
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+        raise TypeError("minimum(): expected both arguments to be Tensors")
+    return _binary(Minimum, a, b, "minimum")
+
+
+def where(condition, input=None, other=None):
+    if input is None and other is None:
+        from .indexing import nonzero  # noqa: PLC0415
+
+        return nonzero(condition, as_tuple=True)
+    if not isinstance(condition, Tensor) or condition._data.dtype.kind != "b":
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with "
+                           f"dtype {getattr(condition, 'dtype', type(condition).__name__)}")
+    _check_operand(input, "where")
+    _check_operand(other, "where")
+    dt = _result_dtype(input, other) if isinstance(input, Tensor) or isinstance(other, Tensor) \
+        else dtypes.scalar_result_dtype(dtypes.get_default_dtype() if isinstance(input, float)
+                                        or isinstance(other, float) else dtypes.int64, 0)
+    return Where.apply(condition, input, other, dt)
+
+
+def sign(x):
+    return Tensor._make(x._backend.xp.sign(x._data), x._backend)
+
+
+# -- comparisons and logic (not differentiable: bool results) --------------------------------------
+
+def _compare(a, b, ufunc_name, op):
+    if not isinstance(a, Tensor):
+        raise TypeError(f"{op}(): expected a Tensor as first operand")
+    _check_operand(b, op)
+    dt = _result_dtype(a, b)
+    backend = a._backend
+    xa, xb = _as_operand(a, dt, backend), _as_operand(b, dt, backend)
+    try:
+        out = getattr(backend.xp, ufunc_name)(xa, xb)
+    except ValueError:
+        raise _shape_error(op, a, b) from None
+    return Tensor._make(backend.xp.asarray(out), backend)
+
+
+def eq(a, b):
+    return _compare(a, b, "equal", "eq")
+
+
+def ne(a, b):
+    return _compare(a, b, "not_equal", "ne")
+
+
+def lt(a, b):
+    return _compare(a, b, "less", "lt")
+
+
+def le(a, b):
+    return _compare(a, b, "less_equal", "le")
+
+
+def gt(a, b):
+    return _compare(a, b, "greater", "gt")
+
+
+def ge(a, b):
+    return _compare(a, b, "greater_equal", "ge")
+
+
+def _logical(a, b, ufunc, op):
+    if a._data.dtype.kind in "biu" and (not isinstance(b, Tensor) or b._data.dtype.kind in "biu"):
+        if a._data.dtype.kind == "b" and (not isinstance(b, Tensor) or b._data.dtype.kind == "b"):
+            return _compare(a, b, ufunc, op)
+        return _compare(a, b, ufunc.replace("logical", "bitwise"), op)
+    raise TypeError(f"{op}: bitwise operations need integer or bool tensors, got {a.dtype}")
+
+
+def logical_not(x):
+    return Tensor._make(x._backend.xp.logical_not(x._data), x._backend)
+
+
+def bitwise_not(x):
+    if x._data.dtype.kind == "f":
+        raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors, got "
+                        f"{x.dtype}")
+    return Tensor._make(x._backend.xp.invert(x._data), x._backend)
+
+
+def logical_and(a, b):
+    return _logical(a, b, "logical_and", "and")
+
+
+def logical_or(a, b):
+    return _logical(a, b, "logical_or", "or")
+
+
+def logical_xor(a, b):
+    return _logical(a, b, "logical_xor", "xor")
+
+
+def isnan(x):
+    return Tensor._make(x._backend.xp.isnan(x._data), x._backend)
+
+
+def isinf(x):
+    return Tensor._make(x._backend.xp.isinf(x._data), x._backend)
+
+
+def isfinite(x):
+    return Tensor._make(x._backend.xp.isfinite(x._data), x._backend)
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(a._backend.xp.allclose(a._data, _as_operand(b, a.dtype, a._backend), rtol=rtol,
+                                       atol=atol, equal_nan=equal_nan))
+
+
+def equal(a, b):
+    return a._data.shape == b._data.shape and bool((a._data == b._data).all())

@@ -1,0 +1,455 @@
+"""Shape ops: view/reshape, flatten, squeeze/unsqueeze, transpose/permute, expand, cat/stack,
+split/chunk. The view-like ones return array views that share the input's version counter."""
+import math
+
+from ..autograd.function import Op
+from ..tensor import Tensor, _wrap_dim
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def _infer_shape(shape, numel, op, in_shape):
+    """Resolves one -1 and checks the element count, with torch's messages."""
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise RuntimeError(f"invalid shape dimension {s}")
+            known *= s
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+class View(Op):
+    node_name = "ViewBackward0"
+    is_view = True
+
+    def forward(ctx, x, shape):
+        ctx.in_shape = x._data.shape
+        return x._data.reshape(shape)
+
+    def backward(ctx, gy):
+        return gy.reshape(ctx.in_shape)
+
+
+class Reshape(View):
+    """reshape of a non-contiguous input copies (torch records a clone + view: UnsafeViewBackward0)."""
+    node_name = "UnsafeViewBackward0"
+    is_view = False
+
+
+class Squeeze(View):
+    node_name = "SqueezeBackward0"
+
+
+class SqueezeDim(View):
+    node_name = "SqueezeBackward1"
+
+
+class Unsqueeze(View):
+    node_name = "UnsqueezeBackward0"
+
+
+class Transpose(Op):
+    node_name = "TransposeBackward0"
+    is_view = True
+
+    def forward(ctx, x, d0, d1):
+        ctx.dims = (d0, d1)
+        return x._backend.xp.swapaxes(x._data, d0, d1)
+
+    def backward(ctx, gy):
+        return gy.transpose(*ctx.dims)
+
+
+class T(Transpose):
+    node_name = "TBackward0"
+
+
+class Permute(Op):
+    node_name = "PermuteBackward0"
+    is_view = True
+
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return x._backend.xp.transpose(x._data, dims)
+
+    def backward(ctx, gy):
+        inverse = [0] * len(ctx.dims)
+        for i, d in enumerate(ctx.dims):
+            inverse[d] = i
+        return gy.permute(*inverse)
+
+
+class Expand(Op):
+    node_name = "ExpandBackward0"
+    is_view = True
+
+    def forward(ctx, x, shape):
+        ctx.in_shape = x._data.shape
+        return x._backend.xp.broadcast_to(x._data, shape)
+
+    def backward(ctx, gy):
+        from .reduction import sum_to_shape  # noqa: PLC0415
+
+        return sum_to_shape(gy, ctx.in_shape)
+
+
+class Cat(Op):
+    node_name = "CatBackward0"
+
+    def forward(ctx, *args):
+        *tensors, dim = args
+        ctx.dim = dim
+        # torch skips 1-D empty tensors in cat whatever the others' rank: they get no gradient
+        ctx.sizes = [None if _legacy_empty(t) else t._data.shape[dim] for t in tensors]
+        arrays = [t._data for t in tensors if not _legacy_empty(t)]
+        return tensors[0]._backend.xp.concatenate(arrays or [tensors[0]._data], axis=dim)
+
+    def backward(ctx, gy):
+        grads, start = [], 0
+        for size in ctx.sizes:
+            if size is None:
+                grads.append(None)
+                continue
+            grads.append(gy.narrow(ctx.dim, start, size))
+            start += size
+        return tuple(grads)
+
+
+def _legacy_empty(t):
+    return t._data.ndim == 1 and t._data.shape[0] == 0
+
+
+class Stack(Op):
+    node_name = "StackBackward0"
+
+    def forward(ctx, *args):
+        *tensors, dim = args
+        ctx.dim = dim
+        return tensors[0]._backend.xp.stack([t._data for t in tensors], axis=dim)
+
+    def backward(ctx, gy):
+        return tuple(gy.unbind(ctx.dim))
+
+
+class Narrow(Op):
+    node_name = "SliceBackward0"
+    is_view = True
+
+    def forward(ctx, x, dim, start, length):
+        ctx.meta = (x._data.shape, dim, start, length)
+        index = (slice(None),) * dim + (slice(start, start + length),)
+        return x._data[index]
+
+    def backward(ctx, gy):
+        from .indexing import index_put_zeros  # noqa: PLC0415
+
+        shape, dim, start, length = ctx.meta
+        return index_put_zeros(gy, shape, (slice(None),) * dim + (slice(start, start + length),))
+
+
+class Select(Narrow):
+    """x.select(dim, i) and unbind's pieces."""
+    node_name = "SelectBackward0"
+
+    def forward(ctx, x, dim, index):
+        ctx.meta = (x._data.shape, dim, index)
+        return x._data[(slice(None),) * dim + (index,)]
+
+    def backward(ctx, gy):
+        from .indexing import index_put_zeros  # noqa: PLC0415
+
+        shape, dim, index = ctx.meta
+        return index_put_zeros(gy, shape, (slice(None),) * dim + (index,))
+
+
+class Split(Op):
+    """split/chunk: several views along one dim; backward concatenates (zeros for unused pieces)."""
+    node_name = "SplitBackward0"
+    is_view = True
+
+    def forward(ctx, x, dim, sizes):
+        ctx.meta = (dim, sizes)
+        out, start = [], 0
+        for s in sizes:
+            out.append(x._data[(slice(None),) * dim + (slice(start, start + s),)])
+            start += s
+        return tuple(out)
+
+    def backward(ctx, *grads):
+        dim, _ = ctx.meta
+        return cat(list(grads), dim)
+
+
+class Unbind(Split):
+    node_name = "UnbindBackward0"
+
+    def forward(ctx, x, dim):
+        ctx.meta = (dim,)
+        return tuple(x._data[(slice(None),) * dim + (i,)] for i in range(x._data.shape[dim]))
+
+    def backward(ctx, *grads):
+        return stack(list(grads), ctx.meta[0])
+
+
+# -- public functions ------------------------------------------------------------------------------
+
+def view(x, *shape):
+    shape = _infer_shape(_shape_arg(shape), x._data.size, "view", x._data.shape)
+    if not x._data.flags.c_contiguous and x._data.size > 1:
+        try:
+            x._data.view().shape = shape  # numpy raises when no view is possible
+        except AttributeError:
+            raise RuntimeError(
+                "view size is not compatible with input tensor's size and stride (at least one "
+                "dimension spans across two contiguous subspaces). Use .reshape(...) instead.") from None
+    return View.apply(x, shape)
+
+
+def reshape(x, *shape):
+    shape = _infer_shape(_shape_arg(shape), x._data.size, "reshape", x._data.shape)
+    if shape == x._data.shape and not x._requires_grad:
+        return View.apply(x, shape)
+    if x._data.flags.c_contiguous:
+        return View.apply(x, shape)
+    return Reshape.apply(x, shape)
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    nd = x._data.ndim
+    if nd == 0:
+        return reshape(x, 1)
+    s, e = _wrap_dim(start_dim, nd, "flatten"), _wrap_dim(end_dim, nd, "flatten")
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return x
+    shape = x._data.shape
+    return reshape(x, shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
+
+
+def unflatten(x, dim, sizes):
+    d = _wrap_dim(dim, x._data.ndim, "unflatten")
+    shape = x._data.shape
+    return reshape(x, shape[:d] + tuple(sizes) + shape[d + 1:])
+
+
+def squeeze(x, dim=None):
+    shape = x._data.shape
+    if dim is None:
+        return Squeeze.apply(x, tuple(s for s in shape if s != 1))
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    axes = {_wrap_dim(d, x._data.ndim, "squeeze") for d in dims} if shape else set()
+    return SqueezeDim.apply(x, tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1)))
+
+
+def unsqueeze(x, dim):
+    nd = x._data.ndim + 1
+    if not -nd <= dim < nd:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], "
+                         f"but got {dim})")
+    d = dim % nd
+    shape = x._data.shape
+    return Unsqueeze.apply(x, shape[:d] + (1,) + shape[d:])
+
+
+def transpose(x, dim0, dim1):
+    nd = x._data.ndim
+    if nd == 0:
+        return View.apply(x, ())
+    return Transpose.apply(x, _wrap_dim(dim0, nd, "transpose"), _wrap_dim(dim1, nd, "transpose"))
+
+
+def t(x):
+    if x._data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x._data.ndim}D")
+    if x._data.ndim < 2:
+        return View.apply(x, x._data.shape)
+    return T.apply(x, 0, 1)
+
+
+def permute(x, *dims):
+    dims = _shape_arg(dims)
+    nd = x._data.ndim
+    if len(dims) != nd:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not "
+                           f"match the length of the desired ordering of dimensions i.e. input.dim() "
+                           f"= {nd} is not equal to len(dims) = {len(dims)}")
+    dims = tuple(_wrap_dim(d, nd, "permute") for d in dims)
+    if len(set(dims)) != nd:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return Permute.apply(x, dims)
+
+
+def expand(x, *sizes):
+    sizes = _shape_arg(sizes)
+    shape = x._data.shape
+    if len(sizes) < len(shape):
+        raise RuntimeError(f"expand(torch.FloatTensor{{{list(shape)}}}, size={list(sizes)}): the "
+                           f"number of sizes provided ({len(sizes)}) must be greater or equal to "
+                           f"the number of dimensions in the tensor ({len(shape)})")
+    lead = len(sizes) - len(shape)
+    target = []
+    for i, s in enumerate(sizes):
+        own = shape[i - lead] if i >= lead else None
+        if s == -1:
+            if own is None:
+                raise RuntimeError("expand: -1 is not allowed in a leading, non-existing dimension")
+            s = own
+        elif own is not None and own != s and own != 1:
+            raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size "
+                               f"({own}) at non-singleton dimension {i}.  Target sizes: "
+                               f"{list(sizes)}.  Tensor sizes: {list(shape)}")
+        target.append(s)
+    target = tuple(target)
+    if target == shape:
+        return x
+    return Expand.apply(x, target)
+
+
+def expand_as(x, other):
+    return expand(x, other._data.shape)
+
+
+def broadcast_to(x, shape):
+    return expand(x, shape)
+
+
+def _check_sequence(tensors, op):
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{op}(): argument 'tensors' must be tuple of Tensors, not "
+                        f"{type(tensors).__name__}")
+    if not tensors:
+        raise RuntimeError(f"{op}(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}(): argument 'tensors' must be tuple of Tensors, but element {i} "
+                            f"is {type(t).__name__}")
+
+
+def _common_dtype(tensors):
+    from .. import dtypes  # noqa: PLC0415
+
+    dt = tensors[0].dtype
+    for t in tensors[1:]:
+        dt = dtypes.promote_types(dt, t.dtype)
+    return [t if t.dtype is dt else t.to(dt) for t in tensors]
+
+
+def cat(tensors, dim=0):
+    _check_sequence(tensors, "cat")
+    tensors = _common_dtype(list(tensors))
+    ref = next((t for t in tensors if not _legacy_empty(t)), tensors[0])
+    if ref._data.ndim == 0:
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    d = _wrap_dim(dim, ref._data.ndim, "cat")
+    for i, t in enumerate(tensors):
+        if _legacy_empty(t):
+            continue
+        if t._data.ndim != ref._data.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref._data.ndim} "
+                               f"and {t._data.ndim}")
+        for ax in range(ref._data.ndim):
+            if ax != d and t._data.shape[ax] != ref._data.shape[ax]:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected "
+                                   f"size {ref._data.shape[ax]} but got size {t._data.shape[ax]} for "
+                                   f"tensor number {i} in the list.")
+    return Cat.apply(*tensors, d)
+
+
+concat = cat
+concatenate = cat
+
+
+def stack(tensors, dim=0):
+    _check_sequence(tensors, "stack")
+    tensors = _common_dtype(list(tensors))
+    shape = tensors[0]._data.shape
+    for i, t in enumerate(tensors):
+        if t._data.shape != shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(shape)} at "
+                               f"entry 0 and {list(t._data.shape)} at entry {i}")
+    nd = len(shape) + 1
+    if not -nd <= dim < nd:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], "
+                         f"but got {dim})")
+    return Stack.apply(*tensors, dim % nd)
+
+
+def narrow(x, dim, start, length):
+    d = _wrap_dim(dim, x._data.ndim, "narrow")
+    size = x._data.shape[d]
+    if start < 0:
+        start += size
+    if not 0 <= start <= size or length < 0 or start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return Narrow.apply(x, d, start, length)
+
+
+def select(x, dim, index):
+    d = _wrap_dim(dim, x._data.ndim, "select")
+    size = x._data.shape[d]
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(x._data.shape)} at dimension {d}")
+    return Select.apply(x, d, index % size)
+
+
+def split(x, split_size_or_sections, dim=0):
+    d = _wrap_dim(dim, x._data.ndim, "split")
+    size = x._data.shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension "
+                               f"size of {size}" if step == 0 else "split expects split_size be non-negative")
+        sizes = [step] * (size // step) + ([size % step] if size % step else [])
+        if not sizes:
+            sizes = [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != size:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input "
+                               f"tensor's size at dimension {d}), but got split_sizes={sizes}")
+    return Split.apply(x, d, tuple(sizes))
+
+
+def chunk(x, chunks, dim=0):
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    d = _wrap_dim(dim, x._data.ndim, "chunk")
+    step = -(-x._data.shape[d] // chunks) if x._data.shape[d] else 1
+    return split(x, step, d)
+
+
+def unbind(x, dim=0):
+    return Unbind.apply(x, _wrap_dim(dim, x._data.ndim, "unbind"))
+
+
+def contiguous(x, memory_format=None):
+    if x._data.flags.c_contiguous:
+        return x
+    from .elementwise import clone  # noqa: PLC0415
+
+    return clone(x)  # array copies are C-ordered
+
+
+def movedim(x, source, destination):
+    nd = x._data.ndim
+    src = _wrap_dim(source, nd, "movedim")
+    dst = _wrap_dim(destination, nd, "movedim")
+    order = [d for d in range(nd) if d != src]
+    order.insert(dst, src)
+    return permute(x, *order)

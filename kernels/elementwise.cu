@@ -1,0 +1,176 @@
+// Fused elementwise kernels: each forward and each backward is one pass over memory.
+//
+// Conventions the loader (autograd_gpu/backend/kernels.py) relies on:
+//   - every kernel is `template <typename T> __global__ void name(...)`, instantiated for
+//     T = __half, float and double and fetched by name expression, e.g. `relu_forward<float>`;
+//   - arrays are contiguous and of the same length; the last parameter is that length `n`;
+//   - scalar parameters have the compute type acc_t<T> (float for __half and float, double for
+//     double), so the caller passes float32 or float64 scalars.
+// __half is a storage type only: values are widened to float on load and rounded back on store.
+#include <cuda_fp16.h>
+
+template <typename T> struct Compute { using type = T; };
+template <> struct Compute<__half> { using type = float; };
+template <typename T> using acc_t = typename Compute<T>::type;
+
+__device__ __forceinline__ float widen(__half v) { return __half2float(v); }
+__device__ __forceinline__ float widen(float v) { return v; }
+__device__ __forceinline__ double widen(double v) { return v; }
+
+template <typename T> __device__ __forceinline__ T narrow(acc_t<T> v) { return v; }
+template <> __device__ __forceinline__ __half narrow<__half>(float v) { return __float2half(v); }
+
+// Single precision math for float (and __half), double precision for double.
+__device__ __forceinline__ float exp_(float v) { return expf(v); }
+__device__ __forceinline__ double exp_(double v) { return exp(v); }
+__device__ __forceinline__ float log_(float v) { return logf(v); }
+__device__ __forceinline__ double log_(double v) { return log(v); }
+__device__ __forceinline__ float tanh_(float v) { return tanhf(v); }
+__device__ __forceinline__ double tanh_(double v) { return tanh(v); }
+__device__ __forceinline__ float pow_(float v, float p) { return powf(v, p); }
+__device__ __forceinline__ double pow_(double v, double p) { return pow(v, p); }
+
+// 64-bit grid-stride loop: correct for any n and any grid size.
+#define GRID_STRIDE_LOOP(i, n)                                                  \
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
+         i += (long long)gridDim.x * blockDim.x)
+
+// ---- relu: y = max(x, 0) (NaN propagates); gx = gy where y > 0 ------------------------------
+template <typename T>
+__global__ void relu_forward(const T* __restrict__ x, T* __restrict__ y, long long n) {
+    GRID_STRIDE_LOOP(i, n) {
+        const acc_t<T> v = widen(x[i]);
+        y[i] = narrow<T>(v < 0 ? acc_t<T>(0) : v);
+    }
+}
+
+template <typename T>
+__global__ void relu_backward(const T* __restrict__ y, const T* __restrict__ gy,
+                              T* __restrict__ gx, long long n) {
+    GRID_STRIDE_LOOP(i, n) {
+        gx[i] = narrow<T>(widen(y[i]) > 0 ? widen(gy[i]) : acc_t<T>(0));
+    }
+}
+
+// ---- sigmoid: split by sign so that exp never overflows; gx = gy * y * (1 - y) --------------
+template <typename T>
+__global__ void sigmoid_forward(const T* __restrict__ x, T* __restrict__ y, long long n) {
+    GRID_STRIDE_LOOP(i, n) {
+        const acc_t<T> v = widen(x[i]);
+        const acc_t<T> e = exp_(v < 0 ? v : -v);  // e^-|v|, in (0, 1]
+        y[i] = narrow<T>(v >= 0 ? 1 / (1 + e) : e / (1 + e));
+    }
+}
+
+template <typename T>
+__global__ void sigmoid_backward(const T* __restrict__ y, const T* __restrict__ gy,
+                                 T* __restrict__ gx, long long n) {
+    GRID_STRIDE_LOOP(i, n) {
+        const acc_t<T> s = widen(y[i]);
+        gx[i] = narrow<T>(widen(gy[i]) * s * (1 - s));
+    }
+}
+
+// ---- tanh: gx = gy * (1 - y^2) ----------------------------------------------------------------
+template <typename T>
+__global__ void tanh_forward(const T* __restrict__ x, T* __restrict__ y, long long n) {
+    GRID_STRIDE_LOOP(i, n) { y[i] = narrow<T>(tanh_(widen(x[i]))); }
+}
+
+template <typename T>
+__global__ void tanh_backward(const T* __restrict__ y, const T* __restrict__ gy,
+                              T* __restrict__ gx, long long n) {
+    GRID_STRIDE_LOOP(i, n) {
+        const acc_t<T> t = widen(y[i]);
+        gx[i] = narrow<T>(widen(gy[i]) * (1 - t * t));
+    }
+}
+
+// ---- exp and log (their backwards, gy * y and gy / x, are single CuPy ops already) ------------
+template <typename T>
+__global__ void exp_forward(const T* __restrict__ x, T* __restrict__ y, long long n) {
+    GRID_STRIDE_LOOP(i, n) { y[i] = narrow<T>(exp_(widen(x[i]))); }
+}
+
+template <typename T>
+__global__ void log_forward(const T* __restrict__ x, T* __restrict__ y, long long n) {
+    GRID_STRIDE_LOOP(i, n) { y[i] = narrow<T>(log_(widen(x[i]))); }
+}
+
+// ---- pow by a scalar exponent p: gx = gy * p * x^(p-1), and 0 when p == 0 (never NaN) --------
+template <typename T>
+__global__ void pow_scalar_forward(const T* __restrict__ x, T* __restrict__ y, acc_t<T> p,
+                                   long long n) {
+    GRID_STRIDE_LOOP(i, n) { y[i] = narrow<T>(pow_(widen(x[i]), p)); }
+}
+
+template <typename T>
+__global__ void pow_scalar_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                                    T* __restrict__ gx, acc_t<T> p, long long n) {
+    GRID_STRIDE_LOOP(i, n) {
+        gx[i] = narrow<T>(p == 0 ? acc_t<T>(0) : widen(gy[i]) * p * pow_(widen(x[i]), p - 1));
+    }
+}
+
+// ---- abs: gx = gy * sign(x), sign(0) = 0 and sign(NaN) = NaN as numpy's ----------------------
+template <typename T>
+__global__ void abs_forward(const T* __restrict__ x, T* __restrict__ y, long long n) {
+    GRID_STRIDE_LOOP(i, n) {
+        const acc_t<T> v = widen(x[i]);
+        y[i] = narrow<T>(v < 0 ? -v : v);
+    }
+}
+
+template <typename T>
+__global__ void abs_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                             T* __restrict__ gx, long long n) {
+    GRID_STRIDE_LOOP(i, n) {
+        const acc_t<T> v = widen(x[i]);
+        const acc_t<T> sign = v > 0 ? acc_t<T>(1) : (v < 0 ? acc_t<T>(-1) : v);  // 0 or NaN
+        gx[i] = narrow<T>(widen(gy[i]) * sign);
+    }
+}
+
+// ---- clamp to [lo, hi], each bound used only when its flag is set ----------------------------
+// Forward: max with lo first, then min with hi (so lo > hi gives hi, as torch); NaN propagates.
+// Backward: gy passes where lo <= x <= hi, bounds included, as torch.
+template <typename T>
+__global__ void clamp_forward(const T* __restrict__ x, T* __restrict__ y, acc_t<T> lo,
+                              acc_t<T> hi, int has_lo, int has_hi, long long n) {
+    GRID_STRIDE_LOOP(i, n) {
+        acc_t<T> v = widen(x[i]);
+        if (has_lo && v < lo) v = lo;
+        if (has_hi && v > hi) v = hi;
+        y[i] = narrow<T>(v);
+    }
+}
+
+template <typename T>
+__global__ void clamp_backward(const T* __restrict__ x, const T* __restrict__ gy,
+                               T* __restrict__ gx, acc_t<T> lo, acc_t<T> hi, int has_lo,
+                               int has_hi, long long n) {
+    GRID_STRIDE_LOOP(i, n) {
+        const acc_t<T> v = widen(x[i]);
+        const bool inside = (!has_lo || v >= lo) && (!has_hi || v <= hi);
+        gx[i] = narrow<T>(inside ? widen(gy[i]) : acc_t<T>(0));
+    }
+}
+
+// ---- where: out = cond ? a : b; backward splits gy into ga = cond ? gy : 0, gb = cond ? 0 : gy
+// in one pass. cond is a numpy/CuPy bool array, one byte per element.
+template <typename T>
+__global__ void where_forward(const unsigned char* __restrict__ cond, const T* __restrict__ a,
+                              const T* __restrict__ b, T* __restrict__ out, long long n) {
+    GRID_STRIDE_LOOP(i, n) { out[i] = cond[i] ? a[i] : b[i]; }
+}
+
+template <typename T>
+__global__ void where_backward(const unsigned char* __restrict__ cond, const T* __restrict__ gy,
+                               T* __restrict__ ga, T* __restrict__ gb, long long n) {
+    GRID_STRIDE_LOOP(i, n) {
+        const T g = gy[i];
+        const T zero = narrow<T>(acc_t<T>(0));
+        ga[i] = cond[i] ? g : zero;
+        gb[i] = cond[i] ? zero : g;
+    }
+}
