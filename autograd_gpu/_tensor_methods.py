@@ -1,11 +1,16 @@
 """Tensor's operators and op methods, attached from the ops modules, and the in-place methods.
 
 In-place ops follow torch: a leaf that requires grad refuses them while grad mode is on; when the
-op is recorded, the out-of-place result is written into the tensor's memory and the tensor takes
-the new grad_fn; every in-place write bumps the version counter that saved tensors check.
+op is recorded, the out-of-place op runs on a stand-in for the tensor's old value (its place in the
+graph, and a private copy of its values if the op saved them), the result is written into the
+tensor's memory and the tensor takes the new grad_fn; every in-place write bumps the version counter
+that saved tensors check.
 """
+import sys
+
 from . import dtypes
 from .autograd import grad_mode
+from .autograd.function import Op
 from .ops import elementwise as E
 from .ops import indexing as I
 from .ops import linalg as L
@@ -39,26 +44,70 @@ def _cast_error(src, dst):
                         f"{names[dst.name]}")
 
 
+def _broadcast_shape(a, b):
+    """torch's broadcast of two shapes, or its error naming the first mismatching dimension."""
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    out = []
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                               f"non-singleton dimension {i}")
+        out.append(y if x == 1 else x)
+    return out
+
+
+def _shape_mismatch(t, shape):
+    return RuntimeError(f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
+                        f"{list(shape)}")
+
+
+def _check_broadcast_into(t, other_shape):
+    shape = _broadcast_shape(t._data.shape, other_shape)
+    if tuple(shape) != t._data.shape:
+        raise _shape_mismatch(t, shape)
+
+
 def _commit(t, result):
     """Writes an out-of-place result into ``t`` and hands ``t`` the result's place in the graph."""
     if result.dtype is not t.dtype and not _castable(result.dtype, t.dtype):
         raise _cast_error(result.dtype, t.dtype)
     if result._data.shape != t._data.shape:
-        raise RuntimeError(f"output with shape {list(t._data.shape)} doesn't match the broadcast "
-                           f"shape {list(result._data.shape)}")
+        raise _shape_mismatch(t, result._data.shape)
     t._data[...] = result._data
     t._version[0] += 1
-    if result.grad_fn is not None:
-        t.grad_fn = result.grad_fn
+    node = result.grad_fn
+    if node is not None:
+        t.grad_fn = node
         t._output_nr = result._output_nr
         t._requires_grad = True
+        saved = node._saved_outputs
+        if saved and result.dtype is t.dtype:
+            # a saved output now lives in t: later in-place writes to t must be caught
+            node._saved_outputs = tuple(
+                (t._data, t._version, t._version[0]) if array is result._data else (array, c, v)
+                for array, c, v in saved)
     return t
+
+
+def _record(t, compute):
+    """Runs ``compute`` (an out-of-place op) on a stand-in for ``t`` in the graph and commits the
+    result to ``t``. The stand-in shares t's memory; where the op kept a reference to it (saved
+    it for backward), it gets a copy of the old values first, as torch saves ``self.clone()``."""
+    alias = Tensor._make(t._data, t._backend, t._requires_grad, t.grad_fn, t._output_nr)
+    before = sys.getrefcount(alias)
+    result = compute(alias)
+    if sys.getrefcount(alias) > before + (result is alias):
+        alias._data = alias._data.copy()
+    return _commit(t, result)
 
 
 def _inplace_binary(t, other, out_of_place, ufunc_name, alpha=1):
     if _recording(t, other):
         _check_leaf(t)
-        return _commit(t, out_of_place(t, other) if alpha == 1 else out_of_place(t, other, alpha=alpha))
+        if alpha == 1:
+            return _record(t, lambda a: out_of_place(a, other))
+        return _record(t, lambda a: out_of_place(a, other, alpha=alpha))
     E._check_operand(other, ufunc_name)
     dt = E._result_dtype(t, other)
     if ufunc_name == "true_divide" and not dt.is_floating_point:
@@ -72,8 +121,8 @@ def _inplace_binary(t, other, out_of_place, ufunc_name, alpha=1):
     try:
         getattr(xp, ufunc_name)(t._data, operand, out=t._data, casting="unsafe")
     except ValueError:
-        raise RuntimeError(f"output with shape {list(t._data.shape)} doesn't match the broadcast "
-                           f"shape of {list(t._data.shape)} and {list(E._shape(other))}") from None
+        _check_broadcast_into(t, E._shape(other))
+        raise
     t._version[0] += 1
     return t
 
@@ -99,15 +148,70 @@ def div_(self, other, rounding_mode=None):
 def _inplace_unary(t, out_of_place):
     _check_leaf(t)
     if grad_mode._state.enabled and t._requires_grad:
-        return _commit(t, out_of_place(t))
+        return _record(t, out_of_place)
     with grad_mode.no_grad():
         return _commit(t, out_of_place(t))
+
+
+# -- zero_, fill_, copy_: the old values get no gradient (torch's ZeroBackward0, FillBackward2/3,
+#    CopyBackwards); written as ops here because they exist only as in-place methods -----------
+
+def _zeros_for(g):
+    return Tensor._make(g._backend.xp.zeros_like(g._data), g._backend)
+
+
+class _Zero(Op):
+    node_name = "ZeroBackward0"
+
+    def forward(ctx, x):
+        return x._backend.xp.zeros_like(x._data)
+
+    def backward(ctx, gy):
+        return _zeros_for(gy)
+
+
+class _FillScalar(Op):
+    node_name = "FillBackward2"
+
+    def forward(ctx, x, value):
+        return x._backend.xp.full_like(x._data, value)
+
+    def backward(ctx, gy):
+        return _zeros_for(gy), None
+
+
+class _FillTensor(Op):
+    """Every element takes the 0-d ``value``: its gradient is the sum of gy (reduced centrally)."""
+    node_name = "FillBackward3"
+
+    def forward(ctx, x, value):
+        return x._backend.xp.full_like(x._data, value._data)
+
+    def backward(ctx, gy):
+        return (_zeros_for(gy) if ctx.needs_input_grad[0] else None), gy
+
+
+class _Copy(Op):
+    """``self.copy_(src)``: src broadcast to self's shape and cast to its dtype; the gradient of src
+    is summed back to its shape and cast to its dtype centrally."""
+    node_name = "CopyBackwards"
+
+    def forward(ctx, x, src):
+        xp = x._backend.xp
+        return xp.broadcast_to(src._data, x._data.shape).astype(x._data.dtype, copy=True)
+
+    def backward(ctx, gy):
+        return (_zeros_for(gy) if ctx.needs_input_grad[0] else None), gy
+
+
+def _same_device(src, t):
+    return src if src._backend is t._backend else src.to(t.device)
 
 
 def zero_(self):
     _check_leaf(self)
     if _recording(self):
-        return _commit(self, self * 0)
+        return _record(self, _Zero.apply)
     self._data.fill(0)
     self._version[0] += 1
     return self
@@ -120,10 +224,11 @@ def fill_(self, value):
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value._data.ndim} dimensions.")
         if _recording(self, value):
-            return _commit(self, E.add(self.detach() * 0, value.to(self.device, self.dtype)))
+            value = _same_device(value, self)
+            return _record(self, lambda a: _FillTensor.apply(a, value))
         value = value.item()
     if _recording(self):
-        return _commit(self, E.add(self.detach() * 0, value))
+        return _record(self, lambda a: _FillScalar.apply(a, value))
     self._data.fill(value)
     self._version[0] += 1
     return self
@@ -132,19 +237,19 @@ def fill_(self, value):
 def copy_(self, src, non_blocking=False):
     _check_leaf(self)
     if not isinstance(src, Tensor):
-        raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+        raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not "
+                        f"{type(src).__name__}")
+    _check_broadcast_into(self, src._data.shape)
     if _recording(self, src):
-        # the old values get no gradient; src's is summed over the dims it is broadcast along
-        return _commit(self, E.add(self.detach() * 0, src.to(self.device, self.dtype)))
+        src = _same_device(src, self)
+        return _record(self, lambda a: _Copy.apply(a, src))
     data = src._data
     if src._backend is not self._backend:
         data = self._backend.asarray(src._backend.to_host(data))
     try:
         self._data[...] = data
     except ValueError:
-        raise RuntimeError(f"The size of tensor a ({list(self._data.shape)}) must match the size of "
-                           f"tensor b ({list(src._data.shape)}) (copy_: src must broadcast to "
-                           "self)") from None
+        raise _shape_mismatch(self, _broadcast_shape(self._data.shape, src._data.shape)) from None
     self._version[0] += 1
     return self
 
@@ -156,7 +261,7 @@ def clamp_(self, min=None, max=None):
 def setitem(self, key, value):
     if _recording(self, value):
         _check_leaf(self)
-        return _commit(self, I.put_result(self, key, value))
+        return _record(self, lambda a: I.put_result(a, key, value))
     with grad_mode.no_grad():
         result = I.put_result(self, key, value)
     self._data[...] = result._data
@@ -202,8 +307,8 @@ def _ops_methods():
         "__matmul__": L.matmul, "__rmatmul__": _rmatmul,
         "__neg__": E.neg, "__pos__": lambda self: self, "__abs__": E.abs,
         "__invert__": E.bitwise_not,
-        "__and__": E.logical_and, "__or__": E.logical_or, "__xor__": E.logical_xor,
-        "__rand__": E.logical_and, "__ror__": E.logical_or, "__rxor__": E.logical_xor,
+        "__and__": E.bitwise_and, "__or__": E.bitwise_or, "__xor__": E.bitwise_xor,
+        "__rand__": E.bitwise_and, "__ror__": E.bitwise_or, "__rxor__": E.bitwise_xor,
         "__eq__": E.eq, "__ne__": E.ne, "__lt__": E.lt, "__le__": E.le, "__gt__": E.gt, "__ge__": E.ge,
         "__getitem__": I.getitem, "__setitem__": setitem,
         # elementwise
@@ -215,6 +320,8 @@ def _ops_methods():
         "clip": E.clamp, "maximum": E.maximum, "minimum": E.minimum, "sign": E.sign,
         "eq": E.eq, "ne": E.ne, "lt": E.lt, "le": E.le, "gt": E.gt, "ge": E.ge,
         "logical_not": E.logical_not, "logical_and": E.logical_and, "logical_or": E.logical_or,
+        "logical_xor": E.logical_xor, "bitwise_not": E.bitwise_not, "bitwise_and": E.bitwise_and,
+        "bitwise_or": E.bitwise_or, "bitwise_xor": E.bitwise_xor,
         "isnan": E.isnan, "isinf": E.isinf, "isfinite": E.isfinite, "allclose": E.allclose,
         "equal": E.equal, "clone": E.clone,
         "where": lambda self, condition, other: E.where(condition, self, other),

@@ -2,6 +2,7 @@
 *_like variants), conversions from numpy/dlpack, and the random seed."""
 import builtins
 import numbers
+import warnings
 
 from . import dtypes
 from .backend import device as _device
@@ -22,16 +23,24 @@ def _backend(device):
 def _size(size, op):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
-    try:
-        shape = tuple(int(s) for s in size)
-    except (TypeError, ValueError):
-        raise TypeError(f"{op}(): argument 'size' must be a tuple of ints, but found element of type "
-                        f"{type(next(s for s in size if not isinstance(s, numbers.Integral))).__name__}"
-                        ) from None
+    shape = []
+    for i, s in enumerate(size):
+        if isinstance(s, numbers.Integral) and not isinstance(s, bool):
+            shape.append(int(s))
+        elif isinstance(s, Tensor) and s._data.ndim == 0 and s._data.dtype.kind in "iu":
+            shape.append(int(s.item()))
+        elif len(size) == 1:
+            raise TypeError(f"{op}(): argument 'size' (position 1) must be tuple of ints, not "
+                            f"{type(s).__name__}")
+        else:
+            raise TypeError(f"{op}(): argument 'size' failed to unpack the object at pos {i + 1} "
+                            f"with error \"type must be tuple of ints,but got {type(s).__name__}\"")
     for s in shape:
         if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
-    return shape
+            if op == "zeros":
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {shape}")
+    return tuple(shape)
 
 
 def _finish(array, backend, requires_grad):
@@ -40,35 +49,83 @@ def _finish(array, backend, requires_grad):
     return Tensor._make(array, backend, bool(requires_grad))
 
 
-def _infer_dtype(host):
-    """torch's inference from Python data: floats -> default dtype, ints -> int64, bools -> bool."""
-    kind = host.dtype.kind
-    if kind == "f":
+_SEQUENCES = (list, tuple, range)
+
+
+def _scalar_dtype(x):
+    """torch's infer_scalar_type for one element: bool, int64, the default float, a numpy scalar's
+    own dtype, a one-element tensor's dtype."""
+    t = type(x)
+    if t is float:
         return dtypes.get_default_dtype()
-    if kind in "iu":
+    if t is int:
         return dtypes.int64
-    if kind == "b":
+    if t is bool:
         return dtypes.bool_
-    raise TypeError(f"Could not infer dtype of {host.dtype}")
+    if isinstance(x, Tensor):
+        return x.dtype
+    if isinstance(x, (_np.generic, _np.ndarray)):  # a numpy scalar or 0-d array
+        return dtypes.from_numpy_dtype(x.dtype)
+    if isinstance(x, numbers.Integral):
+        return dtypes.int64
+    if isinstance(x, numbers.Real):
+        return dtypes.get_default_dtype()
+    if isinstance(x, str):
+        raise TypeError(f"new(): invalid data type '{t.__name__}'")
+    if isinstance(x, numbers.Number):
+        raise TypeError(f"complex data is not supported: {x!r}")
+    raise RuntimeError(f"Could not infer dtype of {t.__name__}")
 
 
-def _nested_to_host(data):
-    """Python (nested) sequences, possibly holding 0-d/1-element tensors, to a numpy array."""
-    def convert(x):
-        if isinstance(x, Tensor):
-            if x._data.size != 1 and x._data.ndim == 0:
-                raise ValueError("only one element tensors can be converted to Python scalars")
-            return x._backend.to_host(x._data).tolist()
-        if isinstance(x, (list, tuple)):
-            return [convert(v) for v in x]
-        if isinstance(x, (numbers.Number, bool)) or hasattr(x, "dtype"):
-            return x
-        raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+def _is_sequence(x):
+    return isinstance(x, _SEQUENCES) or (isinstance(x, _np.ndarray) and x.ndim > 0)
 
-    try:
-        return _np.array(convert(data))
-    except ValueError as err:
-        raise ValueError(f"expected a rectangular nested sequence of numbers: {err}") from None
+
+def _nested_to_host(data, dtype):
+    """Python (nested) sequences of numbers, numpy scalars/arrays or one-element tensors to a numpy
+    array of ``dtype`` (None: inferred as torch does, promoting over every element's type)."""
+    shape = []
+    probe = data
+    while _is_sequence(probe):
+        shape.append(len(probe))
+        if not len(probe):
+            break
+        probe = probe[0]
+    level = [data]
+    for dim, n in enumerate(shape):
+        nxt = []
+        for x in level:
+            if not _is_sequence(x):
+                raise TypeError("not a sequence")
+            if len(x) != n:
+                raise ValueError(f"expected sequence of length {n} at dim {dim} (got {len(x)})")
+            nxt.extend(x)
+        level = nxt
+    leaves = level
+    kinds = set(map(type, leaves))
+    if kinds - {float, int, bool}:
+        if any(_is_sequence(x) for x in leaves):
+            raise TypeError(f"'{type(next(x for x in leaves if _is_sequence(x))).__name__}' object "
+                            "cannot be interpreted as a number")
+        for i, x in enumerate(leaves):
+            if isinstance(x, Tensor):
+                if x._data.size != 1:
+                    raise TypeError("only integer tensors of a single element can be converted to "
+                                    "an index")
+                if dtype is None:
+                    kinds.add(x.dtype)
+                leaves[i] = x._backend.to_host(x._data).reshape(()).item()
+    if dtype is None:
+        dtype = dtypes.get_default_dtype() if not leaves else None
+        for k in kinds:
+            if isinstance(k, dtypes.dtype):
+                d = k
+            elif k is Tensor:
+                continue
+            else:
+                d = _scalar_dtype(next(x for x in leaves if type(x) is k))
+            dtype = d if dtype is None else dtypes.promote_types(dtype, d)
+    return _np.array(leaves, dtype=dtype.np).reshape(shape), dtype
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -76,6 +133,10 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     backend = _backend(device)
     dt = dtypes.to_dtype(dtype)
     if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.detach().clone() or sourceTensor.detach().clone()"
+                      ".requires_grad_(True), rather than torch.tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
         host = data._backend.to_host(data._data)
         dt = dt or data.dtype
         array = backend.asarray(host, dtype=dt.np).copy() if backend is numpy_backend else \
@@ -87,11 +148,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         if array is data or (backend is numpy_backend and _np.shares_memory(array, data)):
             array = array.copy()
         return _finish(array, backend, requires_grad)
-    host = _nested_to_host(data)
-    if host.dtype == object:
-        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-    dt = dt or (_infer_dtype(host) if host.size or host.dtype.kind != "f" else dtypes.get_default_dtype())
-    return _finish(backend.asarray(host.astype(dt.np, copy=False)), backend, requires_grad)
+    host, dt = _nested_to_host(data, dt)
+    return _finish(backend.asarray(host), backend, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -170,7 +228,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if values[2] == 0:
         raise RuntimeError("step must be nonzero")
     if (values[1] - values[0]) * values[2] < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     integral = builtins.all(isinstance(v, numbers.Integral) for v in values)
     dt = dtypes.to_dtype(dtype) or (dtypes.int64 if integral else dtypes.get_default_dtype())
     backend = _backend(device)
@@ -201,9 +259,12 @@ def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
     return _finish(backend.randn(_size(size, "randn"), dt.np), backend, requires_grad)
 
 
+_RANDOM_KERNELS = {"rand": "check_uniform_bounds", "randn": "normal_kernel_cpu"}
+
+
 def _require_float(dt, op):
     if not dt.is_floating_point:
-        raise RuntimeError(f"\"{op}\" not implemented for '{_legacy(dt)}'")
+        raise NotImplementedError(f"\"{_RANDOM_KERNELS[op]}\" not implemented for '{_legacy(dt)}'")
 
 
 def _legacy(dt):
@@ -211,16 +272,25 @@ def _legacy(dt):
             "uint8": "Byte"}.get(dt.name, dt.name)
 
 
-def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False, generator=None):
+def randint(low=0, high=None, size=None, dtype=None, device=None, requires_grad=False,
+            generator=None):
+    """``randint(high, size)`` or ``randint(low, high, size)``: integers in [low, high), int64 by
+    default (any dtype may be asked for)."""
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
     if size is None:
-        raise TypeError("randint() missing required argument 'size'")
+        raise TypeError("randint() missing 1 required positional arguments: \"size\"")
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     backend = _backend(device)
     dt = dtypes.to_dtype(dtype) or dtypes.int64
-    return _finish(backend.randint(low, high, _size((size,), "randint"), dt.np), backend, requires_grad)
+    shape = _size((size,), "randint")
+    array = backend.randint(low, high, shape, dtypes.int64.np)
+    if dt is not dtypes.int64:
+        array = array.astype(dt.np)
+    return _finish(array, backend, requires_grad)
 
 
 def _like(fn):

@@ -10,6 +10,7 @@ from . import dtypes
 from .autograd import function as _function
 from .autograd import grad_mode
 from .autograd.function import RemovableHandle, leaf_accumulator
+from .autograd.functional import backward as _backward
 from .size import Size
 
 _NON_LEAF_GRAD_WARNING = (
@@ -129,7 +130,7 @@ class Tensor:
                 "computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach().")
         if requires_grad and self._data.dtype.kind != "f":
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         if self.grad_fn is None:
             self._requires_grad = requires_grad
         return self
@@ -151,14 +152,17 @@ class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
                                 f"{type(value).__name__}")
             if value._data.shape != self._data.shape:
-                raise RuntimeError(f"assigned grad has data of a different size: the tensor has shape "
-                                   f"{self.shape} and the grad {value.shape}")
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' to a "
+                                   f"tensor of size '{list(self.shape)}'. Please ensure that the "
+                                   "gradient and the tensor are the same size")
             if value._backend is not self._backend:
                 raise RuntimeError(f"assigned grad has data located on a different device: the tensor "
                                    f"is on {self.device} and the grad on {value.device}")
             if value.dtype is not self.dtype:
-                raise RuntimeError(f"assigned grad has data of a different type: the tensor is "
-                                   f"{self.dtype} and the grad {value.dtype}")
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_CPP_TYPE[value.dtype.name]}' to a "
+                    f"tensor with grad_dtype '{_LEGACY_KIND[self.dtype.name]}'. The gradient must "
+                    "match the tensor's grad_dtype (defaults to the tensor's dtype).")
         self._grad = value
 
     @property
@@ -205,11 +209,9 @@ class Tensor:
         return RemovableHandle(hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .autograd import backward  # noqa: PLC0415 - autograd imports this module
-
         if inputs is not None and isinstance(inputs, Tensor):
             inputs = (inputs,)
-        backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
+        _backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
                  inputs=inputs)
 
     def detach(self):
@@ -255,7 +257,7 @@ class Tensor:
 
     def __dlpack__(self, *args, **kwargs):
         if self._requires_grad:
-            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
         return self._data.__dlpack__(*args, **kwargs)
 
     def __dlpack_device__(self):
@@ -270,10 +272,15 @@ class Tensor:
         return self._backend.to_host(self._data).tolist()
 
     def __float__(self):
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._scalar())
+
+    def _scalar(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
 
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -418,11 +425,16 @@ def _wrap_dim(dim, ndim, op):
     return dim % n
 
 
+_LEGACY_KIND = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_CPP_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+             "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+             "bool": "bool"}
+
+
 def _legacy_type_name(t):
-    kind = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
     prefix = "torch.cuda." if t.is_cuda else "torch."
-    return f"{prefix}{kind[t.dtype.name]}Tensor"
+    return f"{prefix}{_LEGACY_KIND[t.dtype.name]}Tensor"
 
 
 _function.Tensor = Tensor

@@ -4,8 +4,8 @@
 //   - every kernel is `template <typename T> __global__ void name(...)`, instantiated for
 //     T = __half, float and double and fetched by name expression, e.g. `relu_forward<float>`;
 //   - arrays are contiguous and of the same length; the last parameter is that length `n`;
-//   - scalar parameters have the compute type acc_t<T> (float for __half and float, double for
-//     double), so the caller passes float32 or float64 scalars.
+//   - scalar parameters are `double` and flags `bool`, the C++ types of the Python float and bool
+//     that the caller passes; a kernel converts a scalar to its compute type acc_t<T> once.
 // __half is a storage type only: values are widened to float on load and rounded back on store.
 #include <cuda_fp16.h>
 
@@ -99,14 +99,16 @@ __global__ void log_forward(const T* __restrict__ x, T* __restrict__ y, long lon
 
 // ---- pow by a scalar exponent p: gx = gy * p * x^(p-1), and 0 when p == 0 (never NaN) --------
 template <typename T>
-__global__ void pow_scalar_forward(const T* __restrict__ x, T* __restrict__ y, acc_t<T> p,
+__global__ void pow_scalar_forward(const T* __restrict__ x, T* __restrict__ y, double exponent,
                                    long long n) {
+    const acc_t<T> p = exponent;
     GRID_STRIDE_LOOP(i, n) { y[i] = narrow<T>(pow_(widen(x[i]), p)); }
 }
 
 template <typename T>
 __global__ void pow_scalar_backward(const T* __restrict__ x, const T* __restrict__ gy,
-                                    T* __restrict__ gx, acc_t<T> p, long long n) {
+                                    T* __restrict__ gx, double exponent, long long n) {
+    const acc_t<T> p = exponent;
     GRID_STRIDE_LOOP(i, n) {
         gx[i] = narrow<T>(p == 0 ? acc_t<T>(0) : widen(gy[i]) * p * pow_(widen(x[i]), p - 1));
     }
@@ -132,11 +134,13 @@ __global__ void abs_backward(const T* __restrict__ x, const T* __restrict__ gy,
 }
 
 // ---- clamp to [lo, hi], each bound used only when its flag is set ----------------------------
+// The caller rounds the bounds to T first, so that x is compared with the bound as T holds it.
 // Forward: max with lo first, then min with hi (so lo > hi gives hi, as torch); NaN propagates.
 // Backward: gy passes where lo <= x <= hi, bounds included, as torch.
 template <typename T>
-__global__ void clamp_forward(const T* __restrict__ x, T* __restrict__ y, acc_t<T> lo,
-                              acc_t<T> hi, int has_lo, int has_hi, long long n) {
+__global__ void clamp_forward(const T* __restrict__ x, T* __restrict__ y, double lower,
+                              double upper, bool has_lo, bool has_hi, long long n) {
+    const acc_t<T> lo = lower, hi = upper;
     GRID_STRIDE_LOOP(i, n) {
         acc_t<T> v = widen(x[i]);
         if (has_lo && v < lo) v = lo;
@@ -147,8 +151,9 @@ __global__ void clamp_forward(const T* __restrict__ x, T* __restrict__ y, acc_t<
 
 template <typename T>
 __global__ void clamp_backward(const T* __restrict__ x, const T* __restrict__ gy,
-                               T* __restrict__ gx, acc_t<T> lo, acc_t<T> hi, int has_lo,
-                               int has_hi, long long n) {
+                               T* __restrict__ gx, double lower, double upper, bool has_lo,
+                               bool has_hi, long long n) {
+    const acc_t<T> lo = lower, hi = upper;
     GRID_STRIDE_LOOP(i, n) {
         const acc_t<T> v = widen(x[i]);
         const bool inside = (!has_lo || v >= lo) && (!has_hi || v <= hi);
@@ -156,21 +161,10 @@ __global__ void clamp_backward(const T* __restrict__ x, const T* __restrict__ gy
     }
 }
 
-// ---- where: out = cond ? a : b; backward splits gy into ga = cond ? gy : 0, gb = cond ? 0 : gy
-// in one pass. cond is a numpy/CuPy bool array, one byte per element.
+// ---- where: out = cond ? a : b, cond a bool array (one byte per element) ----------------------
+// (its backward is where itself with a zero operand)
 template <typename T>
 __global__ void where_forward(const unsigned char* __restrict__ cond, const T* __restrict__ a,
                               const T* __restrict__ b, T* __restrict__ out, long long n) {
     GRID_STRIDE_LOOP(i, n) { out[i] = cond[i] ? a[i] : b[i]; }
-}
-
-template <typename T>
-__global__ void where_backward(const unsigned char* __restrict__ cond, const T* __restrict__ gy,
-                               T* __restrict__ ga, T* __restrict__ gb, long long n) {
-    GRID_STRIDE_LOOP(i, n) {
-        const T g = gy[i];
-        const T zero = narrow<T>(acc_t<T>(0));
-        ga[i] = cond[i] ? g : zero;
-        gb[i] = cond[i] ? zero : g;
-    }
 }

@@ -98,13 +98,17 @@ def _store_retained(t, g, create_graph):
         t._grad = t._grad + g
 
 
+def _run_leaf_hooks(t, g):
+    """Tensor.register_hook on a leaf: each hook sees the gradient and may replace it."""
+    for fn in list(t._hooks):
+        r = fn(g)
+        if r is not None:
+            g = r
+    return g
+
+
 def accumulate_into_leaf(t, g, create_graph):
-    """AccumulateGrad: leaf hooks, then ``t.grad = g`` the first time, ``t.grad += g`` after."""
-    if t._hooks:
-        for fn in list(t._hooks):
-            r = fn(g)
-            if r is not None:
-                g = r
+    """AccumulateGrad: ``t.grad = g`` the first time, ``t.grad += g`` after (hooks already ran)."""
     grad = t._grad
     if create_graph:
         t._grad = g if grad is None else grad + g
@@ -118,12 +122,20 @@ def accumulate_into_leaf(t, g, create_graph):
         grad._version[0] += 1
 
 
+def _executed_nodes(needed):
+    """Of the nodes on a path to a target, those whose backward must run: the ones with a needed
+    child (a target node with nothing needed below it only receives its gradient)."""
+    return {n for n in needed if type(n) is not AccumulateGrad
+            and any(c in needed for c, _ in n.next_functions)}
+
+
 def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None, accumulate=True):
     """Backpropagates ``grad_tensors`` from ``tensors``.
 
-    accumulate=True (Tensor.backward): gradients are added into leaves' ``.grad`` (only those in
-    ``inputs`` when given). accumulate=False (autograd.grad): nothing is accumulated; the
-    gradients reaching ``inputs`` are returned, one per input (None where none arrives).
+    accumulate=True (Tensor.backward): gradients are added into leaves' ``.grad`` (only into those
+    of ``inputs`` when given, which may also be non-leaves). accumulate=False (autograd.grad):
+    nothing is accumulated; the gradients reaching ``inputs`` are returned, one per input (None
+    where none arrives).
     """
     roots = []
     buffers = {}
@@ -131,57 +143,73 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
         node, nr = _root_edge(t)
         roots.append(node)
         _add(buffers, node, nr, g)
+    roots = list(dict.fromkeys(roots))
 
-    targets = None
-    captured = None
+    targets = captured = needed = executed = None
     if inputs is not None:
         targets = {}
         for i, t in enumerate(inputs):
             targets.setdefault(_root_edge(t), []).append(i)
         captured = [None] * len(inputs)
-        needed = _needed_nodes(list(dict.fromkeys(roots)), {n for n, _ in targets})
-    else:
-        needed = None
+        needed = _needed_nodes(roots, {n for n, _ in targets})
+        executed = _executed_nodes(needed)
 
     deps = _count_dependencies(roots, needed)
-    ready = [n for n in dict.fromkeys(roots) if deps.get(n, 0) == 0]
+    ready = [n for n in roots if n not in deps]
     prev_mode = grad_mode._state.enabled
     grad_mode._state.enabled = create_graph
     try:
         while ready:
             node = ready.pop()
             buf = buffers.pop(node, None)
-            if buf is not None:
-                _apply_tensor_hooks(node, buf, create_graph)
-                if targets is not None:
-                    for nr, g in enumerate(buf):
-                        for i in targets.get((node, nr), ()):
-                            captured[i] = g if captured[i] is None else captured[i] + g
             if type(node) is AccumulateGrad:
-                if buf is not None and buf[0] is not None and accumulate and (
-                        targets is None or (node, 0) in targets):
-                    accumulate_into_leaf(node.variable, buf[0], create_graph)
+                if buf is None or buf[0] is None:
+                    continue
+                leaf = node.variable
+                if leaf._hooks:
+                    buf[0] = _run_leaf_hooks(leaf, buf[0])
+                if targets is None:
+                    if accumulate:
+                        accumulate_into_leaf(leaf, buf[0], create_graph)
+                    continue
+                indices = targets.get((node, 0))
+                if indices:
+                    for i in indices:
+                        captured[i] = buf[0] if captured[i] is None else captured[i] + buf[0]
+                    if accumulate:
+                        accumulate_into_leaf(leaf, buf[0], create_graph)
                 continue
-            if buf is not None and (needed is None or node in needed):
-                grad_outputs = buf
-                if node._pre_hooks:
-                    for fn in node._pre_hooks:
-                        r = fn(tuple(grad_outputs))
-                        if r is not None:
-                            grad_outputs = list(r)
-                grad_inputs = node._backward_inputs(node._materialize(grad_outputs))
-                if node._post_hooks:
-                    for fn in node._post_hooks:
-                        fn(tuple(grad_inputs), tuple(grad_outputs))
-                if not retain_graph:
-                    node._release()
-            else:
-                grad_inputs = ()
-            for (child, nr), g in zip(node.next_functions, grad_inputs or [None] * len(node.next_functions)):
+
+            grad_inputs = None
+            if buf is not None:
+                if node._tensor_pre_hooks or node._retained:
+                    _apply_tensor_hooks(node, buf, create_graph)
+                if targets is not None:
+                    _capture(node, buf, targets, inputs, captured, accumulate, create_graph)
+                if executed is None or node in executed:
+                    grad_inputs = _run_node(node, buf)
+                    if not retain_graph:
+                        node._release()
+
+            if grad_inputs is None:  # nothing to pass on; the children still count this node done
+                for child, _ in node.next_functions:
+                    if child is None or (needed is not None and child not in needed):
+                        continue
+                    left = deps[child] - 1
+                    deps[child] = left
+                    if left == 0:
+                        ready.append(child)
+                continue
+            for (child, nr), g in zip(node.next_functions, grad_inputs):
                 if child is None or (needed is not None and child not in needed):
                     continue
                 if g is not None:
-                    _add(buffers, child, nr, g)
+                    b = buffers.get(child)
+                    if b is None:
+                        meta = child._output_meta
+                        b = buffers[child] = [None] if meta is None else [None] * len(meta)
+                    old = b[nr]
+                    b[nr] = g if old is None else old + g
                 left = deps[child] - 1
                 deps[child] = left
                 if left == 0:
@@ -189,3 +217,31 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     finally:
         grad_mode._state.enabled = prev_mode
     return captured
+
+
+def _run_node(node, grad_outputs):
+    """One node's backward with its node hooks: a gradient (or None) per next_functions entry."""
+    if node._output_meta is not None:
+        grad_outputs = node._materialize(grad_outputs)
+    if node._pre_hooks:
+        for fn in node._pre_hooks:
+            r = fn(tuple(grad_outputs))
+            if r is not None:
+                grad_outputs = list(r)
+    grad_inputs = node._backward_inputs(grad_outputs)
+    if node._post_hooks:
+        for fn in node._post_hooks:
+            fn(tuple(grad_inputs), tuple(grad_outputs))
+    return grad_inputs
+
+
+def _capture(node, buf, targets, inputs, captured, accumulate, create_graph):
+    """autograd.grad's and backward(inputs=)'s non-leaf inputs: the gradient reaching them."""
+    for nr, g in enumerate(buf):
+        if g is None:
+            continue
+        for i in targets.get((node, nr), ()):
+            captured[i] = g if captured[i] is None else captured[i] + g
+            t = inputs[i]
+            if accumulate and not t._retains_grad:
+                accumulate_into_leaf(t, g, create_graph)

@@ -10,6 +10,7 @@ Three kinds:
 Gradients are summed back to each input's shape (broadcasting) and cast to its dtype once, here,
 in ``Node._backward_inputs``: ops never repeat that logic.
 """
+import re
 import weakref
 
 from . import grad_mode
@@ -173,7 +174,9 @@ def _sum_to(g, shape):
 
 
 def _modified_message(t, now, expected):
-    owner = f"output {t._output_nr} of {t.grad_fn.node_name}" if t.grad_fn is not None else "a leaf"
+    # torch names the tensor's current node, without its "Backward0" suffix; leaves get no name
+    owner = (f"output {t._output_nr} of {_short_name(t.grad_fn.node_name)}"
+             if t.grad_fn is not None else None)
     return _modified_text(t.dtype.name, tuple(t.shape), t.device, owner, now, expected)
 
 
@@ -181,19 +184,26 @@ def _modified_message_output(node, array, now, expected, nr):
     from ..dtypes import from_numpy_dtype  # noqa: PLC0415
 
     return _modified_text(from_numpy_dtype(array.dtype).name, array.shape, node._backend.device,
-                          f"output {nr} of {node.node_name}", now, expected)
+                          f"output {nr} of {_short_name(node.node_name)}", now, expected)
+
+
+def _short_name(node_name):
+    """``ExpBackward0`` -> ``Exp``, as torch's saved-variable messages print a node."""
+    return re.sub(r"Backward\d*$", "", node_name) or node_name
 
 
 def _modified_text(dtype_name, shape, device, owner, now, expected):
     kind = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-            "int32": "Int", "bool": "Bool"}.get(dtype_name, dtype_name)
+            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool"}.get(dtype_name, dtype_name)
     prefix = "torch.cuda." if device.type == "cuda" else "torch."
     dims = ", ".join(str(s) for s in shape)
+    which = f", which is {owner}," if owner is not None else ""
     return (f"one of the variables needed for gradient computation has been modified by an inplace "
-            f"operation: [{prefix}{kind}Tensor [{dims}]], which is {owner}, is at version {now}; "
-            f"expected version {expected} instead. Hint: the backtrace further above can point to "
-            f"the operation that failed to compute its gradient. The variable in question was changed "
-            f"in there or anywhere later. Good luck!")
+            f"operation: [{prefix}{kind}Tensor [{dims}]]{which} is at version {now}; expected version "
+            f"{expected} instead. Hint: the backtrace further above can point to the operation that "
+            f"failed to compute its gradient. The variable in question was changed in there or "
+            f"anywhere later. Good luck!")
 
 
 class AccumulateGrad(Node):
@@ -262,6 +272,7 @@ class Op(Node):
             ctx.needs_input_grad = (False,) * len(needs)
         ctx._backend = backend
         out = ctx.forward(*args)
+        backend = ctx._backend  # forward may move the result (ToCopy, a cpu scalar joining cuda)
         if type(out) is tuple:
             return ctx._wrap_outputs(out, args, record, positions)
         version = args[0]._version if cls.is_view else None

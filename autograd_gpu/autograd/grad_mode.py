@@ -40,12 +40,21 @@ class _GradModeContext:
         return self.__class__()
 
 
-class no_grad(_GradModeContext):
+class _NoParamContext(_GradModeContext):
+    """``@no_grad`` and ``@enable_grad`` also work without parentheses, as torch's do."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamContext):
     """Ops inside record no graph; their results do not require grad."""
     _mode = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_NoParamContext):
     _mode = True
 
 
@@ -76,8 +85,29 @@ class set_grad_enabled(_GradModeContext):
         return set_grad_enabled(self._mode)
 
 
-class inference_mode(no_grad):
-    """Accepted for compatibility; behaves as ``no_grad``."""
+class inference_mode(_GradModeContext):
+    """Accepted for compatibility; behaves as ``no_grad`` (``inference_mode(False)`` enables grad,
+    as torch's does)."""
 
     def __init__(self, mode=True):
         self._mode = not mode
+
+    def __new__(cls, mode=True):
+        if callable(mode):  # bare @inference_mode
+            ctx = super().__new__(cls)
+            ctx.__init__(True)
+            return ctx(mode)
+        return super().__new__(cls)
+
+    def __call__(self, fn):
+        mode = not self._mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+    def clone(self):
+        return inference_mode(not self._mode)

@@ -29,7 +29,6 @@ from .device import device
 
 _FAMILY = "elementwise"
 _FLOAT16 = numpy.dtype(numpy.float16)
-_FLOAT64 = numpy.dtype(numpy.float64)
 _KERNEL_DTYPES = frozenset(kernels.CTYPES)
 _get_device_id = cupy.cuda.device.get_device_id
 
@@ -57,32 +56,29 @@ def _on_device(method):
     """Runs a backend method with the backend's GPU current (see the module docstring)."""
 
     @functools.wraps(method)
-    def run(self, *args):
+    def run(self, *args, **kwargs):
         if _get_device_id() == self.index:
-            return method(self, *args)
+            return method(self, *args, **kwargs)
         with cupy.cuda.Device(self.index):
-            return method(self, *args)
+            return method(self, *args, **kwargs)
 
     return run
 
 
-def _kernel_arrays(*arrays):
+def _kernel_arrays(first, *rest):
     """Whether the raw kernels apply: CuPy arrays, all of one kernel dtype and one shape."""
-    first = arrays[0]
     if not isinstance(first, cupy.ndarray) or first.dtype not in _KERNEL_DTYPES:
         return False
-    return all(isinstance(a, cupy.ndarray) and a.dtype == first.dtype and a.shape == first.shape
-               for a in arrays[1:])
-
-
-def _scalar(dtype, value):
-    """A kernel's scalar parameter: float64 for double kernels, float32 for float and __half."""
-    return numpy.float64(value) if dtype == _FLOAT64 else numpy.float32(value)
+    dtype, shape = first.dtype, first.shape
+    for a in rest:
+        if not isinstance(a, cupy.ndarray) or a.dtype != dtype or a.shape != shape:
+            return False
+    return True
 
 
 def _bound(dtype, value):
-    """A clamp bound rounded to the array's dtype first, as torch and the cpu backend compare."""
-    return _scalar(dtype, 0 if value is None else dtype.type(value))
+    """A clamp bound rounded to the array's dtype, as torch and the cpu backend compare with it."""
+    return 0.0 if value is None else float(dtype.type(value))
 
 
 class CupyBackend(Backend):
@@ -114,10 +110,12 @@ class CupyBackend(Backend):
 
     # -- fused elementwise primitives -------------------------------------------------------------
     def _launch(self, name, inputs, *scalars):
-        """One kernel over same-shape inputs into a new array: ``name(*inputs, out, *scalars, n)``."""
-        inputs = [cupy.ascontiguousarray(a) for a in inputs]
-        out = cupy.empty(inputs[0].shape, inputs[0].dtype)
-        kernels.launch(_FAMILY, name, out.dtype, out.size, *inputs, out, *scalars)
+        """``name(*inputs, out, *scalars, n)`` over same-shape inputs, into a new array shaped and
+        typed as the last input (``where``'s first input is its bool condition)."""
+        inputs = [a if a.flags.c_contiguous else a.copy() for a in inputs]
+        like = inputs[-1]
+        out = cupy.empty(like.shape, like.dtype)
+        kernels.launch(self.index, _FAMILY, name, out.dtype, out.size, *inputs, out, *scalars)
         return out
 
     @_on_device
@@ -172,13 +170,13 @@ class CupyBackend(Backend):
     def pow_scalar(self, x, exponent):
         if not _kernel_arrays(x):
             return super().pow_scalar(x, exponent)
-        return self._launch("pow_scalar_forward", (x,), _scalar(x.dtype, exponent))
+        return self._launch("pow_scalar_forward", (x,), float(exponent))
 
     @_on_device
     def pow_scalar_backward(self, x, gy, exponent):
         if not _kernel_arrays(x, gy):
             return super().pow_scalar_backward(x, gy, exponent)
-        return self._launch("pow_scalar_backward", (x, gy), _scalar(x.dtype, exponent))
+        return self._launch("pow_scalar_backward", (x, gy), float(exponent))
 
     @_on_device
     def abs(self, x):
@@ -197,14 +195,14 @@ class CupyBackend(Backend):
         if not _kernel_arrays(x):
             return super().clamp(x, lo, hi)
         return self._launch("clamp_forward", (x,), _bound(x.dtype, lo), _bound(x.dtype, hi),
-                            numpy.int32(lo is not None), numpy.int32(hi is not None))
+                            lo is not None, hi is not None)
 
     @_on_device
     def clamp_backward(self, x, gy, lo, hi):
         if not _kernel_arrays(x, gy):
             return super().clamp_backward(x, gy, lo, hi)
         return self._launch("clamp_backward", (x, gy), _bound(x.dtype, lo), _bound(x.dtype, hi),
-                            numpy.int32(lo is not None), numpy.int32(hi is not None))
+                            lo is not None, hi is not None)
 
     @_on_device
     def where(self, cond, a, b):
@@ -212,18 +210,6 @@ class CupyBackend(Backend):
                 and cond.dtype == numpy.bool_ and cond.shape == a.shape):
             return super().where(cond, a, b)
         return self._launch("where_forward", (cond, a, b))
-
-    @_on_device
-    def where_backward(self, cond, gy):
-        """``(ga, gb)``: ``gy`` routed to ``where``'s ``a`` where ``cond`` holds, else to ``b``."""
-        if not (_kernel_arrays(gy) and isinstance(cond, cupy.ndarray)
-                and cond.dtype == numpy.bool_ and cond.shape == gy.shape):
-            zero = gy.dtype.type(0)
-            return cupy.where(cond, gy, zero), cupy.where(cond, zero, gy)
-        cond, gy = cupy.ascontiguousarray(cond), cupy.ascontiguousarray(gy)
-        ga, gb = cupy.empty_like(gy), cupy.empty_like(gy)
-        kernels.launch(_FAMILY, "where_backward", gy.dtype, gy.size, cond, gy, ga, gb)
-        return ga, gb
 
     # -- randomness: one cuRAND generator per device ---------------------------------------------
     def _generator(self):
@@ -378,8 +364,9 @@ def _nvml():
 
 def mem_get_info(index):
     """``(free, total)`` bytes of GPU ``index``. NVML answers without creating a CUDA context on the
-    device; cudaMemGetInfo is the fallback. The GPU is matched by PCI bus id, since NVML's indices
-    ignore CUDA_VISIBLE_DEVICES."""
+    device; cudaMemGetInfo is the fallback. Both give the same free bytes, but NVML's total also
+    counts what the driver reserves (on an H100, 0.5 GB more than cudaMemGetInfo's, which torch
+    reports). The GPU is matched by PCI bus id, since NVML's indices ignore CUDA_VISIBLE_DEVICES."""
     _require_device(index)
     nvml = _nvml()
     if nvml is not None:

@@ -4,7 +4,8 @@ One file is one kernel family and one ``cupy.RawModule``. The loader needs no li
 the files follow one convention (see the header of ``kernels/elementwise.cu``): every kernel is
 ``template <typename T> __global__ void name(...)``, instantiated for ``__half``, ``float`` and
 ``double`` and fetched by its name expression (``relu_forward<float>``); its last parameter is the
-element count ``long long n``.
+element count ``long long n``, and its scalar parameters are ``double`` or ``bool``, so that Python
+floats and bools pass as they are.
 
 Each module is compiled once per process (and kept across processes by CuPy's disk cache), each
 kernel fetched once per (family, name, dtype); CuPy loads it per device on first launch there.
@@ -82,7 +83,7 @@ def get_kernel(family, name, dtype):
 
 
 @functools.cache
-def _max_blocks(device_id):
+def max_blocks(device_id):
     """A grid that fills the device several times over; larger grids only add scheduling."""
     from cupy.cuda import runtime  # noqa: PLC0415
 
@@ -90,15 +91,21 @@ def _max_blocks(device_id):
                                                       device_id)
 
 
-def launch(family, name, dtype, n, *args):
-    """Launches ``name<dtype>(*args, n)`` over ``n`` elements on the current device and stream.
+_launchers = {}  # (device id, family, name, dtype) -> (RawKernel, grid cap)
 
-    ``args`` are CuPy arrays and numpy scalars of the kernel's exact parameter types. Nothing is
-    launched when ``n`` is 0. The launch is asynchronous.
+
+def launch(device_id, family, name, dtype, n, *args):
+    """Launches ``name<dtype>(*args, n)`` over ``n`` elements on GPU ``device_id``, which must be the
+    current device, in the current stream; asynchronous, and nothing is launched when ``n`` is 0.
+
+    ``args`` are CuPy arrays and Python scalars (float, bool: the kernels' ``double`` and ``bool``).
+    Built for the hot path: one dict lookup, no import, no numpy scalar.
     """
     if n == 0:
         return
-    from cupy.cuda import device  # noqa: PLC0415
-
-    blocks = min((n + BLOCK - 1) // BLOCK, _max_blocks(device.get_device_id()))
-    get_kernel(family, name, dtype)((blocks,), (BLOCK,), (*args, numpy.int64(n)))
+    try:
+        kernel, blocks = _launchers[device_id, family, name, dtype]
+    except KeyError:
+        kernel, blocks = _launchers[device_id, family, name, dtype] = (
+            get_kernel(family, name, dtype), max_blocks(device_id))
+    kernel((min((n + BLOCK - 1) // BLOCK, blocks),), (BLOCK,), (*args, n))

@@ -5,6 +5,7 @@ ops with a fused kernel on the GPU call the backend's named primitive, and their
 an op (``*Grad`` below) with its own backward, so higher-order gradients go through the same path.
 Gradients are summed back over broadcast dimensions centrally (autograd/function.py), not here.
 """
+import math
 import numbers
 
 from .. import dtypes
@@ -81,6 +82,12 @@ def _shape_error(op, a, b):
         f"{tuple(_shape(b))} at a non-singleton dimension (shapes cannot be broadcast together)")
 
 
+def _array(xp, out):
+    """numpy hands back a scalar for a 0-d result; a Tensor always holds an array (in-place
+    writes, views and ``_data.fill`` need one)."""
+    return out if out.ndim else xp.asarray(out)
+
+
 def _shape(x):
     return x._data.shape if isinstance(x, Tensor) else ()
 
@@ -98,41 +105,61 @@ class _BinaryOp(Op):
             out = ctx.compute(backend.xp, xa, xb)
         except ValueError:
             raise _shape_error(ctx._op_label(), a, b) from None
-        return out if out.dtype == dt.np else out.astype(dt.np)
+        return _array(backend.xp, out if out.dtype == dt.np else out.astype(dt.np))
 
 
 class Add(_BinaryOp):
+    """``a + alpha * b``: alpha scales b inside the one op, as torch's add (one AddBackward0)."""
     node_name = "AddBackward0"
     op_name = "add"
 
+    def forward(ctx, a, b, dt, alpha=1):
+        ctx.alpha = alpha
+        return _BinaryOp.forward(ctx, a, b, dt)
+
     def compute(ctx, xp, a, b):
-        return xp.add(a, b)
+        return xp.add(a, _scaled(xp, b, ctx.alpha))
 
     def backward(ctx, gy):
-        return gy, gy
+        gb = None
+        if ctx.needs_input_grad[1]:
+            gb = gy if ctx.alpha == 1 else gy * ctx.alpha
+        return gy, gb
 
 
-class Sub(_BinaryOp):
+class Sub(Add):
     node_name = "SubBackward0"
     op_name = "sub"
 
     def compute(ctx, xp, a, b):
-        return xp.subtract(a, b)
+        return xp.subtract(a, _scaled(xp, b, ctx.alpha))
 
     def backward(ctx, gy):
-        return gy, (-gy if ctx.needs_input_grad[1] else None)
+        gb = None
+        if ctx.needs_input_grad[1]:
+            gb = -gy if ctx.alpha == 1 else gy * -ctx.alpha
+        return gy, gb
 
 
-class RSub(_BinaryOp):
-    """``scalar - tensor``: torch records it as RsubBackward1 with the tensor as only input."""
+class RSub(Add):
+    """``scalar - alpha * tensor``: torch records RsubBackward1 with the tensor as only input."""
     node_name = "RsubBackward1"
     op_name = "rsub"
+    fixed_positions = None
 
     def compute(ctx, xp, a, b):
-        return xp.subtract(b, a)
+        return xp.subtract(b, _scaled(xp, a, ctx.alpha))
 
     def backward(ctx, gy):
-        return -gy, None
+        return -gy if ctx.alpha == 1 else gy * -ctx.alpha
+
+
+def _scaled(xp, x, alpha):
+    if alpha == 1:
+        return x
+    if isinstance(x, (int, float)):
+        return x * alpha
+    return xp.multiply(x, x.dtype.type(alpha))
 
 
 class Mul(_BinaryOp):
@@ -218,7 +245,7 @@ class PowScalar(Op):
     def forward(ctx, x, p):
         ctx.save_for_backward(x)
         ctx.p = p
-        return x._backend.pow_scalar(x._data, p)
+        return _array(x._backend.xp, x._backend.pow_scalar(x._data, p))
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
@@ -232,43 +259,66 @@ class PowScalarGrad(Op):
     def forward(ctx, x, gy, p):
         ctx.save_for_backward(x, gy)
         ctx.p = p
-        return x._backend.pow_scalar_backward(x._data, gy._data, p)
+        return _array(x._backend.xp, x._backend.pow_scalar_backward(x._data, gy._data, p))
 
     def backward(ctx, g):
         x, gy = ctx.saved_tensors
         p = ctx.p
-        gx = PowScalarGrad.apply(x, g * gy, p - 1) * (p - 1) if ctx.needs_input_grad[0] and p != 1 else None
+        # d/dx (gy p x^(p-1)) = gy p (p-1) x^(p-2) = PowScalarGrad(x, gy, p - 1) * p
+        gx = None
+        if ctx.needs_input_grad[0] and p != 1 and p != 0:
+            gx = PowScalarGrad.apply(x, g * gy, p - 1) * p
         ggy = PowScalarGrad.apply(x, g, p) if ctx.needs_input_grad[1] else None
         return gx, ggy
 
 
 class Pow(_BinaryOp):
-    """``a ** b`` with b a Tensor (or a a Python number)."""
+    """``a ** b`` for two Tensors; ``x ** p`` is PowScalar, ``p ** x`` is RPow."""
     node_name = "PowBackward1"
     op_name = "pow"
 
     def forward(ctx, a, b, dt):
-        out = _BinaryOp.forward(ctx, a, b, dt)
-        ctx.save_for_backward(a if isinstance(a, Tensor) else None, b if isinstance(b, Tensor) else None)
-        ctx.scalars = (a if not isinstance(a, Tensor) else None, b if not isinstance(b, Tensor) else None)
-        ctx.out = Tensor._make(out, ctx._backend)
-        return out
+        ctx.save_for_backward(a, b)
+        return _BinaryOp.forward(ctx, a, b, dt)
 
     def compute(ctx, xp, a, b):
         return xp.power(a, b)
 
     def backward(ctx, gy):
         a, b = ctx.saved_tensors
-        sa, sb = ctx.scalars
-        a = a if a is not None else sa
-        b = b if b is not None else sb
         ga = gy * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
         gb = None
         if ctx.needs_input_grad[1]:
-            base = a if isinstance(a, Tensor) else Tensor._make(ctx._backend.xp.asarray(a, dtype=gy._data.dtype), ctx._backend)
             # d/db a^b = a^b log a, taken as 0 where a == 0 and b >= 0 (torch's convention)
-            gb = where((base == 0) & (b >= 0), 0.0, gy * (base ** b) * log(base))
+            gb = where((a == 0) & (b >= 0), 0.0, gy * (a ** b) * log(a))
         return ga, gb
+
+
+class RPow(Op):
+    """``scalar ** x``: torch records PowBackward2 with the exponent as only input;
+    d/dx s^x = s^x log s (0 where s == 0 and x >= 0)."""
+    node_name = "PowBackward2"
+    op_name = "pow"
+    save_outputs = True
+
+    def forward(ctx, x, base, dt):
+        ctx.base = base
+        if base == 0:
+            ctx.save_for_backward(x)
+        xp = x._backend.xp
+        out = xp.power(_as_operand(base, dt, x._backend), _as_operand(x, dt, x._backend))
+        return xp.asarray(out, dtype=dt.np)
+
+    def backward(ctx, gy):
+        (y,) = ctx.saved_outputs
+        if ctx.base == 0:
+            (x,) = ctx.saved_tensors
+            return where(x >= 0, 0.0, gy * (y * float("-inf")))
+        return gy * (y * _log_scalar(ctx.base))
+
+
+def _log_scalar(s):
+    return math.log(s) if s > 0 else float("nan")
 
 
 class Neg(Op):
@@ -279,7 +329,7 @@ class Neg(Op):
             raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
                                "are trying to invert a mask, use the `~` or `logical_not()` operator "
                                "instead.")
-        return -x._data
+        return _array(x._backend.xp, -x._data)
 
     def backward(ctx, gy):
         return -gy
@@ -300,11 +350,23 @@ class Exp(Op):
     save_outputs = True
 
     def forward(ctx, x):
-        return x._backend.exp(x._data)
+        return _array(x._backend.xp, x._backend.exp(x._data))
 
     def backward(ctx, gy):
         (y,) = ctx.saved_outputs
         return gy * y
+
+
+class Reciprocal(Op):
+    node_name = "ReciprocalBackward0"
+    save_outputs = True
+
+    def forward(ctx, x):
+        return _array(x._backend.xp, x._backend.xp.reciprocal(x._data))
+
+    def backward(ctx, gy):
+        (y,) = ctx.saved_outputs
+        return -gy * (y * y)
 
 
 class Log(Op):
@@ -312,7 +374,7 @@ class Log(Op):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x._backend.log(x._data)
+        return _array(x._backend.xp, x._backend.log(x._data))
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
@@ -324,7 +386,7 @@ class Sqrt(Op):
     save_outputs = True
 
     def forward(ctx, x):
-        return x._backend.xp.sqrt(x._data)
+        return _array(x._backend.xp, x._backend.xp.sqrt(x._data))
 
     def backward(ctx, gy):
         (y,) = ctx.saved_outputs
@@ -336,7 +398,7 @@ class Sin(Op):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x._backend.xp.sin(x._data)
+        return _array(x._backend.xp, x._backend.xp.sin(x._data))
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
@@ -348,7 +410,7 @@ class Cos(Op):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x._backend.xp.cos(x._data)
+        return _array(x._backend.xp, x._backend.xp.cos(x._data))
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
@@ -360,7 +422,7 @@ class Abs(Op):
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x._backend.abs(x._data)
+        return _array(x._backend.xp, x._backend.abs(x._data))
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
@@ -373,7 +435,7 @@ class AbsGrad(Op):
 
     def forward(ctx, x, gy):
         ctx.save_for_backward(x)
-        return x._backend.abs_backward(x._data, gy._data)
+        return _array(x._backend.xp, x._backend.abs_backward(x._data, gy._data))
 
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
@@ -385,7 +447,7 @@ class Relu(Op):
     save_outputs = True
 
     def forward(ctx, x):
-        return x._backend.relu(x._data)
+        return _array(x._backend.xp, x._backend.relu(x._data))
 
     def backward(ctx, gy):
         (y,) = ctx.saved_outputs
@@ -398,7 +460,7 @@ class ReluGrad(Op):
 
     def forward(ctx, y, gy):
         ctx.save_for_backward(y)
-        return y._backend.relu_backward(y._data, gy._data)
+        return _array(y._backend.xp, y._backend.relu_backward(y._data, gy._data))
 
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
@@ -410,7 +472,7 @@ class Sigmoid(Op):
     save_outputs = True
 
     def forward(ctx, x):
-        return x._backend.sigmoid(x._data)
+        return _array(x._backend.xp, x._backend.sigmoid(x._data))
 
     def backward(ctx, gy):
         (y,) = ctx.saved_outputs
@@ -423,7 +485,7 @@ class SigmoidGrad(Op):
 
     def forward(ctx, y, gy):
         ctx.save_for_backward(y, gy)
-        return y._backend.sigmoid_backward(y._data, gy._data)
+        return _array(y._backend.xp, y._backend.sigmoid_backward(y._data, gy._data))
 
     def backward(ctx, g):
         y, gy = ctx.saved_tensors
@@ -437,7 +499,7 @@ class Tanh(Op):
     save_outputs = True
 
     def forward(ctx, x):
-        return x._backend.tanh(x._data)
+        return _array(x._backend.xp, x._backend.tanh(x._data))
 
     def backward(ctx, gy):
         (y,) = ctx.saved_outputs
@@ -450,7 +512,7 @@ class TanhGrad(Op):
 
     def forward(ctx, y, gy):
         ctx.save_for_backward(y, gy)
-        return y._backend.tanh_backward(y._data, gy._data)
+        return _array(y._backend.xp, y._backend.tanh_backward(y._data, gy._data))
 
     def backward(ctx, g):
         y, gy = ctx.saved_tensors
@@ -465,7 +527,7 @@ class Clamp(Op):
     def forward(ctx, x, lo, hi):
         ctx.save_for_backward(x)
         ctx.bounds = (lo, hi)
-        return x._backend.clamp(x._data, lo, hi)
+        return _array(x._backend.xp, x._backend.clamp(x._data, lo, hi))
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
@@ -479,11 +541,59 @@ class ClampGrad(Op):
     def forward(ctx, x, gy, lo, hi):
         ctx.save_for_backward(x)
         ctx.bounds = (lo, hi)
-        return x._backend.clamp_backward(x._data, gy._data, lo, hi)
+        return _array(x._backend.xp, x._backend.clamp_backward(x._data, gy._data, lo, hi))
 
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return None, ClampGrad.apply(x, g, *ctx.bounds)
+
+
+class ClampTensor(Op):
+    """clamp with Tensor bounds: min(max(x, lo), hi), grads to x and to each bound (torch's
+    clamp_backward / clamp_backward_min_max: x inside [lo, hi] gets gy; lo gets it where x < lo
+    (and lo < hi), hi where x > hi (or hi < lo, the bound that wins when they cross))."""
+    node_name = "ClampBackward0"
+    fixed_positions = (0, 1, 2)
+
+    def forward(ctx, x, lo, hi, dt):
+        backend = ctx._backend
+        ctx.save_for_backward(x, lo if isinstance(lo, Tensor) else None,
+                              hi if isinstance(hi, Tensor) else None)
+        ctx.scalars = tuple(None if isinstance(b, Tensor) else b for b in (lo, hi))
+        xp = backend.xp
+        out = _as_operand(x, dt, backend)
+        try:
+            if lo is not None:
+                out = xp.maximum(out, _as_operand(lo, dt, backend))
+            if hi is not None:
+                out = xp.minimum(out, _as_operand(hi, dt, backend))
+        except ValueError:
+            raise RuntimeError(f"clamp: the shapes of input {tuple(x._data.shape)}, min "
+                               f"{tuple(_shape(lo))} and max {tuple(_shape(hi))} cannot be broadcast "
+                               "together") from None
+        return xp.asarray(out, dtype=dt.np)
+
+    def backward(ctx, gy):
+        x, lo, hi = ctx.saved_tensors
+        slo, shi = ctx.scalars
+        lo = slo if lo is None else lo
+        hi = shi if hi is None else hi
+        need_x, need_lo, need_hi = ctx.needs_input_grad[:3]
+        gx = glo = ghi = None
+        if lo is not None and hi is not None:
+            if need_x:
+                gx = where((x >= lo) & (x <= hi), gy, 0.0)
+            if need_lo:
+                glo = where((x < lo) & (lo < hi), gy, 0.0)
+            if need_hi:
+                ghi = where((x > hi) | (hi < lo), gy, 0.0)
+        elif lo is not None:
+            gx = where(x >= lo, gy, 0.0) if need_x else None
+            glo = where(x < lo, gy, 0.0) if need_lo else None
+        else:
+            gx = where(x <= hi, gy, 0.0) if need_x else None
+            ghi = where(x > hi, gy, 0.0) if need_hi else None
+        return gx, glo, ghi
 
 
 class Where(Op):
@@ -501,7 +611,7 @@ class Where(Op):
             raise RuntimeError(f"where: the shapes of condition {tuple(cond._data.shape)}, input "
                                f"{tuple(_shape(a))} and other {tuple(_shape(b))} cannot be broadcast "
                                "together") from None
-        return out if out.dtype == dt.np else out.astype(dt.np)
+        return _array(backend.xp, out if out.dtype == dt.np else out.astype(dt.np))
 
     def backward(ctx, gy):
         (cond,) = ctx.saved_tensors
@@ -562,19 +672,56 @@ def clone(x, memory_format=None):
 
 # -- public functions ------------------------------------------------------------------------------
 
+def _check_alpha(alpha, dt):
+    if isinstance(alpha, bool) and dt is not dtypes.bool_:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if isinstance(alpha, float) and not dt.is_floating_point:
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point "
+                           "number.")
+    if not isinstance(alpha, numbers.Real):
+        raise TypeError(f"alpha must be a Python number, not {type(alpha).__name__}")
+
+
 def add(a, b, alpha=1):
-    if alpha != 1:
-        b = mul(b, alpha)
-    return _binary(Add, a, b, "add")
+    _check_operand(a, "add")
+    _check_operand(b, "add")
+    dt = _result_dtype(a, b)
+    if type(alpha) is not int or alpha != 1:
+        _check_alpha(alpha, dt)
+    return Add.apply(a, b, dt, alpha)
+
+
+def _check_bool_sub(a, b):
+    a_bool = _is_bool(a)
+    b_bool = _is_bool(b)
+    if a_bool and b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if a_bool or b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` operator "
+                           "instead.")
+
+
+def _is_bool(x):
+    return x._data.dtype.kind == "b" if isinstance(x, Tensor) else isinstance(x, bool)
 
 
 def sub(a, b, alpha=1):
-    if alpha != 1:
-        b = mul(b, alpha)
+    _check_operand(a, "sub")
+    _check_operand(b, "sub")
+    _check_bool_sub(a, b)
+    dt = _result_dtype(a, b)
+    if type(alpha) is not int or alpha != 1:
+        _check_alpha(alpha, dt)
     if not isinstance(a, Tensor):
-        _check_operand(a, "sub")
-        return RSub.apply(b, a, _result_dtype(b, a))
-    return _binary(Sub, a, b, "sub")
+        return RSub.apply(b, a, dt, alpha)
+    return Sub.apply(a, b, dt, alpha)
+
+
+def rsub(a, b, alpha=1):
+    """``b - alpha * a`` (torch.rsub)."""
+    return sub(b, a, alpha)
 
 
 def mul(a, b):
@@ -583,13 +730,15 @@ def mul(a, b):
 
 def div(a, b, rounding_mode=None):
     if rounding_mode is not None:
-        from .. import ops  # noqa: PLC0415
-
         q = _binary(Div, a, b, "div", float_result=True).detach()
         xp = q._backend.xp
         data = xp.floor(q._data) if rounding_mode == "floor" else xp.trunc(q._data)
         dt = _result_dtype(a, b)
-        return Tensor._make(data.astype(dt.np), q._backend)
+        return Tensor._make(_array(xp, data.astype(dt.np)), q._backend)
+    if not isinstance(a, Tensor) and isinstance(b, Tensor):
+        # torch computes ``scalar / x`` as reciprocal(x) * scalar: MulBackward0 over Reciprocal
+        _check_operand(a, "div")
+        return mul(reciprocal(b), a)
     return _binary(Div, a, b, "div", float_result=True)
 
 
@@ -616,11 +765,16 @@ def pow(a, b):
         if isinstance(b, bool) or (isinstance(b, int) and a._data.dtype.kind != "f"):
             if isinstance(b, int) and b < 0 and a._data.dtype.kind in "iu":
                 raise RuntimeError("Integers to negative integer powers are not allowed.")
-            return Tensor._make(a._backend.xp.power(a._data, b).astype(a._data.dtype), a._backend,
-                                False)
+            xp = a._backend.xp
+            return Tensor._make(_array(xp, xp.power(a._data, b).astype(a._data.dtype)), a._backend)
         if a._data.dtype.kind != "f":
             a = a.to(dtypes.get_default_dtype())
         return PowScalar.apply(a, float(b) if isinstance(b, float) else b)
+    if not isinstance(a, Tensor):
+        _check_operand(a, "pow")
+        if not isinstance(b, Tensor):
+            raise TypeError("pow(): expected a Tensor as base or exponent")
+        return RPow.apply(b, a, _result_dtype(b, a))
     return _binary(Pow, a, b, "pow")
 
 
@@ -633,6 +787,10 @@ negative = neg
 
 def exp(x):
     return Exp.apply(_float_input(x, "exp"))
+
+
+def reciprocal(x):
+    return Reciprocal.apply(_float_input(x, "reciprocal"))
 
 
 def log(x):
@@ -680,16 +838,21 @@ def clamp(x, min=None, max=None):
         raise TypeError(f"clamp(): argument 'input' must be Tensor, not {type(x).__name__}")
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        y = x
-        if min is not None:
-            y = maximum(y, min)
-        if max is not None:
-            y = minimum(y, max)
-        return y
+    dt = x.dtype
     for bound in (min, max):
-        if bound is not None and not isinstance(bound, numbers.Real):
-            raise TypeError(f"clamp(): min and max must be numbers or Tensors, got {type(bound).__name__}")
+        if bound is None:
+            continue
+        if isinstance(bound, Tensor):
+            dt = dtypes.promote_types(dt, _result_dtype(x, bound))
+        elif isinstance(bound, numbers.Real):
+            dt = dtypes.promote_types(dt, dtypes.scalar_result_dtype(x.dtype, bound))
+        else:
+            raise TypeError(f"clamp(): min and max must be numbers or Tensors, got "
+                            f"{type(bound).__name__}")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return ClampTensor.apply(x, min, max, dt)
+    if dt is not x.dtype:
+        x = x.to(dt)
     return Clamp.apply(x, min, max)
 
 
@@ -725,7 +888,7 @@ def where(condition, input=None, other=None):
 
 
 def sign(x):
-    return Tensor._make(x._backend.xp.sign(x._data), x._backend)
+    return Tensor._make(_array(x._backend.xp, x._backend.xp.sign(x._data)), x._backend)
 
 
 # -- comparisons and logic (not differentiable: bool results) --------------------------------------
@@ -768,47 +931,81 @@ def ge(a, b):
     return _compare(a, b, "greater_equal", "ge")
 
 
+def _truth(x, op):
+    """The truth value of a logical operand, as a bool array (or Python bool)."""
+    if isinstance(x, Tensor):
+        return x._data if x._data.dtype.kind == "b" else x._data != 0
+    _check_operand(x, op)
+    return bool(x)
+
+
 def _logical(a, b, ufunc, op):
-    if a._data.dtype.kind in "biu" and (not isinstance(b, Tensor) or b._data.dtype.kind in "biu"):
-        if a._data.dtype.kind == "b" and (not isinstance(b, Tensor) or b._data.dtype.kind == "b"):
-            return _compare(a, b, ufunc, op)
-        return _compare(a, b, ufunc.replace("logical", "bitwise"), op)
-    raise TypeError(f"{op}: bitwise operations need integer or bool tensors, got {a.dtype}")
+    if not isinstance(a, Tensor):
+        raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(a).__name__}")
+    backend = _backend2(a, b)
+    xa, xb = _truth(a, op), _truth(b, op)
+    if isinstance(b, Tensor):
+        xb = _as_operand(Tensor._make(xb, b._backend), dtypes.bool_, backend)
+    try:
+        out = getattr(backend.xp, ufunc)(xa, xb)
+    except ValueError:
+        raise _shape_error(op, a, b) from None
+    return Tensor._make(backend.xp.asarray(out), backend)
 
 
 def logical_not(x):
-    return Tensor._make(x._backend.xp.logical_not(x._data), x._backend)
+    return Tensor._make(_array(x._backend.xp, x._backend.xp.logical_not(x._data)), x._backend)
+
+
+def logical_and(a, b):
+    return _logical(a, b, "logical_and", "logical_and")
+
+
+def logical_or(a, b):
+    return _logical(a, b, "logical_or", "logical_or")
+
+
+def logical_xor(a, b):
+    return _logical(a, b, "logical_xor", "logical_xor")
+
+
+def _bitwise(a, b, ufunc, op):
+    for x in (a, b):
+        if (x._data.dtype.kind == "f") if isinstance(x, Tensor) else isinstance(x, float):
+            raise TypeError(f"{op}: bitwise operations need integer or bool operands, got "
+                            f"{x.dtype if isinstance(x, Tensor) else type(x).__name__}")
+    return _compare(a, b, ufunc, op)
 
 
 def bitwise_not(x):
     if x._data.dtype.kind == "f":
         raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors, got "
                         f"{x.dtype}")
-    return Tensor._make(x._backend.xp.invert(x._data), x._backend)
+    return Tensor._make(_array(x._backend.xp, x._backend.xp.invert(x._data)), x._backend)
 
 
-def logical_and(a, b):
-    return _logical(a, b, "logical_and", "and")
+def bitwise_and(a, b):
+    return _bitwise(a, b, "bitwise_and", "bitwise_and")
 
 
-def logical_or(a, b):
-    return _logical(a, b, "logical_or", "or")
+def bitwise_or(a, b):
+    return _bitwise(a, b, "bitwise_or", "bitwise_or")
 
 
-def logical_xor(a, b):
-    return _logical(a, b, "logical_xor", "xor")
+def bitwise_xor(a, b):
+    return _bitwise(a, b, "bitwise_xor", "bitwise_xor")
 
 
 def isnan(x):
-    return Tensor._make(x._backend.xp.isnan(x._data), x._backend)
+    return Tensor._make(_array(x._backend.xp, x._backend.xp.isnan(x._data)), x._backend)
 
 
 def isinf(x):
-    return Tensor._make(x._backend.xp.isinf(x._data), x._backend)
+    return Tensor._make(_array(x._backend.xp, x._backend.xp.isinf(x._data)), x._backend)
 
 
 def isfinite(x):
-    return Tensor._make(x._backend.xp.isfinite(x._data), x._backend)
+    return Tensor._make(_array(x._backend.xp, x._backend.xp.isfinite(x._data)), x._backend)
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):

@@ -19,45 +19,119 @@ def _component(k, backend):
         if k._data.dtype.kind == "f":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         data = k._data if k._backend is backend else backend.asarray(k._backend.to_host(k._data))
+        if data.dtype == "uint8":  # torch's deprecated byte masks
+            data = data.astype(bool)
         if data.ndim == 0 and data.dtype.kind in "iu":
             return int(data), False
         return data, True
     if isinstance(k, (list, tuple)):
         arr = backend.asarray(k)
+        if arr.size == 0:
+            return arr.astype("int64"), True
         if arr.dtype.kind not in "iub":
-            raise IndexError(_BAD_INDEX.format(type(k[0]).__name__ if k else "list"))
-        return (arr.astype("int64") if arr.size == 0 else arr), True
+            raise IndexError(_BAD_INDEX.format(type(k[0]).__name__))
+        return arr, True
     if hasattr(k, "__index__"):
         return k.__index__(), False
+    if isinstance(k, str):  # torch tries to build an index tensor from it
+        raise TypeError("new(): invalid data type 'str'")
     raise IndexError(_BAD_INDEX.format(type(k).__name__))
 
 
-def convert_key(key, backend):
+def convert_key(key, backend, shape=None):
     """(key for the array module, is_advanced, torch's node name for this kind of index)."""
     parts = key if isinstance(key, tuple) else (key,)
-    converted, advanced, kinds = [], False, set()
+    converted, advanced = [], False
     for k in parts:
         c, adv = _component(k, backend)
         converted.append(c)
         advanced = advanced or adv
-        kinds.add("int" if isinstance(c, int) and not isinstance(c, bool) else
-                  "none" if c is None else "slice" if isinstance(c, slice) else "other")
+    converted = tuple(converted)
     if advanced:
-        name = "IndexBackward0"
-    elif kinds <= {"int"}:
-        name = "SelectBackward0"
-    elif kinds <= {"none"}:
-        name = "UnsqueezeBackward0"
-    elif "slice" in kinds:
-        name = "SliceBackward0"
-    else:
-        name = "AliasBackward0"
-    return tuple(converted), advanced, name
+        if shape is not None:
+            _check_advanced(converted, shape)
+        return converted, True, "IndexBackward0"
+    if isinstance(key, slice):  # torch never elides a bare slice
+        return converted, False, "SliceBackward0"
+    return converted, False, _basic_name(converted, shape)
+
+
+def _basic_name(key, shape):
+    """torch applies a basic key one part at a time; the grad_fn is that of the last view taken
+    (a slice covering a whole dim from 0 with step 1 is skipped; none taken: an alias)."""
+    name = "AliasBackward0"
+    nd = len(shape) if shape is not None else 0
+    consuming = sum(c.ndim if getattr(c, "dtype", None) is not None and c.dtype.kind == "b" else
+                    0 if c is None or c is Ellipsis or isinstance(c, bool) else 1 for c in key)
+    dim = 0
+    for c in key:
+        if c is Ellipsis:
+            dim += max(nd - consuming, 0)
+        elif isinstance(c, bool):
+            continue
+        elif getattr(c, "dtype", None) is not None:  # an index array: not a view
+            dim += c.ndim if c.dtype.kind == "b" else 1
+        elif c is None:
+            name = "UnsqueezeBackward0"
+        elif isinstance(c, slice):
+            size = shape[dim] if shape is not None and dim < nd else None
+            whole = (c.start in (None, 0) and c.step in (None, 1) and
+                     (c.stop is None or (size is not None and c.stop >= size)))
+            if not whole:
+                name = "SliceBackward0"
+            dim += 1
+        else:
+            name = "SelectBackward0"
+            dim += 1
+    return name
+
+
+def _check_advanced(key, shape):
+    """torch's IndexErrors for advanced keys, checked here since cupy does not bounds-check. torch
+    moves the indexed dims to the front, so a bad index names its place among the indexed dims."""
+    consuming = sum(c.ndim if getattr(c, "dtype", None) is not None and c.dtype.kind == "b"
+                    else 0 if c is None or c is Ellipsis or isinstance(c, bool) else 1 for c in key)
+    if consuming > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    dim = indexed = 0
+    for c in key:
+        if c is None or isinstance(c, bool):
+            continue
+        if c is Ellipsis:
+            dim += len(shape) - consuming
+            continue
+        kind = getattr(c, "dtype", None)
+        if kind is not None and kind.kind == "b":
+            for j in range(c.ndim):
+                if c.shape[j] != shape[dim + j]:
+                    raise IndexError(f"The shape of the mask {list(c.shape)} at index {j} does not "
+                                     f"match the shape of the indexed tensor {list(shape)} at index "
+                                     f"{dim + j}")
+            dim += c.ndim
+            indexed += c.ndim
+            continue
+        if kind is not None:
+            if c.size:
+                size = shape[dim]
+                lo, hi = int(c.min()), int(c.max())
+                bad = lo if lo < -size else hi if hi >= size else None
+                if bad is not None:
+                    raise IndexError(f"index {bad} is out of bounds for dimension {indexed} with "
+                                     f"size {size}")
+            indexed += 1
+        dim += 1
 
 
 def _index_error(err, shape):
     msg = str(err).replace("axis", "dimension")
-    return IndexError(msg if "out of bounds" in msg or "too many" in msg else
+    if "too many indices" in msg:
+        return IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    if "could not be broadcast" in msg:
+        shapes = ", ".join(f"[{s.strip('(),').replace(',', ', ').replace('  ', ' ')}]"
+                           for s in msg.split("shapes", 1)[1].split())
+        return IndexError(f"shape mismatch: indexing tensors could not be broadcast together with "
+                          f"shapes {shapes}")
+    return IndexError(msg if "out of bounds" in msg else
                       f"{msg} (indexing a tensor of shape {list(shape)})")
 
 
@@ -72,6 +146,8 @@ class Index(Op):
     def forward(ctx, x, key, advanced, name):
         ctx.node_name = name
         ctx.meta = (x._data.shape, key, advanced)
+        if not advanced and Ellipsis not in key:
+            key = key + (Ellipsis,)  # numpy then returns a 0-d view, never a detached scalar
         try:
             return x._data[key]
         except IndexError as err:
@@ -93,8 +169,8 @@ class IndexScatter(Op):
     def forward(ctx, gy, shape, key, advanced):
         ctx.meta = (key, advanced)
         out = gy._backend.xp.zeros(shape, dtype=gy._data.dtype)
-        if advanced and _has_int_arrays(key):
-            gy._backend.scatter_add(out, key, gy._data)
+        if advanced and _has_int_arrays(key):  # repeated indices accumulate
+            gy._backend.scatter_add(out, _masks_as_indices(gy._backend.xp, key), gy._data)
         else:
             out[key] = gy._data
         return out
@@ -104,13 +180,24 @@ class IndexScatter(Op):
         return (BasicIndex if not advanced else Index).apply(g, key, advanced, "IndexBackward0")
 
 
+def _masks_as_indices(xp, key):
+    """A bool mask is the tuple of its nonzero indices (numpy's rule): scatter_add needs ints."""
+    out = []
+    for c in key:
+        if getattr(c, "dtype", None) is not None and c.dtype.kind == "b" and c.ndim:
+            out.extend(xp.nonzero(c))
+        else:
+            out.append(c)
+    return tuple(out)
+
+
 def index_put_zeros(gy, shape, key):
     """Zeros of ``shape`` holding ``gy`` at a basic ``key`` (the backward of slicing ops)."""
     return IndexScatter.apply(gy, shape, key, False)
 
 
 def getitem(x, key):
-    conv, advanced, name = convert_key(key, x._backend)
+    conv, advanced, name = convert_key(key, x._backend, x._data.shape)
     return (Index if advanced else BasicIndex).apply(x, conv, advanced, name)
 
 
@@ -118,7 +205,9 @@ class IndexPut(Op):
     """Out-of-place ``x[key] = v``; Tensor.__setitem__ writes the result back into x."""
     node_name = "CopySlices"
 
-    def forward(ctx, x, v, key, advanced):
+    def forward(ctx, x, v, key, advanced, name=None):
+        if name is not None:
+            ctx.node_name = name
         ctx.meta = (key, advanced, x._data.shape)
         out = x._data.copy()
         try:
@@ -146,7 +235,14 @@ def put_result(x, key, value):
     """The tensor ``x`` would become after ``x[key] = value`` (a new tensor; x is untouched)."""
     from .elementwise import _as_operand  # noqa: PLC0415
 
-    conv, advanced, _ = convert_key(key, x._backend)
+    conv, advanced, _ = convert_key(key, x._backend, x._data.shape)
+    # torch's node: index_put_ on x, on a view of x (CopySlices), or a copy_/fill_ into all of x
+    # (setitem elides whole-dim slices even for a bare slice key)
+    basic = _basic_name(conv, x._data.shape)
+    name = ("FillBackward3" if basic == "AliasBackward0" and not advanced and
+            not isinstance(value, Tensor) else
+            "CopyBackwards" if basic == "AliasBackward0" and not advanced else
+            "IndexPutBackward0" if basic == "AliasBackward0" else "CopySlices")
     if not isinstance(value, Tensor):
         value = Tensor._make(x._backend.xp.asarray(_as_operand(value, x.dtype, x._backend),
                                                    dtype=x.dtype.np), x._backend)
@@ -157,7 +253,7 @@ def put_result(x, key, value):
             raise RuntimeError(f"expected device {x.device} but got device {value.device}")
     if value.dtype is not x.dtype:
         value = value.to(x.dtype)
-    return IndexPut.apply(x, value, conv, advanced)
+    return IndexPut.apply(x, value, conv, advanced, name)
 
 
 def _along_key(xp, index, dim):
@@ -180,11 +276,7 @@ class Gather(Op):
         xp = x._backend.xp
         key = _along_key(xp, index._data, dim)
         ctx.meta = (x._data.shape, key)
-        try:
-            return x._data[key]
-        except IndexError as err:
-            raise RuntimeError(f"gather(): {err} (input shape {list(x._data.shape)}, index shape "
-                               f"{list(index._data.shape)}, dim {dim})") from None
+        return x._data[key]
 
     def backward(ctx, gy):
         shape, key = ctx.meta
@@ -194,11 +286,26 @@ class Gather(Op):
 def gather(x, dim, index):
     from ..tensor import _wrap_dim  # noqa: PLC0415
 
-    if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
-        raise RuntimeError("gather(): Expected dtype int64 for index")
-    if index._data.ndim != x._data.ndim:
+    if not isinstance(index, Tensor):
+        raise TypeError(f"gather(): argument 'index' (position 3) must be Tensor, not "
+                        f"{type(index).__name__}")
+    if index._data.dtype.kind not in "iu":
+        raise RuntimeError("gather(): Expected dtype int32/int64 for index")
+    d = _wrap_dim(dim, x._data.ndim, "gather")
+    shape, ishape = x._data.shape, index._data.shape
+    if index._data.ndim != x._data.ndim and not (index._data.ndim <= 1 and x._data.ndim <= 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
-    return Gather.apply(x, _wrap_dim(dim, x._data.ndim, "gather"), index)
+    for ax in range(len(ishape)):
+        if ax != d and ishape[ax] > shape[ax]:
+            raise RuntimeError(f"Size does not match at dimension {ax} expected index {list(ishape)} "
+                               f"to be no larger than self {list(shape)} apart from dimension {d}")
+    if index._data.size:
+        size = shape[d] if shape else 1
+        lo, hi = int(index._data.min()), int(index._data.max())
+        if lo < 0 or hi >= size:
+            raise RuntimeError(f"index {lo if lo < 0 else hi} is out of bounds for dimension {d} "
+                               f"with size {size}")
+    return Gather.apply(x, d, index)
 
 
 def scatter_along(gy, shape, dim, index):
@@ -209,21 +316,67 @@ def scatter_along(gy, shape, dim, index):
 
 def nonzero(x, as_tuple=False):
     xp = x._backend.xp
-    idx = xp.nonzero(x._data)
+    data = x._data
+    if data.ndim == 0:  # torch treats a 0-d tensor as one element of a 1-d one
+        idx = xp.nonzero(data.reshape(1))
+        if as_tuple:
+            return (Tensor._make(idx[0].astype(xp.int64), x._backend),)
+        return Tensor._make(xp.zeros((idx[0].size, 0), dtype=xp.int64), x._backend)
+    idx = xp.nonzero(data)
     if as_tuple:
         return tuple(Tensor._make(i.astype(xp.int64), x._backend) for i in idx)
     return Tensor._make(xp.stack(idx, axis=1).astype(xp.int64) if idx else
                         xp.zeros((0, 0), dtype=xp.int64), x._backend)
 
 
-def masked_fill(x, mask, value):
-    from .elementwise import where  # noqa: PLC0415
+class MaskedFill(Op):
+    """x with ``value`` where ``mask`` (broadcast together); the value is a number or a 0-d Tensor."""
+    node_name = "MaskedFillBackward0"
 
-    if not isinstance(mask, Tensor) or mask._data.dtype.kind != "b":
+    def forward(ctx, x, mask, value):
+        xp = x._backend.xp
+        ctx.mask = mask
+        if isinstance(value, Tensor):
+            ctx.node_name = "MaskedFillBackward1"
+            value = value._data
+        return xp.where(mask._data, xp.asarray(value).astype(x._data.dtype), x._data)
+
+    def backward(ctx, gy):
+        mask = ctx.mask
+        gx = masked_fill(gy, mask, 0) if ctx.needs_input_grad[0] else None
+        gv = None
+        if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
+            gv = (gy - gx if gx is not None else gy - masked_fill(gy, mask, 0)).sum()
+        return gx, None, gv
+
+
+def _broadcast_shapes(a, b):
+    """torch's broadcast of two shapes, with its message."""
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    out = []
+    for i, (p, q) in enumerate(zip(a, b)):
+        if p != q and p != 1 and q != 1:
+            raise RuntimeError(f"The size of tensor a ({p}) must match the size of tensor b ({q}) at "
+                               f"non-singleton dimension {i}")
+        out.append(q if p == 1 else p)
+    return tuple(out)
+
+
+_C10_NAMES = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+              "uint8": "unsigned char", "float32": "float", "float64": "double",
+              "float16": "c10::Half", "bool": "bool"}
+
+
+def masked_fill(x, mask, value):
+    if not isinstance(mask, Tensor):
+        raise TypeError(f"masked_fill(): argument 'mask' (position 1) must be Tensor, not "
+                        f"{type(mask).__name__}")
+    if mask._data.dtype.kind != "b":
         raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{getattr(mask, 'dtype', type(mask).__name__)}")
-    if isinstance(value, Tensor):
-        value = value.to(x.dtype)
-    y = where(mask, value if isinstance(value, Tensor) else float(value) if x.is_floating_point()
-              else value, x)
-    return y if y.dtype is x.dtype else y.to(x.dtype)
+                           f"{_C10_NAMES.get(mask.dtype.name, mask.dtype.name)}")
+    if isinstance(value, Tensor) and value._data.ndim != 0:
+        raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
+                           f"with {value._data.ndim} dimension(s).")
+    _broadcast_shapes(mask._data.shape, x._data.shape)
+    return MaskedFill.apply(x, mask, value)

@@ -4,7 +4,8 @@ from ..autograd.function import Op
 from ..tensor import Tensor
 
 
-def _node_name(a_nd, b_nd, batch_equal):
+def _node_name(a_nd, b_nd):
+    """torch's grad_fn for matmul, which dispatches to dot/mv/mm or folds into bmm + views."""
     if a_nd == 1 and b_nd == 1:
         return "DotBackward0"
     if a_nd == 2 and b_nd == 2:
@@ -13,8 +14,8 @@ def _node_name(a_nd, b_nd, batch_equal):
         return "MvBackward0"
     if a_nd == 1 and b_nd == 2:
         return "SqueezeBackward4"
-    if a_nd == 3 and b_nd == 3 and batch_equal:
-        return "BmmBackward0"
+    if a_nd == 2:
+        return "CloneBackward0"  # torch computes (b^T a^T)^T and makes it contiguous
     return "UnsafeViewBackward0"
 
 
@@ -25,18 +26,19 @@ def _mT(t):
 class Matmul(Op):
     node_name = "MmBackward0"
 
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, name=None):
         xa, xb = a._data, b._data
-        ctx.node_name = _node_name(xa.ndim, xb.ndim, xa.shape[:-2] == xb.shape[:-2])
-        need_a, need_b = ctx.needs_input_grad
+        ctx.node_name = name or _node_name(xa.ndim, xb.ndim)
+        need_a, need_b = ctx.needs_input_grad[:2]
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
         ctx.ndims = (xa.ndim, xb.ndim)
-        return a._backend.xp.matmul(xa, xb)
+        xp = a._backend.xp
+        return xp.asarray(xp.matmul(xa, xb))  # numpy gives a scalar for 1-D @ 1-D
 
     def backward(ctx, gy):
         a, b = ctx.saved_tensors
         a_nd, b_nd = ctx.ndims
-        need_a, need_b = ctx.needs_input_grad
+        need_a, need_b = ctx.needs_input_grad[:2]
         ga = gb = None
         if a_nd == 1 and b_nd == 1:
             return (gy * b if need_a else None), (gy * a if need_b else None)
@@ -59,87 +61,162 @@ class Matmul(Op):
         return ga, gb  # broadcast batch dims are summed away centrally
 
 
-def _check(a, b, op):
-    for t, name in ((a, "input"), (b, "other")):
+_ARG_NAMES = {"matmul": ("input", "other"), "mm": ("input", "mat2"), "bmm": ("input", "mat2"),
+              "dot": ("input", "tensor"), "mv": ("input", "vec"), "outer": ("input", "vec2")}
+
+
+def _check_types(a, b, op):
+    for pos, (t, name) in enumerate(zip((a, b), _ARG_NAMES[op]), 1):
         if not isinstance(t, Tensor):
-            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(t).__name__}")
-    if a._data.ndim == 0 or b._data.ndim == 0:
-        raise RuntimeError(f"both arguments to {op} need to be at least 1D, but they are "
-                           f"{a._data.ndim}D and {b._data.ndim}D")
-    if a.dtype is not b.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_c10_name(a.dtype)} != {_c10_name(b.dtype)}")
+            raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be Tensor, not "
+                            f"{type(t).__name__}")
 
 
-def _c10_name(dt):
-    return {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-            "int32": "int"}.get(dt.name, dt.name)
+_C10 = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+        "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+        "bool": "bool"}
+_SCALAR = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+           "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
-def _mismatch(a, b, op):
-    sa, sb = a._data.shape, b._data.shape
-    if a._data.ndim == 1 and b._data.ndim == 1:
-        return RuntimeError(f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] "
-                            f"to have the same number of elements, but got {sa[0]} and {sb[0]} "
-                            "elements respectively")
-    rows = sa if a._data.ndim > 1 else (1,) + sa
-    cols = sb if b._data.ndim > 1 else sb + (1,)
-    return RuntimeError(f"{op}: mat1 and mat2 shapes cannot be multiplied "
-                        f"({rows[-2]}x{rows[-1]} and {cols[-2]}x{cols[-1]})")
+def _dtype_error(a, b, kind):
+    """torch's message for operands of different dtypes, which depends on the kernel reached."""
+    da, db = a.dtype.name, b.dtype.name
+    if kind == "mm":
+        return RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                            f"{_C10.get(da, da)} != {_C10.get(db, db)}")
+    if kind == "dot":
+        return RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                            f"{_SCALAR.get(da, da)} and {_SCALAR.get(db, db)}")
+    if kind == "mv":
+        return RuntimeError(f"addmv input tensors must have the same dtype, but got "
+                            f"{_SCALAR.get(db, db)}, {_SCALAR.get(da, da)}, and {_SCALAR.get(db, db)}")
+    return RuntimeError(f"expected scalar type {_SCALAR.get(da, da)} but found {_SCALAR.get(db, db)}")
+
+
+def _mm_mismatch(n, k, p, q):
+    return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {p}x{q})")
+
+
+def _mv_mismatch(n, k, m):
+    return RuntimeError(f"size mismatch, got input ({n}), mat ({n}x{k}), vec ({m})")
+
+
+def _dot_mismatch(n, m):
+    return RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the "
+                        f"same number of elements, but got {n} and {m} elements respectively")
+
+
+def _bmm_mismatch(batch, k, b_batch, p):
+    return RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                        f"[{batch}, {k}] but got: [{b_batch}, {p}].")
+
+
+def _broadcast_batch(sa, sb):
+    n = max(len(sa), len(sb))
+    sa, sb = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
+    out = []
+    for i, (p, q) in enumerate(zip(sa, sb)):
+        if p != q and p != 1 and q != 1:
+            raise RuntimeError(f"The size of tensor a ({p}) must match the size of tensor b ({q}) at "
+                               f"non-singleton dimension {i}")
+        out.append(q if p == 1 else p)
+    return out
+
+
+def _prod(shape):
+    out = 1
+    for s in shape:
+        out *= s
+    return out
 
 
 def matmul(a, b):
-    _check(a, b, "matmul")
-    k_a = a._data.shape[-1]
-    k_b = b._data.shape[-2] if b._data.ndim > 1 else b._data.shape[0]
-    if k_a != k_b:
-        raise _mismatch(a, b, "matmul")
-    try:
+    _check_types(a, b, "matmul")
+    na, nb = a._data.ndim, b._data.ndim
+    sa, sb = a._data.shape, b._data.shape
+    if na == 0 or nb == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{na}D and {nb}D")
+    if na == 1 and nb == 1:
+        return dot(a, b)
+    if na == 2 and nb == 1:
+        return mv(a, b)
+    if na <= 2 and nb <= 2:  # (k)@(k, m) is torch's unsqueeze + mm + squeeze
+        n, k = (1, sa[0]) if na == 1 else sa
+        if k != sb[0]:
+            raise _mm_mismatch(n, k, *sb)
+        if a.dtype is not b.dtype:
+            raise _dtype_error(a, b, "mm")
         return Matmul.apply(a, b)
-    except ValueError:
-        raise RuntimeError(f"matmul: the batch dimensions of {list(a._data.shape)} and "
-                           f"{list(b._data.shape)} cannot be broadcast together") from None
+    if nb <= 2 and na >= 3:  # folded into one mv / mm over the flattened batch
+        n = _prod(sa[:-1])
+        if nb == 1 and sa[-1] != sb[0]:
+            raise _mv_mismatch(n, sa[-1], sb[0])
+        if nb == 2 and sa[-1] != sb[0]:
+            raise _mm_mismatch(n, sa[-1], *sb)
+        if a.dtype is not b.dtype:
+            raise _dtype_error(a, b, "mv" if nb == 1 else "mm")
+        return Matmul.apply(a, b)
+    batch = _prod(_broadcast_batch(sa[:-2], sb[:-2]))  # bmm over the broadcast batch
+    k = sa[-1]
+    if k != sb[-2]:
+        raise _bmm_mismatch(batch, k, batch, sb[-2])
+    if a.dtype is not b.dtype:
+        raise _dtype_error(a, b, "bmm")
+    return Matmul.apply(a, b)
 
 
 def mm(a, b):
-    _check(a, b, "mm")
+    _check_types(a, b, "mm")
     if a._data.ndim != 2 or b._data.ndim != 2:
         raise RuntimeError(f"{'self' if a._data.ndim != 2 else 'mat2'} must be a matrix")
     if a._data.shape[1] != b._data.shape[0]:
-        raise _mismatch(a, b, "mm")
-    return Matmul.apply(a, b)
+        raise _mm_mismatch(*a._data.shape, *b._data.shape)
+    if a.dtype is not b.dtype:
+        raise _dtype_error(a, b, "mm")
+    return Matmul.apply(a, b, "MmBackward0")
 
 
 def bmm(a, b):
-    _check(a, b, "bmm")
+    _check_types(a, b, "bmm")
     if a._data.ndim != 3 or b._data.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor" if a._data.ndim != 3 else
+        raise RuntimeError("batch1 must be a 3D tensor" if a._data.ndim != 3 else
                            "batch2 must be a 3D tensor")
     if a._data.shape[0] != b._data.shape[0] or a._data.shape[2] != b._data.shape[1]:
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{a._data.shape[0]}, {a._data.shape[2]}] but got: "
-                           f"[{b._data.shape[0]}, {b._data.shape[1]}].")
-    return Matmul.apply(a, b)
+        raise _bmm_mismatch(a._data.shape[0], a._data.shape[2], *b._data.shape[:2])
+    if a.dtype is not b.dtype:
+        raise _dtype_error(a, b, "bmm")
+    return Matmul.apply(a, b, "BmmBackward0")
 
 
 def dot(a, b):
-    _check(a, b, "dot")
+    _check_types(a, b, "dot")
     if a._data.ndim != 1 or b._data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a._data.ndim}D and {b._data.ndim}D tensors")
+    if a.dtype is not b.dtype:
+        raise _dtype_error(a, b, "dot")
     if a._data.shape != b._data.shape:
-        raise _mismatch(a, b, "dot")
-    return Matmul.apply(a, b)
+        raise _dot_mismatch(a._data.shape[0], b._data.shape[0])
+    return Matmul.apply(a, b, "DotBackward0")
 
 
 def mv(a, b):
-    _check(a, b, "mv")
+    _check_types(a, b, "mv")
     if a._data.ndim != 2 or b._data.ndim != 1:
-        raise RuntimeError("vector + matrix @ vector expected, got "
-                           f"{a._data.ndim}, {b._data.ndim}")
-    return matmul(a, b)
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a._data.ndim}, {b._data.ndim}")
+    if a._data.shape[1] != b._data.shape[0]:
+        raise _mv_mismatch(*a._data.shape, b._data.shape[0])
+    if a.dtype is not b.dtype:
+        raise _dtype_error(a, b, "mv")
+    return Matmul.apply(a, b, "MvBackward0")
 
 
 def outer(a, b):
+    _check_types(a, b, "outer")
+    for t, name in ((a, "self"), (b, "vec2")):
+        if t._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t._data.ndim}-D")
     return a.unsqueeze(-1) * b.unsqueeze(0)
 
 

@@ -6,9 +6,14 @@ from ..tensor import Tensor, _wrap_dim
 
 
 def _dims(dim, ndim, op):
-    """A normalised tuple of axes (None: all of them)."""
+    """A normalised tuple of axes (None or []: all of them). A 0-d tensor takes dim 0 or -1 and
+    has no axis to reduce, as in torch."""
     if dim is None:
         return tuple(range(ndim))
+    if ndim == 0:
+        for d in (dim if isinstance(dim, (list, tuple)) else (dim,)):
+            _wrap_dim(d, ndim, op)
+        return ()
     if isinstance(dim, (list, tuple)):
         axes = tuple(_wrap_dim(d, ndim, op) for d in dim)
         if len(set(axes)) != len(axes):
@@ -25,6 +30,18 @@ def _expand_back(gy, shape, axes, keepdim):
     return gy.expand(shape)
 
 
+def _array(xp, out):
+    """numpy hands back a scalar for a full reduction; a Tensor always holds an array."""
+    return out if out.ndim else xp.asarray(out)
+
+
+def _count(shape, axes):
+    count = 1
+    for ax in axes:
+        count *= shape[ax]
+    return count
+
+
 def _check_tensor(x, op):
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(x).__name__}")
@@ -38,7 +55,8 @@ class Sum(Op):
         data = x._data
         if dt is not None and data.dtype != dt.np:
             data = data.astype(dt.np)
-        return x._backend.xp.sum(data, axis=axes, keepdims=keepdim)
+        xp = x._backend.xp
+        return _array(xp, xp.sum(data, axis=axes, keepdims=keepdim))
 
     def backward(ctx, gy):
         shape, axes, keepdim = ctx.meta
@@ -55,11 +73,9 @@ class Mean(Op):
     def forward(ctx, x, axes, keepdim):
         shape = x._data.shape
         ctx.meta = (shape, axes, keepdim)
-        count = 1
-        for ax in axes:
-            count *= shape[ax]
-        ctx.count = count
-        return x._backend.xp.mean(x._data, axis=axes, keepdims=keepdim)
+        ctx.count = _count(shape, axes)
+        xp = x._backend.xp
+        return _array(xp, xp.mean(x._data, axis=axes, keepdims=keepdim))
 
     def backward(ctx, gy):
         shape, axes, keepdim = ctx.meta
@@ -71,27 +87,51 @@ class MeanAll(Mean):
 
 
 class Var(Op):
+    """var: sum((x - mean)^2) / (N - correction); d/dx = 2 (x - mean) / (N - correction)."""
     node_name = "VarBackward0"
 
     def forward(ctx, x, axes, correction, keepdim):
         ctx.save_for_backward(x)
-        shape = x._data.shape
-        count = 1
-        for ax in axes:
-            count *= shape[ax]
-        ctx.meta = (axes, correction, keepdim, count)
-        return x._backend.xp.var(x._data, axis=axes, ddof=correction, keepdims=keepdim)
+        ctx.meta = (axes, correction, keepdim, _count(x._data.shape, axes))
+        xp = x._backend.xp
+        return _array(xp, xp.var(x._data, axis=axes, ddof=correction, keepdims=keepdim))
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        axes, correction, keepdim, count = ctx.meta
-        centered = x - x.mean(dim=axes, keepdim=True)
-        return _expand_back(gy, x.shape, axes, keepdim) * centered * (2.0 / (count - correction))
+        return _var_backward(gy, x, *ctx.meta)
+
+
+def _var_backward(gy, x, axes, correction, keepdim, count):
+    dof = count - correction
+    scale = 2.0 / dof if dof != 0 else float("inf")
+    centered = x - x.mean(dim=axes, keepdim=True)
+    return _expand_back(gy, x.shape, axes, keepdim) * scale * centered
+
+
+class Std(Op):
+    """std = sqrt(var): d/dx = (x - mean) / (std (N - correction)), 0 where std == 0 (torch)."""
+    node_name = "StdBackward0"
+    save_outputs = True
+
+    def forward(ctx, x, axes, correction, keepdim):
+        ctx.save_for_backward(x)
+        ctx.meta = (axes, correction, keepdim, _count(x._data.shape, axes))
+        xp = x._backend.xp
+        return _array(xp, xp.std(x._data, axis=axes, ddof=correction, keepdims=keepdim))
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        (y,) = ctx.saved_outputs
+        from .elementwise import where  # noqa: PLC0415
+
+        g_var = where(y == 0, 0.0, gy / (y * 2))
+        return _var_backward(g_var, x, *ctx.meta)
 
 
 class MaxAll(Op):
     """max()/min() of all elements: the gradient is shared evenly among tied maxima (torch)."""
     node_name = "MaxBackward1"
+    save_outputs = True  # the result, version-checked: writing into it in place fails backward
 
     def forward(ctx, x, use_max):
         xp = x._backend.xp
@@ -99,14 +139,13 @@ class MaxAll(Op):
             raise RuntimeError(f"{'max' if use_max else 'min'}(): Expected reduction dim to be "
                                "specified for input.numel() == 0. Specify the reduction dim with "
                                "the 'dim' argument.")
-        y = xp.max(x._data) if use_max else xp.min(x._data)
         ctx.save_for_backward(x)
-        ctx.y = y
-        return y
+        return _array(xp, xp.max(x._data) if use_max else xp.min(x._data))
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        mask = (x == Tensor._make(ctx.y, x._backend)).to(gy.dtype)
+        (y,) = ctx.saved_outputs
+        mask = (x == y).to(gy.dtype)
         return mask * (gy / mask.sum())
 
 
@@ -117,18 +156,27 @@ class MinAll(MaxAll):
 class Amax(Op):
     """amax/amin along dims: ties share the gradient evenly."""
     node_name = "AmaxBackward0"
+    save_outputs = True
 
     def forward(ctx, x, axes, keepdim, use_max):
         xp = x._backend.xp
-        y = (xp.max if use_max else xp.min)(x._data, axis=axes, keepdims=True)
+        for ax in axes:
+            if x._data.shape[ax] == 0:
+                raise IndexError(f"{'amax' if use_max else 'amin'}(): Expected reduction dim {ax} "
+                                 "to have non-zero size.")
+        y = (xp.max if use_max else xp.min)(x._data, axis=axes, keepdims=keepdim)
         ctx.save_for_backward(x)
-        ctx.meta = (axes, keepdim, y)
-        return y if keepdim else xp.squeeze(y, axis=axes)
+        ctx.meta = (axes, keepdim)
+        return _array(xp, y)
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
-        axes, keepdim, y = ctx.meta
-        mask = (x == Tensor._make(y, x._backend)).to(gy.dtype)
+        (y,) = ctx.saved_outputs
+        axes, keepdim = ctx.meta
+        if not keepdim:
+            for ax in sorted(axes):
+                y = y.unsqueeze(ax)
+        mask = (x == y).to(gy.dtype)
         return _expand_back(gy, x.shape, axes, keepdim) * mask / mask.sum(dim=axes, keepdim=True)
 
 
@@ -180,11 +228,14 @@ class LogSumExp(Op):
     def forward(ctx, x, axes, keepdim):
         xp = x._backend.xp
         data = x._data
+        ctx.save_for_backward(x)
+        ctx.meta = (axes, keepdim)
+        if data.size == 0 or _count(data.shape, axes) == 0:  # an empty sum: log(0) = -inf
+            out = xp.log(xp.sum(xp.exp(data), axis=axes, keepdims=keepdim))
+            return _array(xp, out)
         m = xp.max(data, axis=axes, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)  # rows of all -inf (or inf) keep exp finite, as torch
         out = xp.log(xp.sum(xp.exp(data - m), axis=axes, keepdims=True)) + m
-        ctx.save_for_backward(x)
-        ctx.meta = (axes, keepdim)
         return out if keepdim else xp.squeeze(out, axis=axes)
 
     def backward(ctx, gy):
@@ -242,25 +293,23 @@ def _correction(unbiased, correction):
     return 1 if unbiased is None or unbiased else 0
 
 
-def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    _check_tensor(x, "var")
+def _var_args(x, dim, unbiased, correction, op):
+    _check_tensor(x, op)
     if isinstance(dim, bool):  # var(x, False): the old positional unbiased
         dim, unbiased = None, dim
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"std and var only support floating point and complex dtypes, got {x.dtype}")
-    axes = _dims(dim, x._data.ndim, "var")
-    y = Var.apply(x, axes, _correction(unbiased, correction), keepdim)
-    if dim is None and y.grad_fn is not None:
-        y.grad_fn.node_name = "VarBackward0"
-    return y
+    return _dims(dim, x._data.ndim, op), _correction(unbiased, correction)
+
+
+def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    axes, corr = _var_args(x, dim, unbiased, correction, "var")
+    return Var.apply(x, axes, corr, keepdim)
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    v = var(x, dim, unbiased, keepdim, correction=correction)
-    y = v.sqrt()
-    if y.grad_fn is not None:
-        y.grad_fn.node_name = "StdBackward0"
-    return y
+    axes, corr = _var_args(x, dim, unbiased, correction, "std")
+    return Std.apply(x, axes, corr, keepdim)
 
 
 def max(x, dim=None, keepdim=False, *, out=None):
@@ -301,24 +350,36 @@ def amin(x, dim=(), keepdim=False):
     return Amin.apply(x, _dims(dim if dim != () else None, x._data.ndim, "amin"), keepdim, False)
 
 
-def argmax(x, dim=None, keepdim=False):
-    _check_tensor(x, "argmax")
+def _arg_reduce(x, dim, keepdim, op):
+    _check_tensor(x, op)
     xp = x._backend.xp
-    if x._data.size == 0:
-        raise RuntimeError("argmax(): Expected reduction dim to be specified for input.numel() == 0.")
+    data = x._data
+    if data.dtype.kind == "b":
+        raise RuntimeError(f"{op}(): does not support bool input")
+    pick = xp.argmax if op == "argmax" else xp.argmin
     if dim is None:
-        idx = xp.argmax(x._data.reshape(-1))
-        out = idx.reshape((1,) * x._data.ndim) if keepdim else idx
+        if data.size == 0:
+            raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() "
+                               "== 0.")
+        idx = pick(data.reshape(-1))
+        out = idx.reshape((1,) * data.ndim) if keepdim else idx
+    elif data.ndim == 0:
+        _wrap_dim(dim, 0, op)
+        out = xp.zeros((), xp.int64)
     else:
-        d = _wrap_dim(dim, x._data.ndim, "argmax")
-        out = xp.argmax(x._data, axis=d, keepdims=keepdim) if x._data.ndim else xp.zeros((), xp.int64)
+        d = _wrap_dim(dim, data.ndim, op)
+        if data.shape[d] == 0:
+            raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
+        out = pick(data, axis=d, keepdims=keepdim)
     return Tensor._make(xp.asarray(out, dtype=xp.int64), x._backend)
 
 
+def argmax(x, dim=None, keepdim=False):
+    return _arg_reduce(x, dim, keepdim, "argmax")
+
+
 def argmin(x, dim=None, keepdim=False):
-    _check_tensor(x, "argmin")
-    neg = Tensor._make(-x._data if x._data.dtype.kind != "b" else ~x._data, x._backend)
-    return argmax(neg, dim, keepdim)
+    return _arg_reduce(x, dim, keepdim, "argmin")
 
 
 def logsumexp(x, dim, keepdim=False):

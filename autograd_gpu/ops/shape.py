@@ -1,15 +1,21 @@
 """Shape ops: view/reshape, flatten, squeeze/unsqueeze, transpose/permute, expand, cat/stack,
 split/chunk. The view-like ones return array views that share the input's version counter."""
 import math
+import operator
 
 from ..autograd.function import Op
 from ..tensor import Tensor, _wrap_dim
 
 
-def _shape_arg(shape):
+def _shape_arg(shape, op="view"):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
+    try:
+        return tuple(operator.index(s) for s in shape)
+    except TypeError:
+        got = ", ".join(type(s).__name__ for s in shape)
+        raise TypeError(f"{op}() received an invalid combination of arguments - got ({got}), but "
+                        "expected one of:\n * (tuple of ints size)") from None
 
 
 def _infer_shape(shape, numel, op, in_shape):
@@ -17,13 +23,19 @@ def _infer_shape(shape, numel, op, in_shape):
     if shape.count(-1) > 1:
         raise RuntimeError("only one dimension can be inferred")
     known = 1
-    for s in shape:
+    for i, s in enumerate(shape):
         if s != -1:
             if s < 0:
-                raise RuntimeError(f"invalid shape dimension {s}")
+                raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {list(shape)}")
             known *= s
     if -1 in shape:
-        if known == 0 or numel % known:
+        if known == 0:
+            if numel == 0:
+                raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} "
+                                   "because the unspecified dimension size -1 can be any value and "
+                                   "is ambiguous")
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        if numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         shape = tuple(numel // known if s == -1 else s for s in shape)
     elif known != numel:
@@ -48,6 +60,15 @@ class Reshape(View):
     node_name = "UnsafeViewBackward0"
     is_view = False
 
+    def forward(ctx, x, shape):
+        ctx.in_shape = x._data.shape
+        return x._backend.xp.ascontiguousarray(x._data).reshape(shape)
+
+
+class ReshapeAlias(View):
+    """reshape of a non-contiguous input that a view can express (torch's _reshape_alias)."""
+    node_name = "ReshapeAliasBackward0"
+
 
 class Squeeze(View):
     node_name = "SqueezeBackward0"
@@ -55,6 +76,10 @@ class Squeeze(View):
 
 class SqueezeDim(View):
     node_name = "SqueezeBackward1"
+
+
+class SqueezeDims(View):
+    node_name = "SqueezeBackward2"
 
 
 class Unsqueeze(View):
@@ -112,7 +137,7 @@ class Cat(Op):
     def forward(ctx, *args):
         *tensors, dim = args
         ctx.dim = dim
-        # torch skips 1-D empty tensors in cat whatever the others' rank: they get no gradient
+        # torch skips 1-D empty tensors in cat whatever the others' rank: their gradient is empty
         ctx.sizes = [None if _legacy_empty(t) else t._data.shape[dim] for t in tensors]
         arrays = [t._data for t in tensors if not _legacy_empty(t)]
         return tensors[0]._backend.xp.concatenate(arrays or [tensors[0]._data], axis=dim)
@@ -121,7 +146,8 @@ class Cat(Op):
         grads, start = [], 0
         for size in ctx.sizes:
             if size is None:
-                grads.append(None)
+                grads.append(Tensor._make(gy._backend.xp.zeros((0,), dtype=gy._data.dtype),
+                                          gy._backend))
                 continue
             grads.append(gy.narrow(ctx.dim, start, size))
             start += size
@@ -166,7 +192,7 @@ class Select(Narrow):
 
     def forward(ctx, x, dim, index):
         ctx.meta = (x._data.shape, dim, index)
-        return x._data[(slice(None),) * dim + (index,)]
+        return x._data[(slice(None),) * dim + (index, Ellipsis)]  # a 0-d view, not a scalar
 
     def backward(ctx, gy):
         from .indexing import index_put_zeros  # noqa: PLC0415
@@ -193,12 +219,16 @@ class Split(Op):
         return cat(list(grads), dim)
 
 
+class SplitWithSizes(Split):
+    node_name = "SplitWithSizesBackward0"
+
+
 class Unbind(Split):
     node_name = "UnbindBackward0"
 
     def forward(ctx, x, dim):
         ctx.meta = (dim,)
-        return tuple(x._data[(slice(None),) * dim + (i,)] for i in range(x._data.shape[dim]))
+        return tuple(x._data[(slice(None),) * dim + (i, Ellipsis)] for i in range(x._data.shape[dim]))
 
     def backward(ctx, *grads):
         return stack(list(grads), ctx.meta[0])
@@ -206,24 +236,32 @@ class Unbind(Split):
 
 # -- public functions ------------------------------------------------------------------------------
 
+def _viewable(x, shape):
+    """True when ``shape`` can be a view of x's memory (numpy refuses otherwise)."""
+    if x._data.flags.c_contiguous or x._data.size <= 1:
+        return True
+    try:
+        x._data.view().shape = shape
+    except AttributeError:
+        return False
+    return True
+
+
 def view(x, *shape):
-    shape = _infer_shape(_shape_arg(shape), x._data.size, "view", x._data.shape)
-    if not x._data.flags.c_contiguous and x._data.size > 1:
-        try:
-            x._data.view().shape = shape  # numpy raises when no view is possible
-        except AttributeError:
-            raise RuntimeError(
-                "view size is not compatible with input tensor's size and stride (at least one "
-                "dimension spans across two contiguous subspaces). Use .reshape(...) instead.") from None
+    shape = _infer_shape(_shape_arg(shape, "view"), x._data.size, "view", x._data.shape)
+    if not _viewable(x, shape):
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
     return View.apply(x, shape)
 
 
 def reshape(x, *shape):
-    shape = _infer_shape(_shape_arg(shape), x._data.size, "reshape", x._data.shape)
-    if shape == x._data.shape and not x._requires_grad:
+    shape = _infer_shape(_shape_arg(shape, "reshape"), x._data.size, "reshape", x._data.shape)
+    if x._data.flags.c_contiguous or x._data.size <= 1:
         return View.apply(x, shape)
-    if x._data.flags.c_contiguous:
-        return View.apply(x, shape)
+    if _viewable(x, shape):  # numpy would return a view: it must share the version counter
+        return ReshapeAlias.apply(x, shape)
     return Reshape.apply(x, shape)
 
 
@@ -243,16 +281,30 @@ def flatten(x, start_dim=0, end_dim=-1):
 def unflatten(x, dim, sizes):
     d = _wrap_dim(dim, x._data.ndim, "unflatten")
     shape = x._data.shape
-    return reshape(x, shape[:d] + tuple(sizes) + shape[d + 1:])
+    sizes = _shape_arg((sizes,), "unflatten")
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    known = math.prod(s for s in sizes if s != -1)
+    size = shape[d]
+    if (-1 in sizes and (known == 0 or size % known)) or (-1 not in sizes and known != size):
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of "
+                           f"dim {d} ({size}) in the input tensor")
+    return view(x, shape[:d] + sizes + shape[d + 1:]) if _viewable(x, shape) else \
+        reshape(x, shape[:d] + sizes + shape[d + 1:])
 
 
 def squeeze(x, dim=None):
     shape = x._data.shape
     if dim is None:
         return Squeeze.apply(x, tuple(s for s in shape if s != 1))
-    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-    axes = {_wrap_dim(d, x._data.ndim, "squeeze") for d in dims} if shape else set()
-    return SqueezeDim.apply(x, tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1)))
+    several = isinstance(dim, (tuple, list))
+    dims = tuple(dim) if several else (dim,)
+    axes = [_wrap_dim(d, x._data.ndim, "squeeze") for d in dims]
+    for i, a in enumerate(axes):
+        if a in axes[:i]:
+            raise RuntimeError(f"dim {a} appears multiple times in the list of dims")
+    out = tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1))
+    return (SqueezeDims if several else SqueezeDim).apply(x, out)
 
 
 def unsqueeze(x, dim):
@@ -273,11 +325,23 @@ def transpose(x, dim0, dim1):
 
 
 def t(x):
-    if x._data.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x._data.ndim}D")
+    nd = x._data.ndim
+    if nd > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
+    return T.apply(x, 0, nd - 1 if nd else 0)
+
+
+def numpy_T(x):
+    """``x.T``: all dims reversed (torch records a permute whatever the rank)."""
+    return Permute.apply(x, tuple(reversed(range(x._data.ndim))))
+
+
+def mT(x):
+    """``x.mT``: the last two dims swapped; torch refuses fewer than 2 dims."""
     if x._data.ndim < 2:
-        return View.apply(x, x._data.shape)
-    return T.apply(x, 0, 1)
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got "
+                           f"{x._data.ndim}-D tensor.")
+    return transpose(x, -2, -1)
 
 
 def permute(x, *dims):
@@ -294,29 +358,30 @@ def permute(x, *dims):
 
 
 def expand(x, *sizes):
-    sizes = _shape_arg(sizes)
+    from ..tensor import _legacy_type_name  # noqa: PLC0415
+
+    sizes = _shape_arg(sizes, "expand")
     shape = x._data.shape
     if len(sizes) < len(shape):
-        raise RuntimeError(f"expand(torch.FloatTensor{{{list(shape)}}}, size={list(sizes)}): the "
+        raise RuntimeError(f"expand({_legacy_type_name(x)}{{{list(shape)}}}, size={list(sizes)}): the "
                            f"number of sizes provided ({len(sizes)}) must be greater or equal to "
                            f"the number of dimensions in the tensor ({len(shape)})")
     lead = len(sizes) - len(shape)
-    target = []
-    for i, s in enumerate(sizes):
+    target = list(sizes)
+    for i in reversed(range(len(sizes))):  # torch checks from the last dim
+        s = sizes[i]
         own = shape[i - lead] if i >= lead else None
-        if s == -1:
-            if own is None:
-                raise RuntimeError("expand: -1 is not allowed in a leading, non-existing dimension")
-            s = own
-        elif own is not None and own != s and own != 1:
+        if own is None:
+            if s < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a "
+                                   f"leading, non-existing dimension {i}")
+        elif s == -1:
+            target[i] = own
+        elif own != s and own != 1:
             raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size "
                                f"({own}) at non-singleton dimension {i}.  Target sizes: "
                                f"{list(sizes)}.  Tensor sizes: {list(shape)}")
-        target.append(s)
-    target = tuple(target)
-    if target == shape:
-        return x
-    return Expand.apply(x, target)
+    return Expand.apply(x, tuple(target))
 
 
 def expand_as(x, other):
@@ -329,14 +394,16 @@ def broadcast_to(x, shape):
 
 def _check_sequence(tensors, op):
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
-        raise TypeError(f"{op}(): argument 'tensors' must be tuple of Tensors, not "
+        raise TypeError(f"{op}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
                         f"{type(tensors).__name__}")
-    if not tensors:
-        raise RuntimeError(f"{op}(): expected a non-empty list of Tensors")
+    if not tensors:  # torch: cat raises ValueError, stack RuntimeError
+        if op == "cat":
+            raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+        raise RuntimeError(f"{op} expects a non-empty TensorList")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
-            raise TypeError(f"{op}(): argument 'tensors' must be tuple of Tensors, but element {i} "
-                            f"is {type(t).__name__}")
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
 
 
 def _common_dtype(tensors):
@@ -351,9 +418,10 @@ def _common_dtype(tensors):
 def cat(tensors, dim=0):
     _check_sequence(tensors, "cat")
     tensors = _common_dtype(list(tensors))
+    for i, t in enumerate(tensors):
+        if t._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     ref = next((t for t in tensors if not _legacy_empty(t)), tensors[0])
-    if ref._data.ndim == 0:
-        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
     d = _wrap_dim(dim, ref._data.ndim, "cat")
     for i, t in enumerate(tensors):
         if _legacy_empty(t):
@@ -391,9 +459,14 @@ def stack(tensors, dim=0):
 def narrow(x, dim, start, length):
     d = _wrap_dim(dim, x._data.ndim, "narrow")
     size = x._data.shape[d]
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got "
+                         f"{start})")
     if start < 0:
         start += size
-    if not 0 <= start <= size or length < 0 or start + length > size:
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     return Narrow.apply(x, d, start, length)
 
@@ -412,17 +485,25 @@ def split(x, split_size_or_sections, dim=0):
     size = x._data.shape[d]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
-        if step <= 0:
+        if step < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
+        if step == 0 and size:
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension "
-                               f"size of {size}" if step == 0 else "split expects split_size be non-negative")
+                               f"size of {size}")
+        if step == 0:
+            return Split.apply(x, d, (0,))
         sizes = [step] * (size // step) + ([size % step] if size % step else [])
         if not sizes:
             sizes = [0]
     else:
         sizes = [int(s) for s in split_size_or_sections]
+        if any(s < 0 for s in sizes):
+            raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative entries, "
+                               f"but got split_sizes={sizes}")
         if sum(sizes) != size:
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input "
                                f"tensor's size at dimension {d}), but got split_sizes={sizes}")
+        return SplitWithSizes.apply(x, d, tuple(sizes))
     return Split.apply(x, d, tuple(sizes))
 
 
@@ -435,6 +516,8 @@ def chunk(x, chunks, dim=0):
 
 
 def unbind(x, dim=0):
+    if x._data.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     return Unbind.apply(x, _wrap_dim(dim, x._data.ndim, "unbind"))
 
 
@@ -448,8 +531,19 @@ def contiguous(x, memory_format=None):
 
 def movedim(x, source, destination):
     nd = x._data.ndim
-    src = _wrap_dim(source, nd, "movedim")
-    dst = _wrap_dim(destination, nd, "movedim")
-    order = [d for d in range(nd) if d != src]
-    order.insert(dst, src)
+    src = tuple(source) if isinstance(source, (tuple, list)) else (source,)
+    dst = tuple(destination) if isinstance(destination, (tuple, list)) else (destination,)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) "
+                           f"should contain the same number of dims as destination ({list(dst)} dims)")
+    src = [_wrap_dim(d, nd, "movedim") for d in src]
+    dst = [_wrap_dim(d, nd, "movedim") for d in dst]
+    for name, dims, given in (("source", src, source), ("destination", dst, destination)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(given)})")
+    order = [None] * nd
+    for s, d in zip(src, dst):
+        order[d] = s
+    rest = iter(d for d in range(nd) if d not in src)
+    order = [next(rest) if o is None else o for o in order]
     return permute(x, *order)

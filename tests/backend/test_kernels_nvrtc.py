@@ -32,6 +32,8 @@ def program_log(prog):
 
 
 def cuda_include_dir():
+    if not hasattr(pathfinder, "find_nvidia_header_directory"):
+        pytest.fail("cuda-pathfinder is too old to locate CUDA headers: pip install 'cuda-pathfinder>=1.3'")
     include = pathfinder.find_nvidia_header_directory("cudart")
     if include is None:
         pytest.fail("CUDA runtime headers (cuda_fp16.h) not found: pip install 'nvidia-cuda-runtime>=13,<14' "

@@ -1,0 +1,96 @@
+"""autograd_gpu.nn.functional: torch.nn.functional's names over the library's differentiable ops,
+plus ``pad`` (constant mode) and ``one_hot``, which live here because no op family owns them."""
+from ..autograd.function import Op
+from ..creation import arange
+from ..ops.activation import (dropout, elu, embedding, gelu, leaky_relu, log_softmax, silu,
+                              softmax)
+from ..ops.conv import conv2d
+from ..ops.elementwise import relu as _relu
+from ..ops.elementwise import sigmoid, tanh
+from ..ops.linalg import linear
+from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
+                        l1_loss, mse_loss, nll_loss)
+from ..ops.normalization import batch_norm, layer_norm
+from ..ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from ..tensor import Tensor
+
+__all__ = ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "elu",
+           "embedding", "gelu", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax",
+           "max_pool2d", "mse_loss", "nll_loss", "one_hot", "pad", "relu", "sigmoid", "silu",
+           "softmax", "tanh"]
+
+
+def relu(input, inplace=False):
+    """``inplace=True`` rewrites ``input`` (its grad_fn becomes ReluBackward0), as torch's relu_."""
+    return input.relu_() if inplace else _relu(input)
+
+
+# -- pad -------------------------------------------------------------------------------------------
+
+class ConstantPadNd(Op):
+    """Pads (or, for negative amounts, crops) each dim by (before, after) with ``value``; the
+    gradient is the output gradient padded by the negated amounts, i.e. cropped back."""
+    node_name = "ConstantPadNdBackward0"
+
+    def forward(ctx, x, widths, value):
+        ctx.widths = widths
+        data = x._data
+        crop = tuple(slice(max(-before, 0), size - max(-after, 0))
+                     for size, (before, after) in zip(data.shape, widths))
+        grow = [(max(before, 0), max(after, 0)) for before, after in widths]
+        return x._backend.xp.pad(data[crop], grow, mode="constant", constant_values=value)
+
+    def backward(ctx, gy):
+        return ConstantPadNd.apply(gy, [(-before, -after) for before, after in ctx.widths], 0)
+
+
+_OTHER_MODES = ("reflect", "replicate", "circular")
+
+
+def pad(input, pad, mode="constant", value=None):
+    """torch.nn.functional.pad: ``pad`` lists (left, right) amounts from the last dim backwards."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"pad(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if mode != "constant":
+        if mode in _OTHER_MODES:
+            raise NotImplementedError(f"pad: mode '{mode}' is not supported by autograd_gpu; only "
+                                      "mode='constant' is")
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    pad = [int(p) for p in pad]
+    ndim = input._data.ndim
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > ndim:
+        raise RuntimeError(f"Padding length should be less than or equal to two times the input "
+                           f"dimension but got padding length {len(pad)} and input of dimension "
+                           f"{ndim}")
+    widths = [(0, 0)] * ndim
+    for i in range(len(pad) // 2):
+        widths[ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    for dim, (size, (before, after)) in enumerate(zip(input._data.shape, widths)):
+        if size + before + after < 0:
+            raise RuntimeError(f"The input size {size}, plus negative padding {before} and {after} "
+                               f"resulted in a negative output size, which is invalid. Check "
+                               f"dimension {dim} of your input.")
+    return ConstantPadNd.apply(input, widths, 0 if value is None else value)
+
+
+# -- one_hot ---------------------------------------------------------------------------------------
+
+def one_hot(tensor, num_classes=-1):
+    """int64 one-hot encoding along a new last dim (not differentiable, as in torch)."""
+    if not isinstance(tensor, Tensor) or tensor.dtype.name != "int64":
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if tensor.numel() == 0:
+        if num_classes == -1:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+    else:
+        if bool((tensor < 0).any()):
+            raise RuntimeError("Class values must be non-negative.")
+        top = int(tensor.max())
+        if num_classes == -1:
+            num_classes = top + 1
+        elif top >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    return (tensor.unsqueeze(-1) == arange(num_classes, device=tensor.device)).long()

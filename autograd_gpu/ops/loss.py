@@ -1,0 +1,447 @@
+"""Losses with torch's semantics: mse_loss, l1_loss, nll_loss, cross_entropy (class indices with
+weights, ignore_index and label smoothing, or class probabilities), binary_cross_entropy and
+binary_cross_entropy_with_logits (pos_weight; finite for any logit).
+
+Class weights and pos_weight are constants, as in torch (which refuses them requiring grad), so
+they enter the ops as arrays and the graph shows only input and target. Every backward is in
+differentiable Tensor ops.
+"""
+import warnings
+
+from .. import dtypes
+from ..autograd import grad_mode
+from ..autograd.function import Op
+from ..tensor import Tensor
+from .activation import check_floating, legacy_name, log_softmax
+from .elementwise import sigmoid, where
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+# -- arguments -------------------------------------------------------------------------------------
+
+def _reduction(size_average, reduce, reduction):
+    """``reduction``, or what torch's deprecated size_average/reduce pair stands for."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = "none" if not reduce else ("mean" if size_average else "sum")
+        warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                      f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _check_tensors(op, **tensors):
+    for name, t in tensors.items():
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(t).__name__}")
+    first = next(iter(tensors.values()))
+    for t in tensors.values():
+        if t._backend is not first._backend:
+            raise RuntimeError(f"Expected all tensors to be on the same device, but found at least "
+                               f"two devices, {first.device} and {t.device}! ({op})")
+
+
+def _constant(t, fn, name, like):
+    """The array of a weight-like argument torch does not differentiate, in ``like``'s dtype."""
+    if t is None:
+        return None
+    _check_tensors(fn, input=like, **{name: t})
+    if t._requires_grad and grad_mode._state.enabled:
+        raise RuntimeError(f"The function '{fn}' is not differentiable with respect to argument "
+                           f"'{name}'. This input cannot have requires_grad True.")
+    return t._data.astype(like._data.dtype, copy=False)
+
+
+def _broadcast_check(a, b):
+    """torch's message for shapes that cannot broadcast (it reports the last clashing dim)."""
+    n = max(len(a), len(b))
+    for i in range(1, n + 1):
+        sa = a[-i] if i <= len(a) else 1
+        sb = b[-i] if i <= len(b) else 1
+        if sa != sb and sa != 1 and sb != 1:
+            raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) "
+                               f"at non-singleton dimension {n - i}")
+
+
+def _warn_size_mismatch(input, target):
+    if input._data.shape != target._data.shape:
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
+                      f"({input.shape}). This will likely lead to incorrect results due to "
+                      "broadcasting. Please ensure they have the same size.", UserWarning,
+                      stacklevel=3)
+        _broadcast_check(input._data.shape, target._data.shape)
+
+
+def _promoted(input, target, kernel):
+    dt = dtypes.promote_types(input.dtype, target.dtype)
+    if not dt.is_floating_point:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{legacy_name(dt)}'")
+    return input.to(dt), target.to(dt)
+
+
+def _reduce_array(xp, loss, reduction):
+    if reduction == "none":
+        return loss
+    return xp.asarray(xp.mean(loss) if reduction == "mean" else xp.sum(loss))
+
+
+def _reduce(loss, reduction):
+    if reduction == "none":
+        return loss
+    return loss.mean() if reduction == "mean" else loss.sum()
+
+
+def _scaled_grad(gy, reduction, count):
+    """The upstream gradient each element's loss receives."""
+    return gy / count if reduction == "mean" else gy
+
+
+# -- regression losses -----------------------------------------------------------------------------
+
+class MseLoss(Op):
+    node_name = "MseLossBackward0"
+
+    def forward(ctx, x, t, reduction):
+        diff = x._data - t._data
+        ctx.save_for_backward(x, t)
+        ctx.meta = (reduction, diff.size)
+        return _reduce_array(x._backend.xp, diff * diff, reduction)
+
+    def backward(ctx, gy):
+        x, t = ctx.saved_tensors
+        reduction, count = ctx.meta
+        g = _scaled_grad(gy, reduction, count) * 2.0 * (x - t)
+        return (g if ctx.needs_input_grad[0] else None), (-g if ctx.needs_input_grad[1] else None)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_tensors("mse_loss", input=input, target=target)
+    _warn_size_mismatch(input, target)
+    input, target = _promoted(input, target, "mse_cpu")
+    return MseLoss.apply(input, target, reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """|input - target| reduced; composed of ops, so its graph is torch's (AbsBackward0, ...)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_tensors("l1_loss", input=input, target=target)
+    _warn_size_mismatch(input, target)
+    return _reduce((input - target).abs(), reduction)
+
+
+# -- negative log likelihood and cross entropy -----------------------------------------------------
+
+class NllLoss(Op):
+    """-input[n, target[n], ...] * weight[target[n]], skipping ignore_index; 'mean' divides by
+    the total weight of the targets counted (torch's weighted mean). Input is (C), (N, C) or
+    (N, C, H, W); the caller folds other ranks into (N, C, 1, L)."""
+    node_name = "NllLossBackward0"
+
+    def forward(ctx, x, target, weight, ignore_index, reduction):
+        xp = x._backend.xp
+        data = x._data[None] if x._data.ndim == 1 else x._data
+        t = target.reshape((data.shape[0],) + data.shape[2:])
+        valid = t != ignore_index
+        safe = xp.where(valid, t, 0)
+        picked = xp.take_along_axis(data, safe[:, None], axis=1)[:, 0]
+        w_t = valid.astype(data.dtype) if weight is None else xp.where(valid, weight[safe], 0)
+        losses = -(picked * w_t)
+        total = None
+        if reduction == "none":
+            out = losses.reshape(target.shape)
+        elif reduction == "sum":
+            out = xp.asarray(xp.sum(losses))
+        else:
+            total = xp.sum(w_t)
+            nonzero = total != 0
+            out = xp.where(nonzero, xp.sum(losses) / xp.where(nonzero, total, 1), xp.nan)
+            out = out.astype(data.dtype)
+        ctx.meta = (x._data.shape, data.shape, safe, valid, w_t, total, reduction)
+        return out
+
+    def backward(ctx, gy):
+        shape, folded, safe, valid, w_t, total, reduction = ctx.meta
+        xp = gy._backend.xp
+        coef = -w_t
+        if reduction == "mean":
+            # torch: ignored entries get 0 even when the total weight is 0 (the loss is then NaN)
+            nonzero = total != 0
+            inv = xp.where(nonzero, 1 / xp.where(nonzero, total, 1), xp.nan)
+            coef = xp.where(valid, coef * inv, 0)
+        classes = xp.arange(folded[1]).reshape((1, -1) + (1,) * (len(folded) - 2))
+        scatter = (classes == safe[:, None]) * coef[:, None].astype(gy._data.dtype)
+        if reduction == "none":
+            gy = gy.reshape((folded[0], 1) + folded[2:])
+        gx = gy * Tensor._make(scatter, gy._backend)
+        return gx.reshape(shape) if len(shape) == 1 else gx
+
+
+class NllLoss2d(NllLoss):
+    node_name = "NllLoss2DBackward0"
+
+
+def _check_nll_target(input, target, op):
+    if target.dtype.name not in ("int64", "uint8"):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                           f"{legacy_name(target.dtype)}")
+    ndim = input._data.ndim
+    if ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {ndim})")
+    ishape, tshape = tuple(input._data.shape), tuple(target._data.shape)
+    if ndim == 1:
+        if target._data.size != 1 or target._data.ndim > 1:
+            raise RuntimeError(f"{op}: a 1D input (one sample of {ishape[0]} classes) takes a 0D "
+                               f"target, got target of size {list(tshape)}")
+        return
+    if ndim == 2 and target._data.ndim != 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if target._data.ndim == 0 or tshape[0] != ishape[0]:
+        raise ValueError(f"Expected input batch_size ({ishape[0]}) to match target batch_size "
+                         f"({tshape[0] if tshape else 0}).")
+    if ndim > 2 and tshape != ishape[:1] + ishape[2:]:
+        if ndim == 4:
+            raise RuntimeError(f"size mismatch (got input: {list(ishape)} , target: {list(tshape)}")
+        raise RuntimeError(f"Expected target size {list(ishape[:1] + ishape[2:])}, got {list(tshape)}")
+
+
+def _check_class_range(t, classes, ignore_index, op):
+    """A clear error instead of an out-of-bounds read (torch: 'Target 5 is out of bounds.')."""
+    bad = (t != ignore_index) & ((t < 0) | (t >= classes))
+    if t.size and bool(bad.any()):
+        value = int(t[bad].reshape(-1)[0])
+        raise IndexError(f"Target {value} is out of bounds. {op} expects class indices in "
+                         f"[0, {classes - 1}] for an input with {classes} classes (or "
+                         f"ignore_index={ignore_index}).")
+
+
+def _classes(input):
+    return input._data.shape[0 if input._data.ndim == 1 else 1]
+
+
+def _class_weight(weight, input, fn):
+    classes = _classes(input)
+    if weight is not None and (weight._data.ndim != 1 or weight._data.shape[0] != classes):
+        raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no "
+                           f"classes but got weight tensor of shape: {list(weight._data.shape)}")
+    return _constant(weight, fn, "weight", input)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_tensors("nll_loss", input=input, target=target)
+    _check_nll_target(input, target, "nll_loss")
+    check_floating(input, "nll_loss_out_frame")
+    w = _class_weight(weight, input, "nll_loss_forward")
+    t = target._data.astype(target._backend.xp.int64, copy=False)
+    _check_class_range(t, _classes(input), ignore_index, "nll_loss")
+    ndim = input._data.ndim
+    if ndim <= 2:
+        return NllLoss.apply(input, t, w, ignore_index, reduction)
+    if ndim == 4:
+        return NllLoss2d.apply(input, t, w, ignore_index, reduction)
+    # torch folds (N, C, d1, ...) into (N, C, 1, L), so the graph shows the same views
+    n, c = input._data.shape[:2]
+    out = NllLoss2d.apply(input.reshape(n, c, 1, -1), t.reshape(n, 1, -1), w, ignore_index,
+                          reduction)
+    return out.reshape(target._data.shape) if reduction == "none" else out
+
+
+def _class_view(array_or_tensor, ndim, class_dim):
+    """A (C,) vector shaped to broadcast along the class dim of an ndim input."""
+    shape = [1] * ndim
+    shape[class_dim] = -1
+    return array_or_tensor.reshape(tuple(shape))
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """log_softmax over the class dim, then nll_loss (class indices) or -sum(p * log q) (class
+    probabilities: a float target of the input's shape); label smoothing as torch mixes it."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_tensors("cross_entropy", input=input, target=target)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if input._data.ndim == 0:
+        raise ValueError("Expected 1 or more dimensions (got 0)")
+    class_dim = 0 if input._data.ndim == 1 else 1
+    if input._data.shape == target._data.shape:
+        return _cross_entropy_probs(input, target, weight, ignore_index, reduction, label_smoothing,
+                                    class_dim)
+    check_floating(input, "log_softmax_lastdim_kernel_impl")
+    logp = log_softmax(input, class_dim)
+    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    if label_smoothing == 0.0:
+        return nll
+    classes = input._data.shape[class_dim]
+    w = None if weight is None else _class_view(Tensor._make(_constant(
+        weight, "nll_loss_forward", "weight", input), input._backend), input._data.ndim, class_dim)
+    smooth = -(logp if w is None else logp * w).sum(dim=class_dim)
+    ignored = target == ignore_index
+    smooth = where(ignored, 0.0, smooth)
+    if reduction == "mean":
+        smooth = smooth.sum() / _counted_weight(target, ignored, weight, input)
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return (1.0 - label_smoothing) * nll + smooth * (label_smoothing / classes)
+
+
+def _counted_weight(target, ignored, weight, input):
+    """The denominator of a 'mean' over class-index targets: how many (or how much weight) count."""
+    xp = input._backend.xp
+    keep = ~ignored._data
+    if weight is None:
+        total = xp.sum(keep)
+    else:
+        total = xp.sum(weight._data[target._data[keep]])
+    return Tensor._make(xp.asarray(total, dtype=input._data.dtype), input._backend)
+
+
+def _cross_entropy_probs(input, target, weight, ignore_index, reduction, label_smoothing,
+                         class_dim):
+    if not target.is_floating_point():
+        raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
+                           f"{legacy_name(target.dtype)}")
+    if ignore_index >= 0:
+        raise RuntimeError("ignore_index is not supported for floating point target")
+    check_floating(input, "log_softmax_lastdim_kernel_impl")
+    classes = input._data.shape[class_dim]
+    w = _class_weight(weight, input, "cross_entropy")
+    logp = log_softmax(input, class_dim)
+    if label_smoothing > 0.0:
+        target = target * (1.0 - label_smoothing) + label_smoothing / classes
+    terms = logp * target
+    if w is not None:
+        terms = terms * _class_view(Tensor._make(w, input._backend), input._data.ndim, class_dim)
+    if reduction == "none":
+        return -terms.sum(dim=class_dim)
+    if reduction == "sum":
+        return -terms.sum()
+    return -terms.sum() / (input.numel() / classes)
+
+
+# -- binary cross entropy --------------------------------------------------------------------------
+
+def _clamped_log(xp, v):
+    """max(log v, -100) without evaluating log(0) (torch clamps BCE's logs at -100)."""
+    positive = v > 0
+    return xp.where(positive, xp.maximum(xp.log(xp.where(positive, v, 1)), -100), -100)
+
+
+class BinaryCrossEntropy(Op):
+    node_name = "BinaryCrossEntropyBackward0"
+
+    def forward(ctx, x, t, weight, reduction):
+        xp = x._backend.xp
+        xd, td = x._data, t._data
+        loss = -(td * _clamped_log(xp, xd) + (1 - td) * _clamped_log(xp, 1 - xd))
+        if weight is not None:
+            loss = loss * weight
+        ctx.save_for_backward(x, t)
+        ctx.meta = (weight, reduction, loss.size)
+        return _reduce_array(xp, loss, reduction).astype(xd.dtype, copy=False)
+
+    def backward(ctx, gy):
+        x, t = ctx.saved_tensors
+        weight, reduction, count = ctx.meta
+        g = _scaled_grad(gy, reduction, count)
+        if weight is not None:
+            g = g * Tensor._make(weight, gy._backend)
+        gx = gt = None
+        if ctx.needs_input_grad[0]:
+            # torch's EPSILON keeps x = 0 or 1 finite
+            gx = g * (x - t) / ((1.0 - x) * x).clamp(min=1e-12)
+        if ctx.needs_input_grad[1]:
+            gt = g * ((1.0 - x).log() - x.log())
+        return gx, gt
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_tensors("binary_cross_entropy", input=input, target=target)
+    if input._data.shape != target._data.shape:
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
+                         f"size ({input.shape}) is deprecated. Please ensure they have the same "
+                         "size.")
+    if target.dtype is not input.dtype:
+        raise RuntimeError(f"Found dtype {legacy_name(target.dtype)} but expected "
+                           f"{legacy_name(input.dtype)}")
+    check_floating(input, "binary_cross_entropy")
+    w = _constant(weight, "binary_cross_entropy", "weight", input)
+    if w is not None:
+        _broadcast_check(input._data.shape, w.shape)
+    for t, name in ((input, "input"), (target, "target")):
+        data = t._data
+        if data.size and bool(((data < 0) | (data > 1)).any()):
+            raise RuntimeError(f"all elements of {name} should be between 0 and 1")
+    return BinaryCrossEntropy.apply(input, target, w, reduction)
+
+
+def _log_sigmoid(x):
+    """log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|)), finite for any x (Tensor ops)."""
+    return x.clamp(max=0) - (1.0 + (-x.abs()).exp()).log()
+
+
+class BinaryCrossEntropyWithLogits(Op):
+    """loss = (1 - t) x - (1 + (pos_weight - 1) t) log sigmoid(x), times weight."""
+    node_name = "BinaryCrossEntropyWithLogitsBackward0"  # torch >= 2.0 (1.x: ...Backward)
+
+    def forward(ctx, x, t, weight, pos_weight, reduction):
+        xp = x._backend.xp
+        xd, td = x._data, t._data
+        log_sig = xp.minimum(xd, 0) - xp.log1p(xp.exp(-xp.abs(xd)))
+        if pos_weight is None:
+            loss = (1 - td) * xd - log_sig
+        else:
+            loss = (1 - td) * xd - (1 + (pos_weight - 1) * td) * log_sig
+        if weight is not None:
+            loss = loss * weight
+        ctx.save_for_backward(x, t)
+        ctx.meta = (weight, pos_weight, reduction, loss.size)
+        return _reduce_array(xp, loss, reduction).astype(xd.dtype, copy=False)
+
+    def backward(ctx, gy):
+        x, t = ctx.saved_tensors
+        weight, pos_weight, reduction, count = ctx.meta
+        backend = gy._backend
+        g = _scaled_grad(gy, reduction, count)
+        if weight is not None:
+            g = g * Tensor._make(weight, backend)
+        pw = None if pos_weight is None else Tensor._make(pos_weight, backend)
+        gx = gt = None
+        if ctx.needs_input_grad[0]:
+            if pw is None:
+                gx = g * (sigmoid(x) - t)
+            else:
+                pt = pw * t
+                gx = g * ((pt + 1.0 - t) * sigmoid(x) - pt)
+        if ctx.needs_input_grad[1]:
+            gt = -g * x if pw is None else g * (-x - (pw - 1.0) * _log_sigmoid(x))
+        return gx, gt
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_tensors("binary_cross_entropy_with_logits", input=input, target=target)
+    if input._data.shape != target._data.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size "
+                         f"({input.shape})")
+    check_floating(input, "binary_cross_entropy_with_logits")
+    if not target.is_floating_point():
+        raise RuntimeError(f"result type {legacy_name(input.dtype)} can't be cast to the desired "
+                           f"output type {legacy_name(target.dtype)}")
+    input, target = _promoted(input, target, "binary_cross_entropy_with_logits")
+    fn = "binary_cross_entropy_with_logits"
+    w = _constant(weight, fn, "weight", input)
+    pw = _constant(pos_weight, fn, "pos_weight", input)
+    for arr in (w, pw):
+        if arr is not None:
+            _broadcast_check(input._data.shape, arr.shape)
+    return BinaryCrossEntropyWithLogits.apply(input, target, w, pw, reduction)
+

@@ -1,0 +1,257 @@
+"""Batch and layer normalization.
+
+Both normalise x over a set of "statistic" axes, x_hat = (x - mean) * invstd with the biased
+variance, then scale and shift by a weight and bias broadcast along other axes. Their training
+backward is one fused formula, ``NormalizeGrad``:
+
+    gx = invstd * (h - E[h] - x_hat * E[h * x_hat]),   h = gy * weight,   E = mean over stat axes
+
+an op whose own backward (derived by hand below, as torch's ``batchnorm_double_backward``) is in
+Tensor ops, so second and higher derivatives work. batch_norm in eval mode normalises with the
+running statistics, constants, so its backward is a plain scaling.
+"""
+from ..autograd import grad_mode
+from ..autograd.function import Op
+from ..tensor import Tensor
+
+
+class _Layout:
+    """Where statistics are taken and how weight/bias broadcast against the input."""
+
+    __slots__ = ("stat_axes", "param_axes", "param_view", "param_shape")
+
+    def __init__(self, stat_axes, param_axes, param_view, param_shape):
+        self.stat_axes = stat_axes      # axes reduced for mean and variance
+        self.param_axes = param_axes    # axes summed for the weight and bias gradients
+        self.param_view = param_view    # weight/bias reshaped to broadcast against x
+        self.param_shape = param_shape  # weight/bias as given
+
+
+def _batch_layout(ndim, channels):
+    axes = (0,) + tuple(range(2, ndim))
+    return _Layout(axes, axes, (1, channels) + (1,) * (ndim - 2), (channels,))
+
+
+def _layer_layout(ndim, normalized_shape):
+    k = len(normalized_shape)
+    return _Layout(tuple(range(ndim - k, ndim)), tuple(range(ndim - k)), normalized_shape,
+                   normalized_shape)
+
+
+def _moments(xp, data, axes, eps):
+    """Mean, biased variance and 1/sqrt(variance + eps) over ``axes``, as broadcastable arrays."""
+    mean = xp.mean(data, axis=axes, keepdims=True)
+    centered = data - mean
+    var = xp.mean(centered * centered, axis=axes, keepdims=True)
+    return mean, var, 1.0 / xp.sqrt(var + eps)
+
+
+def _affine(normalized, weight, bias, layout):
+    """normalized * weight + bias, each broadcast as the layout says."""
+    y = normalized
+    if weight is not None:
+        y = y * weight._data.reshape(layout.param_view)
+    if bias is not None:
+        y = y + bias._data.reshape(layout.param_view)
+    return y
+
+
+class NormalizeGrad(Op):
+    """(grad_input, grad_weight) of a training-mode normalization from (x, weight, gy)."""
+    node_name = "NativeBatchNormBackwardBackward0"
+
+    def forward(ctx, x, weight, gy, layout, eps, mean, invstd, name):
+        xp = x._backend.xp
+        ctx.node_name = name
+        ctx.save_for_backward(x, weight, gy)
+        ctx.meta = (layout, eps)
+        axes = layout.stat_axes
+        x_hat = (x._data - mean) * invstd
+        g = gy._data
+        h = g if weight is None else g * weight._data.reshape(layout.param_view)
+        gx = invstd * (h - xp.mean(h, axis=axes, keepdims=True)
+                       - x_hat * xp.mean(h * x_hat, axis=axes, keepdims=True))
+        if weight is None:
+            return (gx,)
+        gw = xp.sum(g * x_hat, axis=layout.param_axes).reshape(layout.param_shape)
+        return gx, gw
+
+    def backward(ctx, ggx, ggw=None):
+        """With P(v) = v - E[v] - x_hat E[v x_hat] (the projection in gx = invstd P(h)):
+            d gy = weight * invstd * P(ggx) + ggw * x_hat
+            d w  = sum over param axes of gy * invstd * P(ggx)
+            d x  = invstd P(ggw gy)
+                   - invstd^2 (E[ggx P(h)] x_hat + E[h x_hat] P(ggx) + E[ggx x_hat] P(h))
+        """
+        x, weight, gy = ctx.saved_tensors
+        layout, eps = ctx.meta
+        axes = layout.stat_axes
+        need_x, need_w, need_gy = ctx.needs_input_grad[:3]
+
+        def E(v):
+            return v.mean(dim=axes, keepdim=True)
+
+        centered = x - E(x)
+        invstd = (E(centered * centered) + eps).rsqrt()
+        x_hat = centered * invstd
+
+        def P(v):
+            return v - E(v) - x_hat * E(v * x_hat)
+
+        w = None if weight is None else weight.reshape(layout.param_view)
+        p_ggx = P(ggx)
+        gx = gw = ggy = None
+        if need_gy:
+            ggy = invstd * p_ggx if w is None else w * invstd * p_ggx
+            if ggw is not None:
+                ggy = ggy + ggw.reshape(layout.param_view) * x_hat
+        if need_w:
+            gw = (gy * invstd * p_ggx).sum(dim=layout.param_axes).reshape(layout.param_shape)
+        if need_x:
+            h = gy if w is None else gy * w
+            p_h = P(h)
+            gx = -(invstd * invstd) * (E(ggx * p_h) * x_hat + E(h * x_hat) * p_ggx
+                                      + E(ggx * x_hat) * p_h)
+            if ggw is not None:
+                gx = gx + invstd * P(ggw.reshape(layout.param_view) * gy)
+        return gx, gw, ggy
+
+
+def _training_backward(ctx, gy, name):
+    """(gx, gw, gb) of a normalization that used the batch's own statistics."""
+    x, weight = ctx.saved_tensors
+    layout, eps, mean, invstd = ctx.meta
+    need_x, need_w, need_b = ctx.needs_input_grad[:3]
+    gx = gw = None
+    if need_x or need_w:
+        grads = NormalizeGrad.apply(x, weight, gy, layout, eps, mean, invstd, name)
+        gx = grads[0] if need_x else None
+        gw = grads[1] if need_w else None
+    gb = gy.sum(dim=layout.param_axes).reshape(layout.param_shape) if need_b else None
+    return gx, gw, gb
+
+
+class NativeBatchNorm(Op):
+    node_name = "NativeBatchNormBackward0"
+    fixed_positions = (0, 1, 2)  # input, weight, bias: the running buffers are not graph inputs
+
+    def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
+        xp = x._backend.xp
+        data = x._data
+        layout = _batch_layout(data.ndim, data.shape[1])
+        ctx.training = training
+        ctx.save_for_backward(x, weight)
+        if training:
+            mean, var, invstd = _moments(xp, data, layout.stat_axes, eps)
+            if running_mean is not None:
+                _update_running(x, running_mean, running_var, mean, var, momentum)
+        else:
+            mean = running_mean._data.reshape(layout.param_view).copy()
+            invstd = 1.0 / xp.sqrt(running_var._data.reshape(layout.param_view) + eps)
+        mean, invstd = mean.astype(data.dtype, copy=False), invstd.astype(data.dtype, copy=False)
+        ctx.meta = (layout, eps, mean, invstd)
+        # per channel y = x * scale + shift: two passes over x, as torch's cpu kernel folds it
+        scale = invstd if weight is None else invstd * weight._data.reshape(layout.param_view)
+        shift = -mean * scale
+        if bias is not None:
+            shift = shift + bias._data.reshape(layout.param_view)
+        return data * scale + shift
+
+    def backward(ctx, gy):
+        if ctx.training:
+            return _training_backward(ctx, gy, "NativeBatchNormBackwardBackward0")
+        # eval: y = (x - running_mean) * invstd * w + b with constant statistics
+        x, weight = ctx.saved_tensors
+        layout, _, mean, invstd = ctx.meta
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        invstd = Tensor._make(invstd, gy._backend)
+        gx = gw = gb = None
+        if need_x:
+            gx = gy * invstd if weight is None else gy * (weight.reshape(layout.param_view) * invstd)
+        if need_w:
+            x_hat = (x - Tensor._make(mean, gy._backend)) * invstd
+            gw = (gy * x_hat).sum(dim=layout.stat_axes).reshape(layout.param_shape)
+        if need_b:
+            gb = gy.sum(dim=layout.stat_axes).reshape(layout.param_shape)
+        return gx, gw, gb
+
+
+def _update_running(x, running_mean, running_var, mean, var, momentum):
+    """running = (1 - momentum) * running + momentum * batch, in place; the variance folded in
+    is the unbiased one (n / (n - 1)), as torch does."""
+    n = x._data.size // x._data.shape[1]
+    batch_mean = Tensor._make(mean.reshape(-1), x._backend)
+    batch_var = Tensor._make(var.reshape(-1) * (n / (n - 1)), x._backend)
+    with grad_mode.no_grad():
+        running_mean.mul_(1.0 - momentum).add_(batch_mean, alpha=momentum)
+        running_var.mul_(1.0 - momentum).add_(batch_var, alpha=momentum)
+
+
+def _check_channel_vector(t, name, channels):
+    if t is not None and t.numel() != channels:
+        raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """torch.nn.functional.batch_norm for (N, C), (N, C, L), (N, C, H, W) and more dims."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"batch_norm(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if input._data.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of at least 2 dims (N, C, ...), got "
+                         f"{input._data.ndim}D input of size {input.shape}")
+    if not input.is_floating_point():
+        raise RuntimeError(f"batch_norm: expected a floating point input, got {input.dtype}")
+    channels = input._data.shape[1]
+    if training:
+        if input._data.size // channels <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                             f"size {input.shape}")
+    elif running_mean is None or running_var is None:
+        raise RuntimeError(f"running_{'mean' if running_mean is None else 'var'} must be defined "
+                           "in evaluation mode")
+    for t, name in ((running_mean, "running_mean"), (running_var, "running_var"),
+                    (weight, "weight"), (bias, "bias")):
+        _check_channel_vector(t, name, channels)
+    return NativeBatchNorm.apply(input, weight, bias, running_mean, running_var, bool(training),
+                                 float(momentum), float(eps))
+
+
+class NativeLayerNorm(Op):
+    node_name = "NativeLayerNormBackward0"
+    fixed_positions = (0, 1, 2)
+
+    def forward(ctx, x, weight, bias, normalized_shape, eps):
+        xp = x._backend.xp
+        data = x._data
+        layout = _layer_layout(data.ndim, normalized_shape)
+        mean, _, invstd = _moments(xp, data, layout.stat_axes, eps)
+        ctx.save_for_backward(x, weight)
+        ctx.meta = (layout, eps, mean, invstd)
+        return _affine((data - mean) * invstd, weight, bias, layout)
+
+    def backward(ctx, gy):
+        return _training_backward(ctx, gy, "NativeLayerNormBackwardBackward0")
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """torch.nn.functional.layer_norm: normalises over the last len(normalized_shape) dims."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"layer_norm(): argument 'input' must be Tensor, not {type(input).__name__}")
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                           "containing at least one element, but got normalized_shape = []")
+    if input._data.ndim < k or input._data.shape[input._data.ndim - k:] != shape:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*, {', '.join(str(s) for s in shape)}], but got input of size"
+                           f"{input.shape}")
+    if not input.is_floating_point():
+        raise RuntimeError(f"layer_norm: expected a floating point input, got {input.dtype}")
+    for t, name in ((weight, "weight"), (bias, "bias")):
+        if t is not None and tuple(t._data.shape) != shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got "
+                               f"{name} of shape {list(t._data.shape)} and normalized_shape = "
+                               f"{list(shape)}")
+    return NativeLayerNorm.apply(input, weight, bias, shape, float(eps))

@@ -1,0 +1,38 @@
+"""Timing shared by the benchmark scripts: warm-up, then the median of repeated runs, with the
+device synchronised around each run (so asynchronous GPU work is counted)."""
+import statistics
+import time
+
+
+def median_seconds(fn, sync=lambda: None, repeat=20, warmup=3, inner=1):
+    for _ in range(warmup):
+        fn()
+    sync()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        sync()
+        times.append((time.perf_counter() - start) / inner)
+    return statistics.median(times)
+
+
+def syncs(device):
+    """(autograd_gpu sync, torch sync) for a device name."""
+    if not device.startswith("cuda"):
+        return (lambda: None), (lambda: None)
+    import torch
+
+    import autograd_gpu as ag
+
+    return ag.cuda.synchronize, torch.cuda.synchronize
+
+
+def print_table(rows):
+    """rows: dicts with name, ours, torch (seconds) and unit; prints ratio ours/torch."""
+    print(f"{'benchmark':52s} {'autograd_gpu':>14s} {'torch':>14s} {'ratio':>7s}")
+    for r in rows:
+        scale, unit = r.get("scale", 1e3), r.get("unit", "ms")
+        print(f"{r['name']:52s} {r['ours'] * scale:11.3f} {unit:2s} {r['torch'] * scale:11.3f} "
+              f"{unit:2s} {r['ours'] / r['torch']:6.2f}x")

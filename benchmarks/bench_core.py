@@ -1,0 +1,79 @@
+"""Issue 2's benchmarks, each a ratio against torch measured in the same run:
+
+- per-op overhead: a chain of 200 tiny elementwise ops with requires_grad, forward + backward,
+  in microseconds per op (goal: at most 3x torch eager on the CPU);
+- matmul: 1024x1024 @ 1024x1024 forward + backward (goal: at most 1.2x torch on the CPU, 1.1x on
+  the GPU).
+
+    python benchmarks/bench_core.py [--device cpu|cuda] [--json results.json]
+"""
+import argparse
+import json
+import sys
+
+import numpy as np
+
+from _timing import median_seconds, print_table, syncs
+
+
+def overhead_chain(lib, x, n_ops=200):
+    y = x
+    for i in range(n_ops // 4):
+        y = y * 1.0001
+        y = y + 0.5
+        y = y.tanh()
+        y = y - 0.25
+    y.sum().backward()
+
+
+def matmul_step(a, b):
+    (a @ b).sum().backward()
+
+
+def run(device, size=1024, n_ops=200):
+    import torch
+
+    import autograd_gpu as ag
+
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    if device.startswith("cuda"):
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+    ag_sync, torch_sync = syncs(device)
+    rng = np.random.default_rng(0)
+    rows = []
+
+    small = rng.standard_normal(16).astype("float32")
+    xa = ag.tensor(small, device=device, requires_grad=True)
+    xt = torch.tensor(small, device=device, requires_grad=True)
+    ours = median_seconds(lambda: overhead_chain(ag, xa, n_ops), ag_sync, repeat=15)
+    theirs = median_seconds(lambda: overhead_chain(torch, xt, n_ops), torch_sync, repeat=15)
+    rows.append({"name": f"per-op overhead, {n_ops}-op chain fwd+bwd ({device})",
+                 "ours": ours / n_ops, "torch": theirs / n_ops, "scale": 1e6, "unit": "us"})
+
+    a = rng.standard_normal((size, size)).astype("float32")
+    b = rng.standard_normal((size, size)).astype("float32")
+    aa, ba = (ag.tensor(v, device=device, requires_grad=True) for v in (a, b))
+    at, bt = (torch.tensor(v, device=device, requires_grad=True) for v in (a, b))
+    ours = median_seconds(lambda: matmul_step(aa, ba), ag_sync, repeat=10)
+    theirs = median_seconds(lambda: matmul_step(at, bt), torch_sync, repeat=10)
+    rows.append({"name": f"matmul {size}^3 fwd+bwd ({device})", "ours": ours, "torch": theirs})
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--size", type=int, default=1024)
+    parser.add_argument("--json", help="also write the rows to this JSON file")
+    args = parser.parse_args(argv)
+    rows = run(args.device, args.size)
+    print_table(rows)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Run on a machine with an NVIDIA GPU, CuPy, torch and pytest (the lent device machine has them):
+# the whole test suite with the cuda device enabled (every device-parametrized test runs on cpu
+# and cuda), then the GPU benchmarks. Writes gpu_tests.log, junit.xml, results.json and the
+# benchmark tables to $OUT when it is set (else to ./gpu_results).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out="${OUT:-gpu_results}"
+mkdir -p "$out"
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+export AUTOGRAD_GPU_TEST_DEVICES="cpu,cuda"
+
+python3 - <<'PY' 2>&1 | tee "$out/environment.txt"
+import autograd_gpu as ag, autograd_gpu.__main__ as m
+assert ag.cuda.is_available(), "ci/gpu.sh needs a usable GPU"
+m.report()
+PY
+
+python3 -m pytest -q -p no:cacheprovider --junitxml="$out/junit.xml" "$@" 2>&1 | tee "$out/gpu_tests.log"
+test_rc=${PIPESTATUS[0]}
+
+bench_rc=0
+for script in benchmarks/bench_*.py; do
+  name=$(basename "$script" .py)
+  python3 "$script" --device cuda --json "$out/$name.json" 2>&1 | tee "$out/$name.txt" || bench_rc=1
+done
+
+python3 ci/summarize.py "$out" > "$out/results.json"
+cat "$out/results.json"
+exit $(( test_rc || bench_rc ))

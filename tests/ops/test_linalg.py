@@ -1,0 +1,216 @@
+"""Matrix products against torch: matmul over every operand rank (batched, broadcast batch dims),
+mm, bmm, dot, mv, outer: values, gradients, gradchecks, grad_fn names and torch's errors."""
+import numpy as np
+import pytest
+
+import autograd_gpu as ag
+from helpers import check_grad, check_parity, random_array, torch_or_skip
+
+torch = torch_or_skip()
+
+
+def _check_grad(fn, *arrays, device):
+    """check_grad with ``fn`` run under enable_grad: gradgradcheck evaluates the first derivatives
+    under no_grad in its numerical pass, which leaves it nothing to compare (a bug in
+    autograd/gradcheck.py, see test_shape.py::test_gradgradcheck_catches_wrong_double_backward)."""
+    def wrapped(t, *xs):
+        with t.enable_grad():
+            return fn(t, *xs)
+    check_grad(wrapped, *arrays, device=device)
+
+
+def _mm(t, a, b):
+    return t.matmul(a, b)
+
+
+def _at(t, a, b):
+    return a @ b
+
+
+# (id, fn, shapes): forward + every input gradient vs torch, and the float64 gradchecks
+CASES = [
+    ("1d_1d", _mm, [(3,), (3,)]),
+    ("2d_1d", _mm, [(2, 3), (3,)]),
+    ("1d_2d", _mm, [(3,), (3, 2)]),
+    ("2d_2d", _mm, [(2, 3), (3, 4)]),
+    ("3d_3d", _mm, [(2, 2, 3), (2, 3, 2)]),
+    ("broadcast_batch", _mm, [(2, 1, 3, 4), (5, 4, 2)]),
+    ("broadcast_batch_both", _mm, [(2, 1, 2, 3), (1, 3, 3, 2)]),
+    ("broadcast_batch_one", _mm, [(1, 2, 3), (3, 3, 2)]),
+    ("3d_1d", _mm, [(2, 3, 4), (4,)]),
+    ("1d_3d", _mm, [(4,), (2, 4, 3)]),
+    ("3d_2d", _mm, [(2, 3, 4), (4, 2)]),
+    ("2d_3d", _mm, [(3, 4), (2, 4, 2)]),
+    ("4d_1d", _mm, [(2, 1, 2, 3), (3,)]),
+    ("operator", _at, [(2, 3), (3, 2)]),
+    ("operator_batched", _at, [(2, 2, 3), (3,)]),
+    ("method", lambda t, a, b: a.matmul(b), [(1, 3), (3, 3)]),
+    ("same_operand", lambda t, a: a @ a.mT, [(2, 3)]),
+    ("k_is_1", _mm, [(3, 1), (1, 2)]),
+    ("mm", lambda t, a, b: t.mm(a, b), [(2, 3), (3, 4)]),
+    ("mm_method", lambda t, a, b: a.mm(b.t()), [(3, 2), (4, 2)]),
+    ("mm_transposed_inputs", lambda t, a, b: t.mm(a.t(), b.t()), [(3, 2), (4, 3)]),
+    ("bmm", lambda t, a, b: t.bmm(a, b), [(2, 2, 3), (2, 3, 4)]),
+    ("bmm_method", lambda t, a, b: a.bmm(b), [(3, 1, 2), (3, 2, 2)]),
+    ("dot", lambda t, a, b: t.dot(a, b), [(4,), (4,)]),
+    ("dot_method", lambda t, a, b: a.dot(b), [(3,), (3,)]),
+    ("mv", lambda t, a, b: t.mv(a, b), [(2, 3), (3,)]),
+    ("mv_method", lambda t, a, b: a.mv(b), [(4, 2), (2,)]),
+    ("outer", lambda t, a, b: t.outer(a, b), [(3,), (4,)]),
+    ("outer_method", lambda t, a, b: a.outer(b), [(2,), (3,)]),
+    ("chain", lambda t, a, b, c: (a @ b).relu() @ c, [(2, 3), (3, 4), (4,)]),
+]
+
+
+@pytest.mark.parametrize("fn,shapes", [pytest.param(f, s, id=i) for i, f, s in CASES])
+def test_parity(device, rng, fn, shapes):
+    check_parity(fn, *[random_array(rng, s) for s in shapes], device=device, rng=rng)
+
+
+@pytest.mark.parametrize("fn,shapes", [pytest.param(f, s, id=i) for i, f, s in CASES])
+def test_gradcheck(device, rng, fn, shapes):
+    _check_grad(fn, *[random_array(rng, s, "float64") for s in shapes], device=device)
+
+
+def test_one_operand_requires_grad(device, rng):
+    """Only the gradients asked for are computed, each correct."""
+    a, b = random_array(rng, (2, 1, 1, 3)), random_array(rng, (4, 3, 2))
+    grads = []
+    for lib, dev in ((ag, device), (torch, "cpu")):
+        x = lib.tensor(a, device=dev, requires_grad=True)
+        y = lib.tensor(b, device=dev)
+        (x @ y).sum().backward()
+        assert y.grad is None
+        grads.append(x.grad.cpu().numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("shapes", [[(2, 3), (3,)], [(2, 3), (3, 4)], [(3,), (3,)], [(2, 2, 3), (3, 1)]])
+def test_integer_and_double_dtypes(device, rng, shapes):
+    ints = [random_array(rng, s, "int64", integers=(-3, 4)) for s in shapes]
+    out = check_parity(_mm, *ints, device=device, grad=False)
+    assert out[0].dtype is ag.int64
+    out = check_parity(_mm, *[random_array(rng, s, "float64") for s in shapes], device=device,
+                       rng=rng)
+    assert out[0].dtype is ag.float64
+
+
+def test_outer_promotes(device, rng):
+    check_parity(lambda t, a, b: t.outer(a, b), random_array(rng, (3,), "int64", integers=(-3, 4)),
+                 random_array(rng, (2,)), device=device, rng=rng)
+
+
+def test_empty_operands(device, rng):
+    check_parity(_mm, random_array(rng, (0, 3)), random_array(rng, (3, 2)), device=device, rng=rng)
+    check_parity(_mm, np.zeros((2, 0), "float32"), np.zeros((0, 3), "float32"), device=device, rng=rng)
+
+
+def test_result_is_an_array_not_a_scalar(device):
+    """1-D @ 1-D is 0-d: it must still support in-place ops and views like any tensor."""
+    y = ag.dot(ag.ones(3, device=device), ag.ones(3, device=device))
+    y.add_(1.0)
+    assert y.item() == 4.0 and y._version_value == 1
+    assert y.view(1).item() == 4.0
+
+
+NAMES = [
+    ("dot", lambda t, a: t.matmul(a[0, 0], a[0, 0]), "DotBackward0"),
+    ("mv", lambda t, a: t.matmul(a[0], a[0, 0]), "MvBackward0"),
+    ("vm", lambda t, a: t.matmul(a[0, 0], a[0]), "SqueezeBackward4"),
+    ("mm", lambda t, a: t.matmul(a[0], a[0]), "MmBackward0"),
+    ("batched", lambda t, a: t.matmul(a, a), "UnsafeViewBackward0"),
+    ("batched_broadcast", lambda t, a: t.matmul(a.unsqueeze(1), a), "UnsafeViewBackward0"),
+    ("batched_vec", lambda t, a: t.matmul(a, a[0, 0]), "UnsafeViewBackward0"),
+    ("vec_batched", lambda t, a: t.matmul(a[0, 0], a), "UnsafeViewBackward0"),
+    ("batched_mat", lambda t, a: t.matmul(a, a[0]), "UnsafeViewBackward0"),
+    ("mat_batched", lambda t, a: t.matmul(a[0], a), "CloneBackward0"),
+    ("mm_fn", lambda t, a: t.mm(a[0], a[1]), "MmBackward0"),
+    ("bmm_fn", lambda t, a: t.bmm(a, a), "BmmBackward0"),
+    ("dot_fn", lambda t, a: t.dot(a[0, 0], a[1, 1]), "DotBackward0"),
+    ("mv_fn", lambda t, a: t.mv(a[0], a[1, 1]), "MvBackward0"),
+    ("outer_fn", lambda t, a: t.outer(a[0, 0], a[1, 1]), "MulBackward0"),
+]
+
+
+@pytest.mark.parametrize("fn,name", [pytest.param(f, n, id=i) for i, f, n in NAMES])
+def test_grad_fn_names(device, fn, name):
+    theirs = fn(torch, torch.ones(2, 3, 3, requires_grad=True))
+    ours = fn(ag, ag.ones(2, 3, 3, device=device, requires_grad=True))
+    assert theirs.grad_fn.name() == name
+    assert ours.grad_fn.name() == name and repr(ours.grad_fn).startswith(f"<{name} object")
+
+
+# (id, fn, operand shapes, second operand dtype, expected exception, exact message)
+ERRORS = [
+    ("mm_shapes", _mm, [(2, 3), (4, 5)], None, RuntimeError, True),
+    ("vm_shapes", _mm, [(3,), (4, 5)], None, RuntimeError, True),
+    ("mv_shapes", _mm, [(2, 3), (4,)], None, RuntimeError, True),
+    ("dot_shapes", _mm, [(3,), (4,)], None, RuntimeError, True),
+    ("batched_shapes", _mm, [(2, 2, 3), (2, 4, 5)], None, RuntimeError, True),
+    ("batched_vec_shapes", _mm, [(2, 3, 4), (5,)], None, RuntimeError, True),
+    ("batched_mat_shapes", _mm, [(2, 4, 5), (3, 2)], None, RuntimeError, True),
+    # torch words these two differently when an operand requires grad (it folds b.mT then)
+    ("mat_batched_shapes", _mm, [(4, 5), (2, 3, 2)], None, RuntimeError, False),
+    ("vec_batched_shapes", _mm, [(3,), (2, 4, 5)], None, RuntimeError, False),
+    ("batch_broadcast", _mm, [(2, 2, 3), (3, 3, 5)], None, RuntimeError, True),
+    ("batch_broadcast_4d", _mm, [(2, 3, 4, 5), (4, 5, 2)], None, RuntimeError, True),
+    ("0d_left", _mm, [(), (3,)], None, RuntimeError, True),
+    ("0d_right", _mm, [(2, 3), ()], None, RuntimeError, True),
+    ("dtype_mm", _mm, [(2, 3), (3, 4)], "float64", RuntimeError, True),
+    ("dtype_mm_shapes_first", _mm, [(2, 3), (4, 4)], "float64", RuntimeError, True),
+    ("dtype_vm", _mm, [(3,), (3, 4)], "float64", RuntimeError, True),
+    ("dtype_dot", _mm, [(3,), (3,)], "float64", RuntimeError, True),
+    ("dtype_mv", _mm, [(2, 3), (3,)], "float64", RuntimeError, True),
+    ("dtype_int", _mm, [(2, 3), (3, 4)], "int64", RuntimeError, True),
+    ("dtype_batched", _mm, [(2, 2, 3), (2, 3, 4)], "float64", RuntimeError, True),
+    ("operator_shapes", _at, [(2, 3), (2, 3)], None, RuntimeError, True),
+    ("mm_shapes_fn", lambda t, a, b: t.mm(a, b), [(2, 3), (4, 5)], None, RuntimeError, True),
+    ("mm_1d", lambda t, a, b: t.mm(a, b), [(2, 3), (3,)], None, RuntimeError, True),
+    ("mm_3d", lambda t, a, b: t.mm(a, b), [(2, 2, 3), (3, 3)], None, RuntimeError, True),
+    ("mm_dtype", lambda t, a, b: t.mm(a, b), [(2, 3), (3, 3)], "float64", RuntimeError, True),
+    ("bmm_shapes", lambda t, a, b: t.bmm(a, b), [(2, 2, 3), (2, 4, 4)], None, RuntimeError, True),
+    ("bmm_batch", lambda t, a, b: t.bmm(a, b), [(2, 2, 3), (3, 3, 4)], None, RuntimeError, True),
+    ("bmm_2d", lambda t, a, b: t.bmm(a, b), [(2, 3), (3, 4)], None, RuntimeError, True),
+    ("bmm_2d_right", lambda t, a, b: t.bmm(a, b), [(2, 2, 3), (3, 4)], None, RuntimeError, True),
+    ("bmm_dtype", lambda t, a, b: t.bmm(a, b), [(2, 2, 3), (2, 3, 4)], "float64", RuntimeError,
+     True),
+    ("dot_shapes_fn", lambda t, a, b: t.dot(a, b), [(3,), (4,)], None, RuntimeError, True),
+    ("dot_2d", lambda t, a, b: t.dot(a, b), [(3,), (3, 1)], None, RuntimeError, True),
+    ("dot_dtype", lambda t, a, b: t.dot(a, b), [(3,), (3,)], "float64", RuntimeError, True),
+    ("mv_shapes_fn", lambda t, a, b: t.mv(a, b), [(2, 3), (4,)], None, RuntimeError, True),
+    ("mv_1d", lambda t, a, b: t.mv(a, b), [(3,), (3,)], None, RuntimeError, True),
+    ("mv_dtype", lambda t, a, b: t.mv(a, b), [(2, 3), (3,)], "float64", RuntimeError, True),
+    ("outer_2d", lambda t, a, b: t.outer(a, b), [(3, 1), (4,)], None, RuntimeError, True),
+    ("outer_2d_right", lambda t, a, b: t.outer(a, b), [(3,), (2, 2)], None, RuntimeError, True),
+]
+
+
+@pytest.mark.parametrize("fn,shapes,dtype,exc,exact",
+                         [pytest.param(f, s, d, e, x, id=i) for i, f, s, d, e, x in ERRORS])
+def test_errors_match_torch(device, rng, fn, shapes, dtype, exc, exact):
+    a = random_array(rng, shapes[0])
+    b = random_array(rng, shapes[1], dtype or "float32", integers=(0, 3) if dtype == "int64" else None)
+    messages = []
+    for lib, dev in ((torch, "cpu"), (ag, device)):
+        x = lib.tensor(a, device=dev, requires_grad=True)
+        y = lib.tensor(b, device=dev)
+        with pytest.raises(exc) as info:
+            fn(lib, x, y)
+        np.testing.assert_array_equal(x.detach().cpu().numpy(), a)  # failed ops change nothing
+        np.testing.assert_array_equal(y.cpu().numpy(), b)
+        assert x.grad is None
+        messages.append(str(info.value))
+    if exact:
+        assert messages[1] == messages[0]
+
+
+@pytest.mark.parametrize("op,arg", [("matmul", "other"), ("mm", "mat2"), ("bmm", "mat2"),
+                                    ("dot", "tensor"), ("mv", "vec"), ("outer", "vec2")])
+def test_non_tensor_operand_is_type_error(device, op, arg):
+    messages = []
+    for lib, dev in ((torch, "cpu"), (ag, device)):
+        with pytest.raises(TypeError) as info:
+            getattr(lib, op)(lib.ones(2, 2, device=dev), [1.0, 2.0])
+        messages.append(str(info.value))
+    assert messages[1] == messages[0] == (f"{op}(): argument '{arg}' (position 2) must be Tensor, "
+                                          "not list")

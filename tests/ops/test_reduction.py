@@ -1,0 +1,305 @@
+"""Reductions against torch: values, indices and gradients (dims int/tuple/negative, keepdim,
+correction), float64 gradcheck and second-order checks, grad_fn graphs, ties, dtypes, errors."""
+import numpy as np
+import pytest
+
+import autograd_gpu as ag
+from helpers import check_grad, check_parity, random_array, torch_or_skip
+
+torch = torch_or_skip()
+
+
+def graph(node):
+    if node is None:
+        return None
+    return (node.name().split("::")[-1], tuple((graph(f), nr) for f, nr in node.next_functions))
+
+
+def _as_tuple(x):
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def check_grad2(fn, *arrays, device="cpu", atol=1e-5, rtol=1e-3):
+    """check_grad's gradcheck, then a second-order check that cannot pass vacuously.
+
+    autograd_gpu.autograd.gradgradcheck evaluates the first derivatives under no_grad, where they
+    have no outputs, so it compares nothing and always passes; here the first derivatives are
+    computed with grad enabled and gradchecked (with a fixed random upstream gradient)."""
+    check_grad(fn, *arrays, device=device, second_order=False, atol=atol, rtol=rtol)
+    ins = [ag.tensor(np.asarray(a, "float64"), device=device, requires_grad=True) for a in arrays]
+    outs = [o for o in _as_tuple(fn(ag, *ins)) if o.requires_grad]
+    seeds = np.random.default_rng(1)
+    gos = [ag.tensor(seeds.standard_normal(tuple(o.shape)), device=device, requires_grad=True)
+           for o in outs]
+    n = len(ins)
+
+    def first_derivatives(*args):
+        with ag.enable_grad():
+            ys = [o for o in _as_tuple(fn(ag, *args[:n])) if o.requires_grad]
+            grads = ag.autograd.grad(ys, list(args[:n]), list(args[n:]), create_graph=True,
+                                     allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    assert first_derivatives(*ins, *gos), "no first derivative to check"
+    assert ag.autograd.gradcheck(first_derivatives, ins + gos, eps=1e-6, atol=atol, rtol=rtol)
+
+
+REDUCE = {
+    "sum": lambda t, x: x.sum(),
+    "sum_fn": lambda t, x: t.sum(x),
+    "sum0": lambda t, x: x.sum(0),
+    "sum-1": lambda t, x: t.sum(x, -1),
+    "sum(0,2)": lambda t, x: x.sum((0, 2)),
+    "sum(-1,0)keep": lambda t, x: x.sum((-1, 0), keepdim=True),
+    "sum[1]": lambda t, x: x.sum([1]),
+    "sum1keep": lambda t, x: x.sum(dim=1, keepdim=True),
+    "sum_dtype": lambda t, x: x.sum(-1, dtype=t.float64),
+    "mean": lambda t, x: x.mean(),
+    "mean1": lambda t, x: t.mean(x, 1),
+    "mean(0,-1)": lambda t, x: x.mean((0, -1)),
+    "mean-2keep": lambda t, x: x.mean(-2, keepdim=True),
+    "var": lambda t, x: x.var(),
+    "var0": lambda t, x: x.var(0),
+    "var_biased": lambda t, x: x.var(unbiased=False),
+    "var(1,2)keep": lambda t, x: t.var(x, (1, 2), keepdim=True),
+    "var_positional": lambda t, x: t.var(x, -1, False, True),
+    "var_correction0": lambda t, x: x.var(dim=-1, correction=0),
+    "var_correction2": lambda t, x: x.var(dim=(0, 2), correction=2),
+    "std": lambda t, x: x.std(),
+    "std1": lambda t, x: t.std(x, 1),
+    "std_biased": lambda t, x: x.std(dim=(0, 1), unbiased=False),
+    "std-1keep": lambda t, x: x.std(-1, keepdim=True),
+    "std_correction2": lambda t, x: x.std(dim=2, correction=2),
+    "max": lambda t, x: x.max(),
+    "min": lambda t, x: t.min(x),
+    "max_dim": lambda t, x: x.max(1),
+    "max_dim-1keep": lambda t, x: t.max(x, dim=-1, keepdim=True),
+    "min_dim": lambda t, x: x.min(0),
+    "min_dim_keep": lambda t, x: t.min(x, 2, True),
+    "amax": lambda t, x: x.amax(),
+    "amax0": lambda t, x: t.amax(x, 0),
+    "amax(0,2)keep": lambda t, x: x.amax((0, 2), keepdim=True),
+    "amin": lambda t, x: t.amin(x),
+    "amin-1": lambda t, x: x.amin(-1),
+    "amin(1,0)": lambda t, x: x.amin((1, 0)),
+    "logsumexp0": lambda t, x: x.logsumexp(0),
+    "logsumexp(0,2)": lambda t, x: t.logsumexp(x, (0, 2)),
+    "logsumexp-1keep": lambda t, x: x.logsumexp(-1, keepdim=True),
+    "logsumexp_all": lambda t, x: t.logsumexp(x, (0, 1, 2)),
+}
+ZERO_D = {  # reductions that are defined on a 0-d tensor
+    "sum": lambda t, x: x.sum(), "sum0": lambda t, x: x.sum(0), "mean": lambda t, x: x.mean(),
+    "mean-1keep": lambda t, x: x.mean(-1, keepdim=True), "max": lambda t, x: x.max(),
+    "max_dim": lambda t, x: x.max(0), "min_dim": lambda t, x: x.min(-1, keepdim=True),
+    "amax": lambda t, x: x.amax(), "amin0": lambda t, x: x.amin(0),
+    "logsumexp": lambda t, x: x.logsumexp(0), "var_biased": lambda t, x: x.var(correction=0),
+    "std_biased": lambda t, x: x.std(0, unbiased=False),
+}
+
+
+@pytest.mark.parametrize("name", REDUCE)
+def test_reduce_parity(name, device, rng):
+    check_parity(REDUCE[name], random_array(rng, (3, 4, 5)), device=device, rng=rng)
+
+
+@pytest.mark.parametrize("name", ZERO_D)
+def test_reduce_0d_parity(name, device, rng):
+    check_parity(ZERO_D[name], random_array(rng, ()), device=device, rng=rng)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "var", "std", "max", "amax", "logsumexp_all"])
+def test_reduce_1d_parity(name, device, rng):
+    fn = REDUCE[name] if name != "logsumexp_all" else (lambda t, x: x.logsumexp(0))
+    check_parity(fn, random_array(rng, (7,)), device=device, rng=rng)
+
+
+@pytest.mark.parametrize("name", REDUCE)
+def test_reduce_gradcheck(name, device, rng):
+    check_grad2(REDUCE[name], random_array(rng, (2, 3, 3)), device=device)
+
+
+@pytest.mark.parametrize("name", ["sum0", "mean1", "var0", "std1", "max_dim", "amax(0,2)keep",
+                                  "logsumexp(0,2)", "max"])
+def test_reduce_of_broadcast_gradcheck(name, device, rng):
+    # a broadcasting product feeding the reduction: gradients summed back to each input's shape
+    fn = REDUCE[name]
+    a, b = random_array(rng, (2, 1, 3)), random_array(rng, (3, 3))
+    check_parity(lambda t, x, y: fn(t, x * y), a, b, device=device, rng=rng)
+    check_grad2(lambda t, x, y: fn(t, x * y), a, b, device=device)
+
+
+@pytest.mark.parametrize("name", REDUCE)
+def test_reduce_graph(name, rng):
+    x = random_array(rng, (2, 3, 3))
+    ours = _as_tuple(REDUCE[name](ag, ag.tensor(x, requires_grad=True)))[0]
+    theirs = _as_tuple(REDUCE[name](torch, torch.tensor(x, requires_grad=True)))[0]
+    assert graph(ours.grad_fn) == graph(theirs.grad_fn)
+
+
+@pytest.mark.parametrize("fn", [lambda t, x: x.max(1), lambda t, x: t.min(x, dim=0, keepdim=True)],
+                         ids=["max", "min"])
+def test_max_min_dim_named_tuple(fn, device, rng):
+    x = random_array(rng, (3, 4))
+    ours, theirs = fn(ag, ag.tensor(x, device=device)), fn(torch, torch.tensor(x))
+    values, indices = ours
+    assert values is ours.values and indices is ours.indices and ours[0] is ours.values
+    assert type(ours).__name__ == type(theirs).__name__
+    assert str(ours.indices.dtype) == "torch.int64" and not ours.indices.requires_grad
+    np.testing.assert_array_equal(ours.indices.cpu().numpy(), theirs.indices.numpy())
+    np.testing.assert_allclose(ours.values.cpu().numpy(), theirs.values.numpy())
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "var", "std", "max", "amax", "logsumexp_all"])
+def test_full_reduction_takes_inplace_writes(name, device, rng):
+    x = random_array(rng, (2, 3, 4))
+    results = []
+    for t, dev in ((ag, device), (torch, "cpu")):
+        y = REDUCE[name](t, t.tensor(x, device=dev))
+        y.mul_(3)
+        y -= 1
+        results.append(float(y))
+    assert results[0] == pytest.approx(results[1], rel=1e-5)
+
+
+@pytest.mark.parametrize("name", ["max", "amax0", "amax(0,2)keep", "amin", "logsumexp0", "std1"])
+def test_inplace_write_into_result_fails_backward(name, device, rng):
+    # ops that read their own result in backward refuse it once modified in place, as torch's do
+    for t, dev in ((torch, "cpu"), (ag, device)):
+        x = t.tensor(random_array(rng, (2, 3, 4)), device=dev, requires_grad=True)
+        y = _as_tuple(REDUCE[name](t, x))[0]
+        y.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+
+
+def test_max_dim_values_written_in_place_still_backward(device, rng):
+    # max(dim) saves only its indices: its values may be modified in place (torch)
+    def fn(t, x):
+        values = x.max(1).values
+        values.mul_(2)
+        return values
+    check_parity(fn, random_array(rng, (3, 4)), device=device, rng=rng)
+
+
+# -- ties ----------------------------------------------------------------------------------------
+
+TIES = np.array([[1.0, 3.0, 3.0, 0.0], [2.0, 2.0, 2.0, 2.0], [-1.0, 0.5, -1.0, 0.5]], "float32")
+TIE_OPS = {
+    "max": lambda t, x: x.max(), "min": lambda t, x: x.min(),
+    "max_dim": lambda t, x: x.max(1), "min_dim": lambda t, x: x.min(1),
+    "max_dim0": lambda t, x: x.max(0), "min_dim0_keep": lambda t, x: x.min(0, keepdim=True),
+    "amax": lambda t, x: x.amax(), "amax1": lambda t, x: x.amax(1), "amin0": lambda t, x: x.amin(0),
+    "amin(0,1)": lambda t, x: x.amin((0, 1)), "amax_keep": lambda t, x: x.amax(-1, keepdim=True),
+}
+
+
+@pytest.mark.parametrize("name", TIE_OPS)
+def test_ties(name, device):
+    # max()/amax/amin share the gradient evenly among ties; max(dim) gives it to the index returned
+    check_parity(TIE_OPS[name], TIES, device=device, rng=np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("fn", [lambda t, x: x.argmax(), lambda t, x: x.argmin(),
+                                lambda t, x: t.argmax(x, 1), lambda t, x: x.argmin(dim=0),
+                                lambda t, x: x.argmax(-1, keepdim=True),
+                                lambda t, x: t.argmin(x, dim=1, keepdim=True),
+                                lambda t, x: x.argmax(keepdim=True)],
+                         ids=["all", "all_min", "dim1", "min_dim0", "keep", "min_keep", "all_keep"])
+@pytest.mark.parametrize("data", ["ties", "random", "int", "bool"])
+def test_argmax_argmin(fn, data, device, rng):
+    x = {"ties": TIES, "random": random_array(rng, (3, 4)),
+         "int": random_array(rng, (3, 4), "int64", integers=(-2, 3)),
+         "bool": random_array(rng, (3, 4), "bool")}[data]
+    if data == "bool":
+        with pytest.raises(RuntimeError, match="bool"):
+            fn(ag, ag.tensor(x, device=device))
+        return
+    out = check_parity(fn, x, device=device, grad=False)[0]
+    assert str(out.dtype) == "torch.int64"
+
+
+@pytest.mark.parametrize("fn", [lambda t, x: x.argmax(), lambda t, x: x.argmin(0),
+                                lambda t, x: x.argmax(0, keepdim=True)], ids=["all", "dim", "keep"])
+def test_argmax_0d(fn, device, rng):
+    check_parity(fn, random_array(rng, ()), device=device, grad=False)
+
+
+# -- logsumexp: large values and infinities -------------------------------------------------------
+
+def test_logsumexp_large_and_infinite(device):
+    x = np.array([[1000.0, 999.0, -1000.0], [-np.inf, 2.0, 1.0], [-np.inf, -np.inf, -np.inf],
+                  [-1e30, 0.0, 1e-3], [np.inf, 1.0, 0.0]], "float32")
+    check_parity(lambda t, v: v.logsumexp(1), x, device=device, rng=np.random.default_rng(0))
+    check_parity(lambda t, v: t.logsumexp(v[:2], 0, keepdim=True), x, device=device,
+                 rng=np.random.default_rng(0))
+    check_parity(lambda t, v: v.logsumexp(1), x.astype("float64") * 1e300, device=device, grad=False)
+
+
+# -- dtypes ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["bool", "int32", "int64", "uint8", "int8", "int16"])
+@pytest.mark.parametrize("fn", [lambda t, x: x.sum(), lambda t, x: x.sum(0),
+                                lambda t, x: t.sum(x, (0, 1), keepdim=True),
+                                lambda t, x: x.sum(1, dtype=t.float32),
+                                lambda t, x: x.max(), lambda t, x: x.amax(0), lambda t, x: x.min(1),
+                                lambda t, x: x.logsumexp(1)],
+                         ids=["sum", "sum0", "sum_keep", "sum_dtype", "max", "amax", "min_dim", "lse"])
+def test_integer_and_bool_reductions(fn, dtype, device, rng):
+    x = random_array(rng, (3, 4), "bool") if dtype == "bool" else \
+        random_array(rng, (3, 4), dtype, integers=(0, 100))
+    check_parity(fn, x, device=device, grad=False)
+
+
+@pytest.mark.parametrize("fn", [lambda t, x: x.sum(), lambda t, x: x.sum(1), lambda t, x: x.mean(),
+                                lambda t, x: x.mean(0), lambda t, x: x.var(1), lambda t, x: x.std(),
+                                lambda t, x: x.amax(1), lambda t, x: x.max(0),
+                                lambda t, x: x.logsumexp(1)],
+                         ids=["sum", "sum1", "mean", "mean0", "var1", "std", "amax", "max_dim", "lse"])
+def test_float16_reductions(fn, device, rng):
+    # torch accumulates half in float32: long rows of ones and random values
+    x = random_array(rng, (4, 600), "float16", low=0.5, high=1.5)
+    check_parity(fn, x, device=device, grad=False, atol=1e-2, rtol=2e-3)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+def test_mean_dtype_argument(dtype, device, rng):
+    x = random_array(rng, (3, 4), "int64", integers=(0, 9))
+    fn = lambda t, v: v.mean(1, dtype=getattr(t, dtype))  # noqa: E731
+    if dtype == "int64":
+        with pytest.raises(RuntimeError, match="mean"):
+            fn(ag, ag.tensor(x, device=device))
+    else:
+        check_parity(fn, x, device=device, grad=False)
+
+
+# -- errors ------------------------------------------------------------------------------------------
+
+ERRORS = {
+    "sum_dim_out_of_range": (lambda x: x.sum(3), IndexError, "Dimension out of range"),
+    "mean_dim_out_of_range": (lambda x: x.mean(-4), IndexError, "Dimension out of range"),
+    "max_dim_out_of_range": (lambda x: x.max(5), IndexError, "Dimension out of range"),
+    "argmax_dim_out_of_range": (lambda x: x.argmax(3), IndexError, "Dimension out of range"),
+    "amax_repeated_dim": (lambda x: x.amax((0, -3)), RuntimeError, "multiple times"),
+    "sum_repeated_dim": (lambda x: x.sum((1, 1)), RuntimeError, "multiple times"),
+    "mean_of_int": (lambda x: x.long().mean(), RuntimeError, "mean"),
+    "var_of_int": (lambda x: x.long().var(), RuntimeError, "floating point"),
+    "max_of_empty": (lambda x: x[:0].max(), RuntimeError, "numel"),
+    "argmax_of_empty": (lambda x: x[:0].argmax(), RuntimeError, "numel"),
+    "max_dim_of_empty": (lambda x: x[:0].max(0), IndexError, "non-zero size"),
+    "sum_of_list": (lambda x: ag.sum([1.0, 2.0]), TypeError, "Tensor"),
+}
+
+
+@pytest.mark.parametrize("name", ERRORS)
+def test_errors(name, device, rng):
+    fn, exc, match = ERRORS[name]
+    x = ag.tensor(random_array(rng, (2, 3, 4)), device=device)
+    with pytest.raises(exc, match=match):
+        fn(x)
+
+
+def test_empty_reductions(device):
+    x = np.zeros((0, 3), "float32")
+    for fn in (lambda t, v: v.sum(), lambda t, v: v.sum(0), lambda t, v: v.amax(1),
+               lambda t, v: v.max(1), lambda t, v: v.logsumexp(0)):
+        check_parity(fn, x, device=device)
