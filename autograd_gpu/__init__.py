@@ -2,7 +2,9 @@
 
 ``import autograd_gpu as torch`` and PyTorch-style code runs with the same numbers and printout.
 """
-from . import autograd, cuda
+from . import autograd, cuda, nn, optim, utils
+from .serialization import load, save
+from .utils.data import Generator
 from ._printing import get_printoptions, printoptions, set_printoptions
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import device

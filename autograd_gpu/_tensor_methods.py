@@ -185,7 +185,9 @@ class _FillTensor(Op):
     node_name = "FillBackward3"
 
     def forward(ctx, x, value):
-        return x._backend.xp.full_like(x._data, value._data)
+        out = x._backend.xp.empty_like(x._data)
+        out[...] = value._data  # a 0-d array of the same device; cast to x's dtype
+        return out
 
     def backward(ctx, gy):
         return (_zeros_for(gy) if ctx.needs_input_grad[0] else None), gy
@@ -290,10 +292,6 @@ def _rmatmul(self, other):
     return L.matmul(other, self)
 
 
-def _size_t(self):
-    return S.permute(self, *reversed(range(self._data.ndim))) if self._data.ndim >= 2 else self
-
-
 def _ops_methods():
     return {
         # operators
@@ -356,5 +354,5 @@ def _ops_methods():
 for _name, _fn in _ops_methods().items():
     setattr(Tensor, _name, _fn)
 
-Tensor.T = property(_size_t)
-Tensor.mT = property(lambda self: S.transpose(self, -2, -1))
+Tensor.T = property(S.numpy_T)
+Tensor.mT = property(S.mT)

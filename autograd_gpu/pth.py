@@ -13,7 +13,6 @@ each to a local stand-in; any other global raises ``UnsafePickleError`` (a
 import collections
 import io
 import pickle
-import zipfile
 
 from .backend import numpy_backend
 

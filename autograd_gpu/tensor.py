@@ -8,7 +8,6 @@ import weakref
 
 from . import dtypes
 from .autograd import function as _function
-from .autograd import grad_mode
 from .autograd.function import RemovableHandle, leaf_accumulator
 from .autograd.functional import backward as _backward
 from .size import Size
@@ -289,7 +288,7 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
     def __iter__(self):

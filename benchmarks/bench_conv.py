@@ -8,6 +8,7 @@
 """
 import argparse
 import json
+import statistics
 import sys
 
 import numpy as np
@@ -20,7 +21,7 @@ CASES = [  # (label, input shape, weight shape, stride, padding)
 ]
 
 
-def run(device):
+def run(device, rounds=5):
     import torch
 
     import autograd_gpu as ag
@@ -43,9 +44,12 @@ def run(device):
         def step_torch():
             torch.nn.functional.conv2d(*theirs, stride=stride, padding=padding).sum().backward()
 
-        t_ours = median_seconds(step_ours, ag_sync, repeat=10)
-        t_torch = median_seconds(step_torch, torch_sync, repeat=10)
-        rows.append({"name": f"{label} fwd+bwd ({device})", "ours": t_ours, "torch": t_torch})
+        ours_times, torch_times = [], []
+        for _ in range(rounds):  # interleaved, so that a busy machine slows both sides alike
+            ours_times.append(median_seconds(step_ours, ag_sync, repeat=3, warmup=1))
+            torch_times.append(median_seconds(step_torch, torch_sync, repeat=3, warmup=1))
+        rows.append({"name": f"{label} fwd+bwd ({device})", "ours": statistics.median(ours_times),
+                     "torch": statistics.median(torch_times)})
     return rows
 
 

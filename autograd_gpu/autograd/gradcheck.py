@@ -14,13 +14,20 @@ def _as_tuple(x):
 
 
 def _differentiable_outputs(func, inputs):
-    return tuple(o for o in _as_tuple(func(*inputs)) if o._requires_grad)
+    with grad_mode.enable_grad():
+        return tuple(o for o in _as_tuple(func(*inputs)) if o._requires_grad)
+
+
+def _float_outputs(func, inputs):
+    """func's floating-point outputs, detached. Evaluated with grad mode on, as torch does: a func
+    that differentiates inside (gradgradcheck's first derivatives) needs it."""
+    with grad_mode.enable_grad():
+        return [o.detach() for o in _as_tuple(func(*inputs)) if o.is_floating_point()]
 
 
 def _numerical_jacobians(func, inputs, wrt, eps):
     """J[i][j]: d(flattened output j) / d(flattened input wrt[i]), a host array per (input, output)."""
-    with grad_mode.no_grad():
-        outputs = [o.detach() for o in _as_tuple(func(*inputs)) if o.is_floating_point()]
+    outputs = _float_outputs(func, inputs)
     jac = []
     for i in wrt:
         x = inputs[i]
@@ -30,11 +37,9 @@ def _numerical_jacobians(func, inputs, wrt, eps):
         for k in range(n):
             orig = flat[k].item()
             flat[k] = orig + eps
-            with grad_mode.no_grad():
-                plus = [o._data.copy() for o in _as_tuple(func(*inputs)) if o.is_floating_point()]
+            plus = [o._data.copy() for o in _float_outputs(func, inputs)]
             flat[k] = orig - eps
-            with grad_mode.no_grad():
-                minus = [o._data.copy() for o in _as_tuple(func(*inputs)) if o.is_floating_point()]
+            minus = [o._data.copy() for o in _float_outputs(func, inputs)]
             flat[k] = orig
             for j, (p, m) in enumerate(zip(plus, minus)):
                 per_output[j][k] = ((p - m) / (2 * eps)).reshape(-1)
@@ -43,7 +48,8 @@ def _numerical_jacobians(func, inputs, wrt, eps):
 
 
 def _analytical_jacobians(func, inputs, wrt):
-    outs = [o for o in _as_tuple(func(*inputs)) if o.is_floating_point()]
+    with grad_mode.enable_grad():
+        outs = [o for o in _as_tuple(func(*inputs)) if o.is_floating_point()]
     targets = [inputs[i] for i in wrt]
     jac = [[t._backend.xp.zeros((t._data.size, o._data.size), dtype=t._data.dtype) for o in outs]
            for t in targets]
@@ -82,6 +88,9 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                           "precision floating point. ", UserWarning, stacklevel=2)
     numerical, _ = _numerical_jacobians(func, inputs, wrt, eps)
     analytical = _analytical_jacobians(func, inputs, wrt)
+    if numerical and len(numerical[0]) != len(analytical[0]):
+        raise GradcheckError(f"the function returned {len(numerical[0])} floating-point outputs in "
+                             f"the numerical pass and {len(analytical[0])} in the analytical one")
     for a, i in enumerate(wrt):
         for j, (num, ana) in enumerate(zip(numerical[a], analytical[a])):
             xp = inputs[i]._backend.xp

@@ -161,15 +161,17 @@ class GeluGrad(Op):
         v = _compute_dtype(xp, x._data)
         if approximate == "tanh":
             t = xp.tanh(_TANH_K * (v + _TANH_C * v * v * v))
-            slope = 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * _TANH_K * (1.0 + 3.0 * _TANH_C * v * v)
+            du = _TANH_K * (1.0 + 3.0 * _TANH_C * v * v)
+            slope = 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * du
         else:
             slope = _normal_cdf(xp, v) + v * _INV_SQRT_2PI * xp.exp(-0.5 * v * v)
         return (gy._data * slope).astype(gy._data.dtype, copy=False)
 
     def backward(ctx, g):
         x, gy = ctx.saved_tensors
-        gx = g * gy * _gelu_second_derivative(x, ctx.approximate) if ctx.needs_input_grad[0] else None
-        ggy = GeluGrad.apply(x, g, ctx.approximate) if ctx.needs_input_grad[1] else None
+        need_x, need_gy = ctx.needs_input_grad[:2]
+        gx = g * gy * _gelu_second_derivative(x, ctx.approximate) if need_x else None
+        ggy = GeluGrad.apply(x, g, ctx.approximate) if need_gy else None
         return gx, ggy
 
 

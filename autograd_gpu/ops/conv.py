@@ -9,12 +9,14 @@ Three ops close the convolution under differentiation, as torch's ``convolution_
 its double backward do. With ``C(x, w)`` the convolution:
 
 - ``Convolution``         y  = C(x, w) + b
-- ``ConvolutionInputGrad``  gx = C_x^T(gy; w): the adjoint in x (a transposed convolution: col2im)
+- ``ConvolutionInputGrad``  gx = C_x^T(gy; w): the adjoint in x (a transposed convolution)
 - ``ConvolutionWeightGrad`` gw = C_w^T(x; gy): the adjoint in w (a convolution of x with gy)
 
 Each is bilinear in its two tensor inputs, so each one's backward is made of the other two; any
-order of gradient goes through the same three kernels. Loops run over the kh*kw kernel offsets
-only (each a strided array add), never over pixels.
+order of gradient goes through the same three kernels. The input gradient of a stride-1
+convolution is computed as a convolution of gy with the flipped weight (one im2col copy); strided
+ones scatter their columns back (col2im), looping over the kh*kw kernel offsets only, each a
+strided array add, never over pixels.
 """
 import numbers
 
@@ -95,7 +97,25 @@ def _conv_forward(xp, x, weight, geom):
     return xp.ascontiguousarray(y.reshape(o, n, ho, wo).transpose(1, 0, 2, 3))
 
 
+def _full_correlation(weight, geom):
+    """For stride 1 the input gradient is itself a convolution: of gy, padded by d*(k-1) - p, with
+    the weight flipped and its in/out channels swapped per group. Returns (weight, geometry), or
+    None where that padding would be negative (a 1x1 kernel with padding, say)."""
+    o, cg, kh, kw = weight.shape
+    (dh, dw), (pt, pb, pl, pr), groups = geom.dilation, geom.padding, geom.groups
+    full_h, full_w = dh * (kh - 1), dw * (kw - 1)
+    padding = (full_h - pt, full_h - pb, full_w - pl, full_w - pr)
+    if geom.stride != (1, 1) or min(padding) < 0:
+        return None
+    swapped = weight.reshape(groups, o // groups, cg, kh, kw).transpose(0, 2, 1, 3, 4)
+    flipped = swapped[:, :, :, ::-1, ::-1].reshape(groups * cg, o // groups, kh, kw)
+    return flipped, _Geometry((1, 1), padding, geom.dilation, groups)
+
+
 def _conv_input_grad(xp, gy, weight, geom, x_shape):
+    full = _full_correlation(weight, geom)
+    if full is not None:  # one im2col copy of gy instead of kh*kw strided adds
+        return _conv_forward(xp, gy, *full)
     o, _, kh, kw = weight.shape
     w_t = _grouped(weight.reshape(o, -1), geom.groups).transpose(0, 2, 1)
     cols = _matmul(xp, w_t, _output_major(xp, gy, geom.groups))

@@ -47,9 +47,9 @@ def convert_key(key, backend, shape=None):
         converted.append(c)
         advanced = advanced or adv
     converted = tuple(converted)
+    if shape is not None:
+        _check_key(converted, shape, backend.xp)
     if advanced:
-        if shape is not None:
-            _check_advanced(converted, shape)
         return converted, True, "IndexBackward0"
     if isinstance(key, slice):  # torch never elides a bare slice
         return converted, False, "SliceBackward0"
@@ -86,15 +86,17 @@ def _basic_name(key, shape):
     return name
 
 
-def _check_advanced(key, shape):
-    """torch's IndexErrors for advanced keys, checked here since cupy does not bounds-check. torch
-    moves the indexed dims to the front, so a bad index names its place among the indexed dims."""
+def _check_key(key, shape, xp):
+    """torch's IndexErrors, checked up front (cupy does not bounds-check index arrays, and its
+    messages differ). torch names a bad int by its position in the key, and a bad index array by
+    its place among the indexed dims (which it moves to the front)."""
     consuming = sum(c.ndim if getattr(c, "dtype", None) is not None and c.dtype.kind == "b"
                     else 0 if c is None or c is Ellipsis or isinstance(c, bool) else 1 for c in key)
     if consuming > len(shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
     dim = indexed = 0
-    for c in key:
+    index_shapes = []
+    for position, c in enumerate(key):
         if c is None or isinstance(c, bool):
             continue
         if c is Ellipsis:
@@ -107,30 +109,42 @@ def _check_advanced(key, shape):
                     raise IndexError(f"The shape of the mask {list(c.shape)} at index {j} does not "
                                      f"match the shape of the indexed tensor {list(shape)} at index "
                                      f"{dim + j}")
+            if c.ndim:
+                index_shapes.append((int(xp.count_nonzero(c)),))
             dim += c.ndim
             indexed += c.ndim
             continue
+        size = shape[dim]
         if kind is not None:
             if c.size:
-                size = shape[dim]
                 lo, hi = int(c.min()), int(c.max())
                 bad = lo if lo < -size else hi if hi >= size else None
                 if bad is not None:
                     raise IndexError(f"index {bad} is out of bounds for dimension {indexed} with "
                                      f"size {size}")
+            index_shapes.append(c.shape)
             indexed += 1
+        elif type(c) is int and not -size <= c < size:  # torch names the key position here
+            raise IndexError(f"index {c} is out of bounds for dimension {position} with size {size}")
         dim += 1
+    if len(index_shapes) > 1:
+        _broadcast_index_shapes(index_shapes)
+
+
+def _broadcast_index_shapes(shapes):
+    n = max(len(s) for s in shapes)
+    for i in range(n):
+        sizes = {s[i - n + len(s)] for s in shapes if i - n + len(s) >= 0} - {1}
+        if len(sizes) > 1:
+            listed = ", ".join(str(list(s)) for s in shapes)
+            raise IndexError(f"shape mismatch: indexing tensors could not be broadcast together "
+                             f"with shapes {listed}")
 
 
 def _index_error(err, shape):
     msg = str(err).replace("axis", "dimension")
     if "too many indices" in msg:
         return IndexError(f"too many indices for tensor of dimension {len(shape)}")
-    if "could not be broadcast" in msg:
-        shapes = ", ".join(f"[{s.strip('(),').replace(',', ', ').replace('  ', ' ')}]"
-                           for s in msg.split("shapes", 1)[1].split())
-        return IndexError(f"shape mismatch: indexing tensors could not be broadcast together with "
-                          f"shapes {shapes}")
     return IndexError(msg if "out of bounds" in msg else
                       f"{msg} (indexing a tensor of shape {list(shape)})")
 

@@ -62,8 +62,8 @@ def _broadcast_check(a, b):
         sa = a[-i] if i <= len(a) else 1
         sb = b[-i] if i <= len(b) else 1
         if sa != sb and sa != 1 and sb != 1:
-            raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b ({sb}) "
-                               f"at non-singleton dimension {n - i}")
+            raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b "
+                               f"({sb}) at non-singleton dimension {n - i}")
 
 
 def _warn_size_mismatch(input, target):
@@ -205,7 +205,8 @@ def _check_nll_target(input, target, op):
     if ndim > 2 and tshape != ishape[:1] + ishape[2:]:
         if ndim == 4:
             raise RuntimeError(f"size mismatch (got input: {list(ishape)} , target: {list(tshape)}")
-        raise RuntimeError(f"Expected target size {list(ishape[:1] + ishape[2:])}, got {list(tshape)}")
+        raise RuntimeError(f"Expected target size {list(ishape[:1] + ishape[2:])}, got "
+                           f"{list(tshape)}")
 
 
 def _check_class_range(t, classes, ignore_index, op):
@@ -225,8 +226,9 @@ def _classes(input):
 def _class_weight(weight, input, fn):
     classes = _classes(input)
     if weight is not None and (weight._data.ndim != 1 or weight._data.shape[0] != classes):
-        raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no "
-                           f"classes but got weight tensor of shape: {list(weight._data.shape)}")
+        raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or "
+                           f"no classes but got weight tensor of shape: "
+                           f"{list(weight._data.shape)}")
     return _constant(weight, fn, "weight", input)
 
 

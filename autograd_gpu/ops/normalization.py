@@ -167,7 +167,8 @@ class NativeBatchNorm(Op):
         invstd = Tensor._make(invstd, gy._backend)
         gx = gw = gb = None
         if need_x:
-            gx = gy * invstd if weight is None else gy * (weight.reshape(layout.param_view) * invstd)
+            scale = invstd if weight is None else weight.reshape(layout.param_view) * invstd
+            gx = gy * scale
         if need_w:
             x_hat = (x - Tensor._make(mean, gy._backend)) * invstd
             gw = (gy * x_hat).sum(dim=layout.stat_axes).reshape(layout.param_shape)
@@ -196,7 +197,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                momentum=0.1, eps=1e-5):
     """torch.nn.functional.batch_norm for (N, C), (N, C, L), (N, C, H, W) and more dims."""
     if not isinstance(input, Tensor):
-        raise TypeError(f"batch_norm(): argument 'input' must be Tensor, not {type(input).__name__}")
+        raise TypeError(f"batch_norm(): argument 'input' must be Tensor, not "
+                        f"{type(input).__name__}")
     if input._data.ndim < 2:
         raise ValueError(f"batch_norm: expected an input of at least 2 dims (N, C, ...), got "
                          f"{input._data.ndim}D input of size {input.shape}")
@@ -237,7 +239,8 @@ class NativeLayerNorm(Op):
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """torch.nn.functional.layer_norm: normalises over the last len(normalized_shape) dims."""
     if not isinstance(input, Tensor):
-        raise TypeError(f"layer_norm(): argument 'input' must be Tensor, not {type(input).__name__}")
+        raise TypeError(f"layer_norm(): argument 'input' must be Tensor, not "
+                        f"{type(input).__name__}")
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
     if k == 0:

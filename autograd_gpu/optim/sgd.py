@@ -1,5 +1,4 @@
 """SGD with momentum, dampening, Nesterov, weight decay and maximize: torch's update, step for step."""
-from ..creation import zeros_like
 from .optimizer import Optimizer, unsupported_flags
 
 
@@ -59,9 +58,7 @@ def sgd_update(param, grad, momentum_buffer, *, lr, momentum, dampening, weight_
         grad = grad.add(param, alpha=weight_decay)
     if momentum != 0:
         if momentum_buffer is None:
-            # a copy of the gradient, written into a fresh array: ops on 0-d tensors return
-            # numpy scalars for now, which in-place updates cannot write to
-            momentum_buffer = zeros_like(param).copy_(grad)
+            momentum_buffer = grad.detach().clone()
         else:
             momentum_buffer.mul_(momentum).add_(grad, alpha=1 - dampening)
         grad = grad.add(momentum_buffer, alpha=momentum) if nesterov else momentum_buffer

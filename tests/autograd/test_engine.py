@@ -134,6 +134,25 @@ def test_second_backward_without_saved_tensors_works(device, rng):
     np.testing.assert_array_equal(host(x.grad), tx.grad.numpy())
 
 
+def test_assigning_grad(device, rng):
+    x = leaf(rng, (2,), device)
+    with pytest.raises(RuntimeError, match=re.escape(
+            "attempting to assign a gradient of size '[3]' to a tensor of size '[2]'. Please ensure "
+            "that the gradient and the tensor are the same size")):
+        x.grad = ag.ones(3, device=device)
+    with pytest.raises(RuntimeError, match="^attempting to assign a gradient with dtype 'double' to "
+                                           "a tensor with grad_dtype 'Float'"):
+        x.grad = ag.ones(2, dtype=ag.float64, device=device)
+    with pytest.raises(TypeError, match="^assigned grad expected to be a Tensor or None but got "
+                                        "grad of type list$"):
+        x.grad = [1.0, 2.0]
+    x.grad = ag.ones(2, device=device)
+    (x * 2).sum().backward()  # accumulates onto the assigned gradient
+    assert x.grad.tolist() == [3.0, 3.0]
+    x.grad = None
+    assert x.grad is None
+
+
 # -- .grad of non-leaves -------------------------------------------------------------------------
 
 def test_non_leaf_grad_is_none_with_warning(device, rng):
@@ -574,6 +593,22 @@ def test_grad_mode_decorators(device, rng):
     assert ag.is_grad_enabled()
 
 
+def test_inference_mode(device, rng):
+    x = leaf(rng, (2,), device)
+
+    @ag.inference_mode()
+    def f():
+        return (x * 2).requires_grad
+
+    assert f() is False and ag.is_grad_enabled()
+    with ag.inference_mode():
+        assert not ag.is_grad_enabled()
+    with ag.no_grad():
+        with ag.inference_mode(False):  # as torch: grad mode on inside
+            assert ag.is_grad_enabled()
+        assert not ag.is_grad_enabled()
+
+
 def test_grad_mode_is_thread_local(device, rng):
     x = leaf(rng, (2,), device)
     inside, release = threading.Event(), threading.Event()
@@ -726,3 +761,23 @@ def test_gradcheck_catches_a_wrong_backward(device, rng):
                                                          "respect to input 0"):
         ag.autograd.gradcheck(WrongSquare.apply, (x,))
     assert issubclass(ag.autograd.GradcheckError, RuntimeError)
+
+
+class DetachedBackwardSquare(WrongSquare):
+    """x**2 whose backward is right but not differentiable (it detaches x)."""
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 2 * g * x.detach()
+
+
+def test_gradgradcheck_catches_a_wrong_double_backward(device, rng):
+    x = ag.tensor(random_array(rng, (3,), "float64", positive=True), device=device,
+                  requires_grad=True)
+    assert ag.autograd.gradcheck(DetachedBackwardSquare.apply, (x,))
+    assert ag.autograd.gradgradcheck(RightSquare.apply, (x,))
+    assert ag.autograd.gradgradcheck(DetachedBackwardSquare.apply, (x,),
+                                     raise_exception=False) is False
+    with pytest.raises(ag.autograd.GradcheckError, match="Jacobian mismatch"):
+        ag.autograd.gradgradcheck(DetachedBackwardSquare.apply, (x,))

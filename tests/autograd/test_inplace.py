@@ -228,8 +228,10 @@ GRAPHS = {
     "fill_": lambda m, x: (lambda y: (y.fill_(3.0), y * x)[-1])(x * 2),
     "fill_tensor": lambda m, x, w: (lambda y: (y.fill_(w.sum()), y * x)[-1])(x * 2),
     "copy_": lambda m, x, w: (lambda y: (y.copy_(w * 2), y * y)[-1])(x * 2),
-    "copy_into_plain": lambda m, x, w: (lambda a: (a.copy_(x * w), a * a)[-1])(m.zeros(2, 3)),
-    "add_into_plain": lambda m, x, w: (lambda a: (a.add_(x), a.mul_(w), a)[-1])(m.zeros(2, 3)),
+    "copy_into_plain": lambda m, x, w: (lambda a: (a.copy_(x * w), a * a)[-1])(
+        m.zeros_like(x.detach())),
+    "add_into_plain": lambda m, x, w: (lambda a: (a.add_(x), a.mul_(w), a)[-1])(
+        m.zeros_like(x.detach())),
     "exp_": lambda m, x: (lambda y: (y.exp_(), y * 2)[-1])(x * 1),
     "sigmoid_": lambda m, x: (lambda y: (y.sigmoid_(), y)[-1])(x * 3),
     "setitem": lambda m, x, w: (lambda y: (y.__setitem__(0, w[1] * 2), y * y)[-1])(x * 1),
@@ -349,3 +351,23 @@ def test_inplace_shape_errors(device):
     with pytest.raises(RuntimeError, match="fill_ only supports 0-dimension value tensor"):
         x.fill_(ag.ones(2, device=device))
     assert x._version[0] == 0
+
+
+@pytest.mark.parametrize("name", ["pow_", "exp_", "relu_", "tanh_", "neg_", "abs_", "sqrt_", "log_",
+                                  "sigmoid_"])
+def test_unary_inplace_on_non_leaf(name, device, rng):
+    torch = torch_or_skip()
+    a = random_array(rng, (5,), positive=True)
+    results = []
+    for lib in (ag, torch):
+        kw = {"device": device} if lib is ag else {}
+        x = lib.tensor(a, requires_grad=True, **kw)
+        y = x * 1
+        assert getattr(y, name)(*((2,) if name == "pow_" else ())) is y
+        (y * y).sum().backward()
+        version = y._version[0] if lib is ag else y._version
+        results.append((host(y), host(x.grad), y.grad_fn.name(), version))
+    (yo, go, no, vo), (yt, gt, nt, vt) = results
+    np.testing.assert_allclose(yo, yt, rtol=1e-6)
+    np.testing.assert_allclose(go, gt, rtol=1e-5)
+    assert no == nt and vo == vt == 1

@@ -161,5 +161,5 @@ def test_many_iterations_do_not_grow_memory(device, rng):
     # a leak of even 8 bytes per iteration would show as 72 kB here
     assert growth < 16 * 1024, f"memory grew by {growth} bytes over 9,000 iterations"
     assert peak - after_1k < 256 * 1024
-    assert gpu_10k == gpu_1k
+    assert gpu_10k - gpu_1k <= 64 * 1024, f"GPU memory grew by {gpu_10k - gpu_1k} bytes"
     np.testing.assert_array_equal(w.grad.cpu().numpy(), np.zeros(16))

@@ -56,6 +56,18 @@ def _compare_layers(ours, theirs, arrays, device, atol, rtol, rng, grad):
 
 
 @pytest.fixture
+def norm_bias_torch():
+    """torch, skipping where it is older than 2.13: from 2.13 BatchNorm takes ``bias=`` and the
+    BatchNorm/LayerNorm reprs print ``bias=True`` (the form this library follows; the GPU
+    machine's torch 2.11 prints the older one)."""
+    torch = torch_or_skip()
+    if "bias=" not in repr(torch.nn.BatchNorm1d(1)):
+        pytest.skip(f"torch {torch.__version__} prints norm layers without bias=; the library "
+                    "follows torch 2.13")
+    return torch
+
+
+@pytest.fixture
 def layer_parity(rng):
     def run(ours, theirs, *arrays, device="cpu", atol=1e-5, rtol=1e-4, grad=True):
         return _compare_layers(ours, theirs, arrays, device, atol, rtol, rng, grad)

@@ -139,7 +139,8 @@ def test_one_hot_empty_with_classes():
 
 
 @pytest.mark.parametrize("call, match", [
-    (lambda: AF.one_hot(ag.tensor([0.0, 1.0])), "only applicable to index tensor of type LongTensor"),
+    (lambda: AF.one_hot(ag.tensor([0.0, 1.0])),
+     "only applicable to index tensor of type LongTensor"),
     (lambda: AF.one_hot(ag.tensor([0, 1], dtype=ag.int32)), "type LongTensor"),
     (lambda: AF.one_hot(ag.tensor([0, -1])), "Class values must be non-negative."),
     (lambda: AF.one_hot(ag.tensor([0, 3]), 3), "Class values must be smaller than num_classes."),

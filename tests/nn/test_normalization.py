@@ -32,9 +32,9 @@ BATCHNORM_CASES = [
 
 @pytest.mark.parametrize("name,shape,kwargs", BATCHNORM_CASES,
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(BATCHNORM_CASES)])
-def test_batchnorm_training_steps_then_eval_match_torch(device, rng, layer_parity, name, shape,
-                                                        kwargs):
-    torch = torch_or_skip()
+def test_batchnorm_training_steps_then_eval_match_torch(request, device, rng, layer_parity, name,
+                                                        shape, kwargs):
+    torch = request.getfixturevalue("norm_bias_torch") if "bias" in kwargs else torch_or_skip()
     theirs = getattr(torch.nn, name)(3, **kwargs)
     if theirs.affine:
         _randomise_affine(theirs, rng)

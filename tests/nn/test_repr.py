@@ -58,8 +58,8 @@ LAYERS = [
 
 @pytest.mark.parametrize("name,args,kwargs", LAYERS,
                          ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(LAYERS)])
-def test_layer_repr_and_state_dict_keys_match_torch(name, args, kwargs):
-    torch = torch_or_skip()
+def test_layer_repr_and_state_dict_keys_match_torch(request, name, args, kwargs):
+    torch = request.getfixturevalue("norm_bias_torch") if "Norm" in name else torch_or_skip()
     ours = getattr(nn, name)(*args, **kwargs)
     theirs = getattr(torch.nn, name)(*args, **kwargs)
     assert repr(ours) == repr(theirs)
@@ -69,8 +69,8 @@ def test_layer_repr_and_state_dict_keys_match_torch(name, args, kwargs):
     assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()]
 
 
-def test_nested_sequential_repr_matches_torch():
-    torch = torch_or_skip()
+def test_nested_sequential_repr_matches_torch(norm_bias_torch):
+    torch = norm_bias_torch
 
     def build(nn):
         from collections import OrderedDict

@@ -168,8 +168,8 @@ def test_inplace_on_leaf_refused(name):
 def test_inplace_negative_slope_refused_at_backward(fn, kind):
     x = ag.randn(3, requires_grad=True)
     y = fn(x * 1.0)
-    with pytest.raises(RuntimeError, match=f"In-place {kind} backward calculation is triggered with "
-                                           "a negative slope"):
+    with pytest.raises(RuntimeError, match=f"In-place {kind} backward calculation is triggered "
+                                           "with a negative slope"):
         y.sum().backward()
 
 
@@ -234,7 +234,8 @@ def test_dropout_gradcheck_with_fixed_mask(device, rng):
 
 @pytest.mark.parametrize("p", [-0.1, 1.5])
 def test_dropout_bad_probability(p):
-    with pytest.raises(ValueError, match=f"dropout probability has to be between 0 and 1, but got {p}"):
+    with pytest.raises(ValueError,
+                       match=f"dropout probability has to be between 0 and 1, but got {p}"):
         A.dropout(ag.randn(3), p)
 
 

@@ -43,6 +43,7 @@ CONFIGS = {
     "resnet_stem_7x7_s2_p3": ((2, 3, 32, 32), (8, 3, 7, 7), False, {"stride": 2, "padding": 3}),
     "resnet_3x3_s2": ((2, 8, 16, 16), (16, 8, 3, 3), False, {"stride": 2, "padding": 1}),
     "resnet_downsample_1x1_s2": ((2, 8, 16, 16), (16, 8, 1, 1), False, {"stride": 2}),
+    "1x1_pad1": ((2, 3, 5, 6), (4, 3, 1, 1), True, {"padding": 1}),  # padding beyond the kernel
     "kernel_equals_input": ((2, 3, 5, 4), (2, 3, 5, 4), True, {}),
     "unbatched": ((4, 7, 9), (6, 4, 3, 3), True, {"padding": 1}),
     "empty_batch": ((0, 3, 6, 6), (4, 3, 3, 3), True, {"padding": 1}),

@@ -10,14 +10,6 @@ torch = torch_or_skip()
 pytestmark = pytest.mark.filterwarnings("ignore:Using a non-tuple sequence:UserWarning")  # x["a"]
 
 
-def _check_grad(fn, *arrays, device):
-    """check_grad with ``fn`` run under enable_grad: gradgradcheck evaluates the first derivatives
-    under no_grad in its numerical pass, which leaves it nothing to compare (a bug in
-    autograd/gradcheck.py, see test_shape.py::test_gradgradcheck_catches_wrong_double_backward)."""
-    def wrapped(t, *xs):
-        with t.enable_grad():
-            return fn(t, *xs)
-    check_grad(wrapped, *arrays, device=device)
 
 SHAPE = (2, 3, 4)
 MASK = np.arange(24).reshape(SHAPE) % 3 == 1          # 8 True
@@ -88,7 +80,7 @@ def test_getitem_parity(device, rng, key):
 
 @pytest.mark.parametrize("key", [pytest.param(k, id=i) for i, k in GET])
 def test_getitem_gradcheck(device, rng, key):
-    _check_grad(_get(key), random_array(rng, SHAPE, "float64"), device=device)
+    check_grad(_get(key), random_array(rng, SHAPE, "float64"), device=device)
 
 
 def test_repeated_indices_accumulate(device):
@@ -163,6 +155,11 @@ GET_ERRORS = [
     ("int_oob", lambda t: 2, IndexError),
     ("neg_int_oob", lambda t: -3, IndexError),
     ("second_dim_oob", lambda t: (0, 3), IndexError),
+    ("oob_after_none", lambda t: (0, None, 7), IndexError),
+    ("oob_after_ellipsis", lambda t: (Ellipsis, 9), IndexError),
+    ("oob_int_with_list", lambda t: ([0], None, 5), IndexError),
+    ("oob_list_after_slices", lambda t: (slice(None), slice(None), [0, 4]), IndexError),
+    ("oob_second_list", lambda t: ([0], [5], [0]), IndexError),
     ("list_oob", lambda t: [0, 2], IndexError),
     ("list_neg_oob", lambda t: (0, [-4]), IndexError),
     ("tensor_oob", lambda t: (slice(None), slice(None), t.tensor([4])), IndexError),
@@ -175,6 +172,8 @@ GET_ERRORS = [
     ("mask_shape", lambda t: t.tensor([True, False, True]), IndexError),
     ("mask_dim_shape", lambda t: (slice(None), t.tensor([True, False])), IndexError),
     ("broadcast", lambda t: ([0, 1], [0, 1, 2]), IndexError),
+    ("broadcast_2d", lambda t: ([[0, 1]], [0, 1, 2]), IndexError),
+    ("broadcast_mask", lambda t: (t.tensor([True, True]), [0, 1, 2]), IndexError),
     ("str", lambda t: "a", TypeError),
     ("object", lambda t: object(), IndexError),
 ]
@@ -248,7 +247,7 @@ def test_setitem_parity(device, rng, key, value):
 @pytest.mark.parametrize("key,value", [pytest.param(k, v, id=i) for i, k, v in SET])
 def test_setitem_gradcheck(device, rng, key, value):
     fn, vshapes = _set_case(key, value)
-    _check_grad(fn, random_array(rng, SHAPE, "float64"),
+    check_grad(fn, random_array(rng, SHAPE, "float64"),
                *[random_array(rng, s, "float64") for s in vshapes], device=device)
 
 
@@ -372,7 +371,7 @@ def test_gather_parity(device, rng, dim, shape, index, idtype):
 
 @pytest.mark.parametrize("dim,shape,index", [pytest.param(d, s, i, id=n) for n, d, s, i in GATHER])
 def test_gather_gradcheck(device, rng, dim, shape, index):
-    _check_grad(lambda t, x: x.gather(dim, t.tensor(index, device=x.device)),
+    check_grad(lambda t, x: x.gather(dim, t.tensor(index, device=x.device)),
                random_array(rng, shape, "float64"), device=device)
 
 
@@ -438,7 +437,7 @@ def test_masked_fill_parity(device, rng, fn, shapes, mshape):
 def test_masked_fill_gradcheck(device, rng, fn, shapes, mshape):
     x, *v = [random_array(rng, s, "float64") for s in shapes]
     mask = _mask(mshape)
-    _check_grad(lambda t, x, *v: fn(t, x, t.tensor(mask, device=x.device), *v), x, *v,
+    check_grad(lambda t, x, *v: fn(t, x, t.tensor(mask, device=x.device), *v), x, *v,
                device=device)
 
 

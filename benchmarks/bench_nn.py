@@ -1,0 +1,161 @@
+"""Issue 3's training-step benchmarks (and issue 6's GPU sizes), each a ratio against torch measured
+in the same run, both sides starting from the same weights:
+
+- MLP 784-512-256-10 (ReLU) training step: forward, cross-entropy, backward, SGD(momentum) step;
+  batch 128 on the CPU (goal: at most 1.3x torch), 4096 on the GPU;
+- ResNet-18 frozen-backbone fine-tune step (seed 003): every parameter frozen, the backbone in
+  eval mode (BatchNorm uses its running statistics), a new 512 -> 10 fc, cross-entropy, backward,
+  SGD step; batch 8 at 64x64 on the CPU (goal: at most 1.5x), 64 at 224x224 on the GPU;
+- full ResNet-18 training step: train mode, all parameters, same loss and optimizer; batch 8 at
+  64x64 on the CPU (goal: at most 2x), 64 at 224x224 on the GPU.
+
+torch's ResNet is torchvision's, built from tests/models/torch_resnet.py (torchvision itself is not
+installable next to the torch used here).
+
+    python benchmarks/bench_nn.py [--device cpu|cuda] [--threads N] [--json results.json]
+
+``--threads N`` gives both libraries N CPU threads (BLAS and OpenMP): on a machine shared with
+other work, torch's default OpenMP threads spin against the other processes and its times swing
+by 10x, so a fixed small count gives the ratio that can be compared from run to run.
+"""
+import argparse
+import importlib.util
+import json
+import os
+import pathlib
+import statistics
+import sys
+
+from _timing import median_seconds, print_table, syncs
+
+TORCH_RESNET = pathlib.Path(__file__).resolve().parent.parent / "tests" / "models" / "torch_resnet.py"
+CPU_GOALS = {"mlp": 1.3, "finetune": 1.5, "train": 2.0}
+
+
+def sizes(device):
+    """(MLP batch, ResNet batch, image side) for a device."""
+    return (4096, 64, 224) if device.startswith("cuda") else (128, 8, 64)
+
+
+def load_torch_resnet():
+    spec = importlib.util.spec_from_file_location("torch_resnet", TORCH_RESNET)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def copy_weights(ours, theirs, device):
+    import autograd_gpu as ag
+
+    ours.load_state_dict({k: ag.tensor(v.detach().cpu().numpy(), device=device)
+                          for k, v in theirs.state_dict().items()})
+
+
+def training_step(lib, model, optimizer, x, target):
+    optimizer.zero_grad()
+    loss = lib.nn.functional.cross_entropy(model(x), target)
+    loss.backward()
+    optimizer.step()
+
+
+def mlp(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(),
+                         nn.Linear(256, 10))
+
+
+def frozen_resnet18(lib, build):
+    model = build()
+    for param in model.parameters():
+        param.requires_grad = False
+    model.fc = lib.nn.Linear(512, 10)
+    return model.eval()
+
+
+def cases(device):
+    """(goal key, label, model builder taking the library, input shape, number of classes)."""
+    import torch
+
+    import autograd_gpu.models
+
+    torch_resnet = load_torch_resnet()
+    mlp_batch, batch, side = sizes(device)
+    image = (batch, 3, side, side)
+    return [
+        ("mlp", f"MLP 784-512-256-10 train step, batch {mlp_batch}",
+         lambda lib: mlp(lib), (mlp_batch, 784), 10),
+        ("finetune", f"ResNet-18 frozen fine-tune step, {batch}x3x{side}x{side}",
+         lambda lib: frozen_resnet18(lib, torch_resnet.resnet18 if lib is torch
+                                     else autograd_gpu.models.resnet18), image, 10),
+        ("train", f"ResNet-18 full train step, {batch}x3x{side}x{side}",
+         lambda lib: (torch_resnet.resnet18() if lib is torch
+                      else autograd_gpu.models.resnet18()).train(), image, 1000),
+    ]
+
+
+def run(device, rounds=5, repeat=3):
+    import numpy as np
+    import torch
+
+    import autograd_gpu as ag
+    from autograd_gpu import optim
+
+    if device.startswith("cuda"):
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+    ag_sync, torch_sync = syncs(device)
+    rng = np.random.default_rng(0)
+    rows = []
+    for key, label, build, shape, classes in cases(device):
+        torch.manual_seed(0)
+        theirs = build(torch).to(device)
+        ours = build(ag).to(device)
+        copy_weights(ours, theirs, device)
+        x = rng.standard_normal(shape).astype("float32")
+        target = rng.integers(0, classes, shape[0])
+        ours_args = (ag, ours, optim.SGD(ours.parameters(), lr=1e-2, momentum=0.9),
+                     ag.tensor(x, device=device), ag.tensor(target, device=device))
+        theirs_args = (torch, theirs, torch.optim.SGD(theirs.parameters(), lr=1e-2, momentum=0.9),
+                       torch.tensor(x, device=device), torch.tensor(target, device=device))
+        ours_times, torch_times = [], []
+        for _ in range(rounds):  # interleaved, so that a busy machine slows both sides alike
+            ours_times.append(median_seconds(lambda: training_step(*ours_args), ag_sync,
+                                             repeat=repeat, warmup=1))
+            torch_times.append(median_seconds(lambda: training_step(*theirs_args), torch_sync,
+                                              repeat=repeat, warmup=1))
+        row = {"name": f"{label} ({device})", "ours": statistics.median(ours_times),
+               "torch": statistics.median(torch_times)}
+        if not device.startswith("cuda"):
+            row["goal"] = CPU_GOALS[key]
+        rows.append(row)
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int,
+                        help="CPU threads for both libraries (default: each library's own)")
+    parser.add_argument("--json", help="also write the rows to this JSON file")
+    args = parser.parse_args(argv)
+    if args.threads:
+        if "numpy" in sys.modules or "torch" in sys.modules:
+            raise RuntimeError("--threads must be set before numpy and torch are imported")
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = str(args.threads)
+    rows = run(args.device)
+    print_table(rows)
+    for r in rows:
+        if "goal" in r:
+            ratio = r["ours"] / r["torch"]
+            verdict = "meets" if ratio <= r["goal"] else "MISSES"
+            print(f"  {r['name']}: {ratio:.2f}x {verdict} the goal of {r['goal']}x")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
