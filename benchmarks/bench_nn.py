@@ -28,7 +28,7 @@ import sys
 
 from _timing import median_seconds, print_table, syncs
 
-TORCH_RESNET = pathlib.Path(__file__).resolve().parent.parent / "tests" / "models" / "torch_resnet.py"
+TORCH_RESNET = pathlib.Path(__file__).resolve().parents[1] / "tests" / "models" / "torch_resnet.py"
 CPU_GOALS = {"mlp": 1.3, "finetune": 1.5, "train": 2.0}
 
 
@@ -83,7 +83,7 @@ def cases(device):
     image = (batch, 3, side, side)
     return [
         ("mlp", f"MLP 784-512-256-10 train step, batch {mlp_batch}",
-         lambda lib: mlp(lib), (mlp_batch, 784), 10),
+         mlp, (mlp_batch, 784), 10),
         ("finetune", f"ResNet-18 frozen fine-tune step, {batch}x3x{side}x{side}",
          lambda lib: frozen_resnet18(lib, torch_resnet.resnet18 if lib is torch
                                      else autograd_gpu.models.resnet18), image, 10),

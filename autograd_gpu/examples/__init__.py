@@ -21,6 +21,7 @@ def import_optional(name, purpose):
     try:
         return importlib.import_module(name)
     except ImportError:
-        package = {"sklearn": "scikit-learn"}.get(name, name)
+        top = name.partition(".")[0]
+        package = {"sklearn": "scikit-learn"}.get(top, top)
         raise MissingDependencyError(f"{purpose} needs {package}, which is not installed: "
                                      f"{INSTALL_HINT}") from None

@@ -23,6 +23,7 @@ digits are then upsampled to 3x64x64 and normalised with ImageNet's statistics, 
 """
 import argparse
 import os
+import pickle
 import sys
 import time
 from dataclasses import dataclass
@@ -88,7 +89,7 @@ def load_resnet18(path):
     file); WeightsError saying why when it cannot be read into that architecture."""
     try:
         return resnet18(weights=path)
-    except (OSError, RuntimeError, KeyError, ValueError) as err:
+    except (OSError, RuntimeError, KeyError, ValueError, pickle.UnpicklingError) as err:
         raise WeightsError(f"--weights {path}: not a ResNet-18 checkpoint: {err}") from err
 
 
@@ -149,13 +150,13 @@ class Progress:
         self._bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
 
 
-def fit(model, dataset, optimizer, epochs, config, stage, log):
-    """``epochs`` epochs of ``train_epoch``, one line per epoch (mean loss, seconds). ``model`` is
-    put in train mode unless ``stage`` is the head's, whose frozen backbone stays in eval mode."""
+def fit(model, dataset, optimizer, epochs, config, stage, log, train_mode=True):
+    """``epochs`` epochs of ``train_epoch``, one line per epoch (mean loss, seconds), ``model`` in
+    train mode or, with ``train_mode=False`` (a frozen backbone), in eval mode."""
     tqdm = import_optional("tqdm", "the fine-tuning example's progress bars").tqdm
     loader = DataLoader(dataset, batch_size=config.batch_size, shuffle=True)
     for epoch in range(1, epochs + 1):
-        model.train(stage != "head")
+        model.train(train_mode)
         progress = Progress(tqdm, f"{stage} epoch {epoch}/{epochs}", config.quiet)
         start = time.perf_counter()
         loss = train_epoch(model, loader, optimizer, config.device, progress)
@@ -176,9 +177,9 @@ def finetune_head(model, task, config, log):
     """Stage 2: ``model``'s head (already replaced, the rest frozen) trained on ``task``. The
     optimizer gets all of ``model.parameters()``, as in the tutorials: frozen ones receive no
     gradient and SGD leaves them alone. Returns the test accuracy."""
-    model.eval()  # BatchNorm keeps its pretrained running statistics
     optimizer = optim.SGD(model.parameters(), lr=config.lr, momentum=MOMENTUM)
-    fit(model, task.train_set, optimizer, config.epochs, config, "head", log)
+    # eval mode: BatchNorm normalises with its pretrained running statistics and leaves them be
+    fit(model, task.train_set, optimizer, config.epochs, config, "head", log, train_mode=False)
     return accuracy(model, task.test_set, config.device, config.batch_size)
 
 
@@ -189,12 +190,13 @@ def run(config, log=print):
     parsed command-line options (``parse_args``), ``device`` resolved to "cpu" or "cuda"."""
     ag.manual_seed(config.seed)
     log(f"device: {describe_device(config.device)}")
+    if config.weights:
+        model = load_resnet18(config.weights).to(config.device)
     side, normalization = (WEIGHTS_SIDE, "imagenet") if config.weights else (SIDE, "digits")
     pretrain_task, transfer_task = prepare_tasks(side, normalization, seed=config.seed,
                                                  per_class=config.samples_per_class)
     if config.weights:
         log(f"pretrain: skipped, starting from the ResNet-18 weights in {config.weights}")
-        model = load_resnet18(config.weights).to(config.device)
         pretrain_accuracy = None
     else:
         log(f"stage 1: ResNet (BasicBlock, layers={list(BACKBONE_LAYERS)}) trained from scratch "
@@ -289,12 +291,20 @@ def parse_args(argv=None):
     return config
 
 
+def check_dependencies(config):
+    """Raises MissingDependencyError before any work when a package the run needs is missing."""
+    import_optional("sklearn.datasets", "the digits data of the fine-tuning example")
+    import_optional("tqdm", "the fine-tuning example's progress bars")
+    if not config.out.endswith(".npz"):
+        import_optional("safetensors", "saving the model as safetensors")
+
+
 def main(argv=None):
+    """The command line: 0 on success; 1 with a message when a package is missing, 2 when an
+    argument is bad (argparse's convention)."""
     config = parse_args(argv)
     try:
-        import_optional("tqdm", "the fine-tuning example's progress bars")
-        if not config.out.endswith(".npz"):
-            import_optional("safetensors", "saving the model as safetensors")
+        check_dependencies(config)
         run(config)
     except MissingDependencyError as err:
         print(f"error: {err}", file=sys.stderr)

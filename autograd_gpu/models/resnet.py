@@ -182,7 +182,7 @@ class ResNet(nn.Module):
         return self.fc(x)
 
 
-# -- constructors and checkpoints -------------------------------------------------------------------
+# -- constructors and checkpoints ------------------------------------------------------------------
 
 # torchvision's weight names, as strings: "DEFAULT", "IMAGENET1K_V1", "ResNet18_Weights.DEFAULT"
 _WEIGHT_NAME = re.compile(r"^(ResNet\d+_Weights\.)?(DEFAULT|IMAGENET1K_V\d+)$")
@@ -194,8 +194,9 @@ def _no_download(arch, what):
     name = _CHECKPOINT_FILES[arch]
     return ValueError(
         f"{arch}(): {what} asks for torchvision's pretrained weights, which autograd_gpu cannot "
-        f"download. Fetch the checkpoint elsewhere (e.g. https://download.pytorch.org/models/{name},"
-        f" or torch.save(torchvision_model.state_dict(), path)) and pass its path: "
+        f"download. Fetch the checkpoint elsewhere (e.g. "
+        f"https://download.pytorch.org/models/{name}, or "
+        f"torch.save(torchvision_model.state_dict(), path)) and pass its path: "
         f"{arch}(weights='{name}'). A torch .pth, a .safetensors or an .npz state dict is read.")
 
 

@@ -220,8 +220,36 @@ def outer(a, b):
     return a.unsqueeze(-1) * b.unsqueeze(0)
 
 
+class Addmm(Op):
+    """y = bias + x @ weight.T for a 2-D input: nn.Linear's op, one node as in torch."""
+    node_name = "AddmmBackward0"
+
+    def forward(ctx, bias, x, weight):
+        need_b, need_x, need_w = ctx.needs_input_grad
+        ctx.save_for_backward(x if need_w else None, weight if need_x else None)
+        xp = x._backend.xp
+        out = xp.matmul(x._data, weight._data.T)
+        out += bias._data
+        return out
+
+    def backward(ctx, gy):
+        x, weight = ctx.saved_tensors
+        need_b, need_x, need_w = ctx.needs_input_grad
+        gb = gy.sum(0) if need_b else None
+        gx = gy @ weight if need_x else None
+        gw = gy.t() @ x if need_w else None
+        return gb, gx, gw
+
+
 def linear(x, weight, bias=None):
     """y = x @ weight.T + bias (torch.nn.functional.linear)."""
+    if (bias is not None and isinstance(x, Tensor) and x._data.ndim == 2
+            and isinstance(weight, Tensor) and weight._data.ndim == 2
+            and isinstance(bias, Tensor) and bias._data.ndim == 1
+            and x.dtype is weight.dtype is bias.dtype
+            and x._data.shape[1] == weight._data.shape[1]
+            and bias._data.shape[0] == weight._data.shape[0]):
+        return Addmm.apply(bias, x, weight)
     y = matmul(x, weight.t())
     return y if bias is None else y + bias
 

@@ -110,8 +110,8 @@ def test_print_resnet18_equals_torchvisions(nets, capsys):
     expected = capsys.readouterr().out
     print(ours)
     assert capsys.readouterr().out == expected
-    assert expected.startswith("ResNet(\n  (conv1): Conv2d(3, 64, kernel_size=(7, 7), stride=(2, 2), "
-                               "padding=(3, 3), bias=False)\n")
+    assert expected.startswith("ResNet(\n  (conv1): Conv2d(3, 64, kernel_size=(7, 7), "
+                               "stride=(2, 2), padding=(3, 3), bias=False)\n")
 
 
 def test_print_resnet50_and_replaced_head_equal_torchvisions(nets):
@@ -171,10 +171,12 @@ def _save_pth(path, state):
     torch_or_skip().save(state, path)
 
 
-@pytest.mark.parametrize("suffix, save, as_path", [(".npz", _save_npz, str),
-                                                   (".safetensors", _save_safetensors, pathlib.Path),
-                                                   (".pth", _save_pth, pathlib.Path)])
-def test_weights_path_loads_the_checkpoint(suffix, save, as_path, tmp_path, rng, nets,
+@pytest.mark.parametrize("suffix, save, as_path", [
+    (".npz", _save_npz, str),
+    (".safetensors", _save_safetensors, pathlib.Path),
+    (".pth", _save_pth, pathlib.Path),
+])
+def test_weights_path_loads_the_checkpoint(suffix, save, as_path, device, tmp_path, rng, nets,
                                            assert_close):
     torch = torch_or_skip()
     _, ref = nets("resnet18")
@@ -189,7 +191,7 @@ def test_weights_path_loads_the_checkpoint(suffix, save, as_path, tmp_path, rng,
         np.testing.assert_array_equal(v.numpy(), ref_v.numpy(), err_msg=name)
     x = rng.standard_normal((1, 3, 32, 32)).astype("float32")
     with ag.no_grad():
-        logits = ours(ag.tensor(x))
+        logits = ours.to(device)(ag.tensor(x, device=device))
     with torch.no_grad():
         assert_close(logits, ref(torch.tensor(x)), err_msg="logits")
 

@@ -208,3 +208,17 @@ def test_non_tensor_operand_is_type_error(device, op, arg):
         messages.append(str(info.value))
     assert messages[1] == messages[0] == (f"{op}(): argument '{arg}' (position 2) must be Tensor, "
                                           "not list")
+
+
+@pytest.mark.parametrize("shapes", [((4, 3), (5, 3), (5,)), ((1, 7), (2, 7), (2,))])
+def test_linear_addmm_matches_torch(device, rng, shapes):
+    arrays = [random_array(rng, s) for s in shapes]
+    (y,) = check_parity(lambda t, x, w, b: (t.nn.functional.linear(x, w, b),), *arrays,
+                        device=device, rng=rng)
+    assert y.grad_fn.name() == "AddmmBackward0"
+    check_grad(lambda t, x, w, b: t.nn.functional.linear(x, w, b), *arrays, device=device)
+
+
+def test_linear_falls_back_for_batched_input(device, rng):
+    arrays = [random_array(rng, s) for s in ((2, 4, 3), (5, 3), (5,))]
+    check_parity(lambda t, x, w, b: t.nn.functional.linear(x, w, b), *arrays, device=device, rng=rng)
