@@ -18,6 +18,27 @@ def median_seconds(fn, sync=lambda: None, repeat=20, warmup=3, inner=1):
     return statistics.median(times)
 
 
+def interleaved(ours, theirs, device, rounds=5, repeat=3):
+    """Median seconds of ``ours`` and of ``theirs``, measured in alternating rounds so that a busy
+    machine slows both sides alike (a ratio measured in one block each drifts with the load)."""
+    ag_sync, torch_sync = syncs(device)
+    ours_times, torch_times = [], []
+    for _ in range(rounds):
+        ours_times.append(median_seconds(ours, ag_sync, repeat=repeat, warmup=1))
+        torch_times.append(median_seconds(theirs, torch_sync, repeat=repeat, warmup=1))
+    return statistics.median(ours_times), statistics.median(torch_times)
+
+
+def torch_for(device):
+    """torch with TF32 off on the GPU (both sides then compute in true float32)."""
+    import torch
+
+    if device.startswith("cuda"):
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+    return torch
+
+
 def syncs(device):
     """(autograd_gpu sync, torch sync) for a device name."""
     if not device.startswith("cuda"):

@@ -8,12 +8,11 @@
 """
 import argparse
 import json
-import statistics
 import sys
 
 import numpy as np
 
-from _timing import median_seconds, print_table, syncs
+from _timing import interleaved, print_table, torch_for
 
 CASES = [  # (label, input shape, weight shape, stride, padding)
     ("conv 3x3 8x64x32x32 -> 64", (8, 64, 32, 32), (64, 64, 3, 3), 1, 1),
@@ -22,15 +21,10 @@ CASES = [  # (label, input shape, weight shape, stride, padding)
 
 
 def run(device, rounds=5):
-    import torch
-
     import autograd_gpu as ag
     from autograd_gpu.ops.conv import conv2d
 
-    if device.startswith("cuda"):
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
-    ag_sync, torch_sync = syncs(device)
+    torch = torch_for(device)
     rng = np.random.default_rng(0)
     rows = []
     for label, x_shape, w_shape, stride, padding in CASES:
@@ -44,12 +38,8 @@ def run(device, rounds=5):
         def step_torch():
             torch.nn.functional.conv2d(*theirs, stride=stride, padding=padding).sum().backward()
 
-        ours_times, torch_times = [], []
-        for _ in range(rounds):  # interleaved, so that a busy machine slows both sides alike
-            ours_times.append(median_seconds(step_ours, ag_sync, repeat=3, warmup=1))
-            torch_times.append(median_seconds(step_torch, torch_sync, repeat=3, warmup=1))
-        rows.append({"name": f"{label} fwd+bwd ({device})", "ours": statistics.median(ours_times),
-                     "torch": statistics.median(torch_times)})
+        ours_s, torch_s = interleaved(step_ours, step_torch, device, rounds)
+        rows.append({"name": f"{label} fwd+bwd ({device})", "ours": ours_s, "torch": torch_s})
     return rows
 
 

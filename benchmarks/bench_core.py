@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from _timing import median_seconds, print_table, syncs
+from _timing import interleaved, print_table, torch_for
 
 
 def overhead_chain(lib, x, n_ops=200):
@@ -31,23 +31,17 @@ def matmul_step(a, b):
 
 
 def run(device, size=1024, n_ops=200):
-    import torch
-
     import autograd_gpu as ag
 
-    torch.set_num_threads(max(1, torch.get_num_threads()))
-    if device.startswith("cuda"):
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
-    ag_sync, torch_sync = syncs(device)
+    torch = torch_for(device)
     rng = np.random.default_rng(0)
     rows = []
 
     small = rng.standard_normal(16).astype("float32")
     xa = ag.tensor(small, device=device, requires_grad=True)
     xt = torch.tensor(small, device=device, requires_grad=True)
-    ours = median_seconds(lambda: overhead_chain(ag, xa, n_ops), ag_sync, repeat=15)
-    theirs = median_seconds(lambda: overhead_chain(torch, xt, n_ops), torch_sync, repeat=15)
+    ours, theirs = interleaved(lambda: overhead_chain(ag, xa, n_ops),
+                               lambda: overhead_chain(torch, xt, n_ops), device, repeat=5)
     rows.append({"name": f"per-op overhead, {n_ops}-op chain fwd+bwd ({device})",
                  "ours": ours / n_ops, "torch": theirs / n_ops, "scale": 1e6, "unit": "us"})
 
@@ -55,8 +49,7 @@ def run(device, size=1024, n_ops=200):
     b = rng.standard_normal((size, size)).astype("float32")
     aa, ba = (ag.tensor(v, device=device, requires_grad=True) for v in (a, b))
     at, bt = (torch.tensor(v, device=device, requires_grad=True) for v in (a, b))
-    ours = median_seconds(lambda: matmul_step(aa, ba), ag_sync, repeat=10)
-    theirs = median_seconds(lambda: matmul_step(at, bt), torch_sync, repeat=10)
+    ours, theirs = interleaved(lambda: matmul_step(aa, ba), lambda: matmul_step(at, bt), device)
     rows.append({"name": f"matmul {size}^3 fwd+bwd ({device})", "ours": ours, "torch": theirs})
     return rows
 

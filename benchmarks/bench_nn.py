@@ -23,10 +23,9 @@ import importlib.util
 import json
 import os
 import pathlib
-import statistics
 import sys
 
-from _timing import median_seconds, print_table, syncs
+from _timing import interleaved, print_table, torch_for
 
 TORCH_RESNET = pathlib.Path(__file__).resolve().parents[1] / "tests" / "models" / "torch_resnet.py"
 CPU_GOALS = {"mlp": 1.3, "finetune": 1.5, "train": 2.0}
@@ -95,15 +94,11 @@ def cases(device):
 
 def run(device, rounds=5, repeat=3):
     import numpy as np
-    import torch
 
     import autograd_gpu as ag
     from autograd_gpu import optim
 
-    if device.startswith("cuda"):
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
-    ag_sync, torch_sync = syncs(device)
+    torch = torch_for(device)
     rng = np.random.default_rng(0)
     rows = []
     for key, label, build, shape, classes in cases(device):
@@ -117,14 +112,9 @@ def run(device, rounds=5, repeat=3):
                      ag.tensor(x, device=device), ag.tensor(target, device=device))
         theirs_args = (torch, theirs, torch.optim.SGD(theirs.parameters(), lr=1e-2, momentum=0.9),
                        torch.tensor(x, device=device), torch.tensor(target, device=device))
-        ours_times, torch_times = [], []
-        for _ in range(rounds):  # interleaved, so that a busy machine slows both sides alike
-            ours_times.append(median_seconds(lambda: training_step(*ours_args), ag_sync,
-                                             repeat=repeat, warmup=1))
-            torch_times.append(median_seconds(lambda: training_step(*theirs_args), torch_sync,
-                                              repeat=repeat, warmup=1))
-        row = {"name": f"{label} ({device})", "ours": statistics.median(ours_times),
-               "torch": statistics.median(torch_times)}
+        ours_s, torch_s = interleaved(lambda: training_step(*ours_args),
+                                      lambda: training_step(*theirs_args), device, rounds, repeat)
+        row = {"name": f"{label} ({device})", "ours": ours_s, "torch": torch_s}
         if not device.startswith("cuda"):
             row["goal"] = CPU_GOALS[key]
         rows.append(row)

@@ -1,8 +1,8 @@
 """Runnable examples of the library on real data.
 
-``python -m autograd_gpu.examples.finetune`` (console script ``autograd-gpu-finetune``) pretrains a
-small ResNet on some of scikit-learn's handwritten digits and fine-tunes a new classifier head on the
-other digits with the backbone frozen: the tutorials' transfer-learning pattern, end to end.
+``python -m autograd_gpu.examples.finetune`` (console script ``autograd-gpu-finetune``) pretrains
+a small ResNet on some of scikit-learn's handwritten digits and fine-tunes a new classifier head on
+the other digits with the backbone frozen: the tutorials' transfer-learning pattern, end to end.
 
 The examples need packages the library itself does not: ``pip install 'autograd_gpu[examples]'``.
 """

@@ -1,4 +1,4 @@
-"""The fine-tuning example's data: scikit-learn's handwritten digits as two image-classification tasks.
+"""The fine-tuning example's data: scikit-learn's handwritten digits as two classification tasks.
 
 ``load_digits`` ships 1797 grayscale 8x8 images of the digits 0-9 inside scikit-learn (no download).
 ``prepare_tasks`` splits them by class into a PRETRAIN task (digits 0-4) and a TRANSFER task (digits

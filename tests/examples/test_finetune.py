@@ -9,16 +9,15 @@ import numpy as np
 import pytest
 
 import autograd_gpu as ag
-from autograd_gpu import nn
-from autograd_gpu.serialization import load, save
 
 pytest.importorskip("sklearn", reason="the example's data needs scikit-learn: the examples extra")
 pytest.importorskip("tqdm", reason="the example's progress bars need tqdm: the examples extra")
 pytest.importorskip("safetensors", reason="the example saves safetensors")
 
 from autograd_gpu.examples import finetune  # noqa: E402 - after the dependency checks
-from autograd_gpu.examples.data import (PRETRAIN_DIGITS, TRANSFER_DIGITS, load_digits,  # noqa: E402
-                                        prepare_tasks, split_indices, to_rgb)
+from autograd_gpu.examples.data import (IMAGENET_MEAN, IMAGENET_STD, PRETRAIN_DIGITS,  # noqa: E402
+                                        TRANSFER_DIGITS, load_digits, prepare_tasks,
+                                        split_indices, to_rgb)
 
 TINY = ["--samples-per-class", "12", "--pretrain-epochs", "1", "--epochs", "1", "--batch-size",
         "16", "--seed", "3"]
@@ -66,13 +65,28 @@ def test_tasks_split_by_class_relabel_and_normalise():
     assert transfer.train_labels[:3].tolist() == [int(labels[i]) - 5 for i in train[:3]]
 
 
+def test_imagenet_normalisation_for_a_torchvision_checkpoint():
+    images, labels = load_digits()
+    train, _ = split_indices(labels, TRANSFER_DIGITS, 0.25, seed=4, per_class=3)
+    _, transfer = prepare_tasks(64, "imagenet", seed=4, per_class=3)
+    assert transfer.train_images.shape == (len(train), 3, 64, 64)
+    mean = ag.tensor(IMAGENET_MEAN).reshape(1, 3, 1, 1)
+    std = ag.tensor(IMAGENET_STD).reshape(1, 3, 1, 1)
+    expected = (to_rgb(images[ag.tensor(train)], 64) - mean) / std
+    assert ag.allclose(transfer.train_images, expected, atol=1e-6)
+    with pytest.raises(ValueError, match="normalization must be one of"):
+        prepare_tasks(32, "cifar")
+
+
 # -- end to end ------------------------------------------------------------------------------------
 
 def test_main_runs_prints_and_saves_a_checkpoint_that_reproduces_its_accuracy(device, tmp_path,
                                                                               capsys):
     out = tmp_path / "tiny.safetensors"
-    assert finetune.main(TINY + ["--device", device, "--out", str(out), "--quiet"]) == 0
+    assert finetune.main(TINY + ["--device", device, "--out", str(out)]) == 0
     printed = capsys.readouterr().out
+    for stage in ("pretrain", "head"):
+        assert re.search(stage + r" epoch 1/1: loss \d+\.\d{4}, \d+\.\d s", printed), printed
     if device == "cuda":
         assert f"device: cuda ({ag.cuda.get_device_name()})" in printed
     else:
@@ -84,9 +98,9 @@ def test_main_runs_prints_and_saves_a_checkpoint_that_reproduces_its_accuracy(de
     assert str(out) in printed and out.is_file()
 
     model = finetune.build_backbone(num_classes=5)
-    model.load_state_dict(load(out, map_location="cpu"))
+    model.load_state_dict(ag.load(out, map_location="cpu"))
     _, transfer = prepare_tasks(seed=3, per_class=12)
-    reproduced = finetune.accuracy(model, transfer.test_set, "cpu", batch_size=7)
+    reproduced = finetune.accuracy(model.to(device), transfer.test_set, device, batch_size=16)
     assert f"{reproduced:.2%}" == f"{after:.2f}%"
 
 
@@ -120,9 +134,9 @@ def test_transfer_accuracy_is_well_above_chance_after_a_short_run(tmp_path):
                                   "--quiet", "--out", str(tmp_path / "short.safetensors")])
     lines = []
     result = finetune.run(config, log=lines.append)
-    assert result.pretrain_accuracy > 0.9, lines
-    assert result.transfer_accuracy_before < 0.5, lines
-    assert result.transfer_accuracy_after > 0.8, lines
+    assert result.pretrain_accuracy > 0.8, lines
+    assert result.transfer_accuracy_after > 0.8, lines  # chance is 0.2
+    assert result.transfer_accuracy_after > result.transfer_accuracy_before + 0.4, lines
 
 
 def test_weights_option_fine_tunes_a_resnet18_checkpoint(tmp_path, capsys):
@@ -130,7 +144,7 @@ def test_weights_option_fine_tunes_a_resnet18_checkpoint(tmp_path, capsys):
 
     ag.manual_seed(5)
     weights = tmp_path / "resnet18.safetensors"
-    save(resnet18().state_dict(), weights)
+    ag.save(resnet18().state_dict(), weights)
     out = tmp_path / "ft.safetensors"
     args = ["--weights", str(weights), "--samples-per-class", "4", "--epochs", "1", "--device",
             "cpu", "--out", str(out), "--quiet"]
@@ -139,13 +153,14 @@ def test_weights_option_fine_tunes_a_resnet18_checkpoint(tmp_path, capsys):
     assert "pretrain: skipped" in printed and "of (3, 64, 64)" in printed
     _percent(printed, "after fine-tuning")
     model = resnet18(num_classes=5)
-    model.load_state_dict(load(out))
+    model.load_state_dict(ag.load(out))
 
 
 # -- errors ----------------------------------------------------------------------------------------
 
 BAD_ARGUMENTS = [
     (["--batch-size", "0"], "--batch-size: must be at least 1"),
+    (["--batch-size", "many"], "--batch-size: expected a number, got 'many'"),
     (["--lr", "-0.1"], "--lr: must be positive"),
     (["--epochs", "-1"], "--epochs: must be 0 or more"),
     (["--samples-per-class", "1"], "--samples-per-class: must be at least 2"),
