@@ -1,6 +1,10 @@
 """Timing shared by the benchmark scripts: warm-up, then the median of repeated runs, with the
 device synchronised around each run (so asynchronous GPU work is counted)."""
+import argparse
+import json
+import os
 import statistics
+import sys
 import time
 
 
@@ -57,3 +61,35 @@ def print_table(rows):
         scale, unit = r.get("scale", 1e3), r.get("unit", "ms")
         print(f"{r['name']:52s} {r['ours'] * scale:11.3f} {unit:2s} {r['torch'] * scale:11.3f} "
               f"{unit:2s} {r['ours'] / r['torch']:6.2f}x")
+
+
+def parse_args(doc, argv=None, add_arguments=None):
+    """The common CLI: --device, --threads (set before numpy/torch load), --json."""
+    parser = argparse.ArgumentParser(description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int,
+                        help="CPU threads for both libraries (default: each library's own)")
+    parser.add_argument("--json", help="also write the rows to this JSON file")
+    if add_arguments:
+        add_arguments(parser)
+    args = parser.parse_args(argv)
+    if args.threads:
+        if "numpy" in sys.modules or "torch" in sys.modules:
+            raise RuntimeError("--threads must be set before numpy and torch are imported")
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = str(args.threads)
+    return args
+
+
+def report(rows, json_path=None):
+    """Prints the ratio table and, for rows with a goal, whether it is met; writes JSON."""
+    print_table(rows)
+    for r in rows:
+        if "goal" in r:
+            ratio = r["ours"] / r["torch"]
+            verdict = "meets" if ratio <= r["goal"] else "MISSES"
+            print(f"  {r['name']}: {ratio:.2f}x {verdict} the goal of {r['goal']}x")
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump(rows, f, indent=2)

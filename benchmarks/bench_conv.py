@@ -6,13 +6,9 @@
 
     python benchmarks/bench_conv.py [--device cpu|cuda] [--json results.json]
 """
-import argparse
-import json
 import sys
 
-import numpy as np
-
-from _timing import interleaved, print_table, torch_for
+from _timing import interleaved, parse_args, report, torch_for
 
 CASES = [  # (label, input shape, weight shape, stride, padding)
     ("conv 3x3 8x64x32x32 -> 64", (8, 64, 32, 32), (64, 64, 3, 3), 1, 1),
@@ -21,6 +17,8 @@ CASES = [  # (label, input shape, weight shape, stride, padding)
 
 
 def run(device, rounds=5):
+    import numpy as np  # here, after --threads has set the BLAS thread count
+
     import autograd_gpu as ag
     from autograd_gpu.ops.conv import conv2d
 
@@ -44,16 +42,8 @@ def run(device, rounds=5):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--json", help="also write the rows to this JSON file")
-    args = parser.parse_args(argv)
-    rows = run(args.device)
-    print_table(rows)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=2)
+    args = parse_args(__doc__, argv)
+    report(run(args.device), args.json)
     return 0
 
 

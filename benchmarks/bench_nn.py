@@ -18,14 +18,11 @@ installable next to the torch used here).
 other work, torch's default OpenMP threads spin against the other processes and its times swing
 by 10x, so a fixed small count gives the ratio that can be compared from run to run.
 """
-import argparse
 import importlib.util
-import json
-import os
 import pathlib
 import sys
 
-from _timing import interleaved, print_table, torch_for
+from _timing import interleaved, parse_args, report, torch_for
 
 TORCH_RESNET = pathlib.Path(__file__).resolve().parents[1] / "tests" / "models" / "torch_resnet.py"
 CPU_GOALS = {"mlp": 1.3, "finetune": 1.5, "train": 2.0}
@@ -122,28 +119,8 @@ def run(device, rounds=5, repeat=3):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int,
-                        help="CPU threads for both libraries (default: each library's own)")
-    parser.add_argument("--json", help="also write the rows to this JSON file")
-    args = parser.parse_args(argv)
-    if args.threads:
-        if "numpy" in sys.modules or "torch" in sys.modules:
-            raise RuntimeError("--threads must be set before numpy and torch are imported")
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[var] = str(args.threads)
-    rows = run(args.device)
-    print_table(rows)
-    for r in rows:
-        if "goal" in r:
-            ratio = r["ours"] / r["torch"]
-            verdict = "meets" if ratio <= r["goal"] else "MISSES"
-            print(f"  {r['name']}: {ratio:.2f}x {verdict} the goal of {r['goal']}x")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=2)
+    args = parse_args(__doc__, argv)
+    report(run(args.device), args.json)
     return 0
 
 
