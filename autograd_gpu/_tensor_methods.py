@@ -6,6 +6,7 @@ graph, and a private copy of its values if the op saved them), the result is wri
 tensor's memory and the tensor takes the new grad_fn; every in-place write bumps the version counter
 that saved tensors check.
 """
+import numbers
 import sys
 
 from . import dtypes
@@ -37,11 +38,13 @@ def _castable(src, dst):
     return src._kind <= dst._kind
 
 
+_LEGACY_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
 def _cast_error(src, dst):
-    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-    return RuntimeError(f"result type {names[src.name]} can't be cast to the desired output type "
-                        f"{names[dst.name]}")
+    return RuntimeError(f"result type {_LEGACY_NAMES[src.name]} can't be cast to the desired "
+                        f"output type {_LEGACY_NAMES[dst.name]}")
 
 
 def _broadcast_shape(a, b):
@@ -102,29 +105,52 @@ def _record(t, compute):
     return _commit(t, result)
 
 
+def _plain_operand(t, other):
+    """For a floating ``t``, the array or number to compute ``t op= other`` with when no promotion
+    check is needed (a Python real, or a Tensor of t's dtype on t's device); None otherwise.
+    The optimizers' updates take this path."""
+    data = t._data
+    if data.dtype.kind != "f":
+        return None
+    kind = type(other)
+    if kind is float:
+        return other
+    if kind is int:
+        return float(other)
+    if kind is Tensor and other._backend is t._backend and other._data.dtype == data.dtype:
+        return other._data
+    return None
+
+
 def _inplace_binary(t, other, out_of_place, ufunc_name, alpha=1):
     if _recording(t, other):
         _check_leaf(t)
         if alpha == 1:
             return _record(t, lambda a: out_of_place(a, other))
         return _record(t, lambda a: out_of_place(a, other, alpha=alpha))
+    operand = _plain_operand(t, other)
+    if operand is None:
+        operand = _promoted_operand(t, other, ufunc_name)
+    if alpha != 1:
+        operand = operand * alpha
+    try:
+        getattr(t._backend.xp, ufunc_name)(t._data, operand, out=t._data, casting="unsafe")
+    except ValueError:
+        _check_broadcast_into(t, E._shape(other))
+        raise
+    t._version[0] += 1
+    return t
+
+
+def _promoted_operand(t, other, ufunc_name):
+    """``other`` cast to the dtype of ``t op other``, which must fit into ``t`` (torch's rule)."""
     E._check_operand(other, ufunc_name)
     dt = E._result_dtype(t, other)
     if ufunc_name == "true_divide" and not dt.is_floating_point:
         dt = dtypes.get_default_dtype()
     if dt is not t.dtype and not _castable(dt, t.dtype):
         raise _cast_error(dt, t.dtype)
-    operand = E._as_operand(other, dt, t._backend)
-    if alpha != 1:
-        operand = operand * alpha
-    xp = t._backend.xp
-    try:
-        getattr(xp, ufunc_name)(t._data, operand, out=t._data, casting="unsafe")
-    except ValueError:
-        _check_broadcast_into(t, E._shape(other))
-        raise
-    t._version[0] += 1
-    return t
+    return E._as_operand(other, dt, t._backend)
 
 
 def add_(self, other, alpha=1):
@@ -260,6 +286,201 @@ def clamp_(self, min=None, max=None):
     return _inplace_unary(self, lambda t: E.clamp(t, min, max))
 
 
+# -- addcmul_, addcdiv_, lerp_: torch's fused pointwise updates (an Adam step is made of them) -----
+
+def _in_common_dtype(*tensors):
+    """The tensors' arrays in the dtype torch computes a pointwise op of them in."""
+    dt = tensors[0].dtype
+    for t in tensors[1:]:
+        dt = dtypes.promote_types(dt, t.dtype)
+    return tuple(t._data.astype(dt.np, copy=False) for t in tensors)
+
+
+class _Addcmul(Op):
+    """x + value * t1 * t2 (torch's rounding order: (value * t1) * t2, then the sum)."""
+    node_name = "AddcmulBackward0"
+
+    def forward(ctx, x, t1, t2, value):
+        need = ctx.needs_input_grad
+        ctx.save_for_backward(t1 if need[2] else None, t2 if need[1] else None)
+        ctx.value = value
+        xd, a, b = _in_common_dtype(x, t1, t2)
+        return E._array(x._backend.xp, xd + a * value * b)
+
+    def backward(ctx, g):
+        t1, t2 = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        return (g, g * t2 * ctx.value if need[1] else None,
+                g * t1 * ctx.value if need[2] else None)
+
+
+class _Addcdiv(Op):
+    """x + value * t1 / t2."""
+    node_name = "AddcdivBackward0"
+
+    def forward(ctx, x, t1, t2, value):
+        need = ctx.needs_input_grad
+        ctx.save_for_backward(t1 if need[2] else None, t2 if need[1] or need[2] else None)
+        ctx.value = value
+        xd, a, b = _in_common_dtype(x, t1, t2)
+        return E._array(x._backend.xp, xd + a * value / b)
+
+    def backward(ctx, g):
+        t1, t2 = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        value = ctx.value
+        return (g, g * (value / t2) if need[1] else None,
+                -g * (value * t1) / (t2 * t2) if need[2] else None)
+
+
+def _lerp_values(xp, x, end, weight):
+    """torch's two-branch lerp, exact at both ends: x + w (end - x) where |w| < 0.5, else
+    end - (end - x)(1 - w); ``weight`` a number or an array."""
+    diff = end - x
+    if isinstance(weight, (int, float)):
+        return x + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
+    return xp.where(xp.abs(weight) < 0.5, x + weight * diff, end - diff * (1 - weight))
+
+
+class _LerpScalar(Op):
+    node_name = "LerpBackward0"
+
+    def forward(ctx, x, end, weight):
+        ctx.weight = weight
+        return E._array(x._backend.xp, _lerp_values(x._backend.xp, x._data, end._data, weight))
+
+    def backward(ctx, g):
+        need = ctx.needs_input_grad
+        w = ctx.weight
+        return (g * (1.0 - w) if need[0] else None), (g * w if need[1] else None)
+
+
+class _LerpTensor(Op):
+    node_name = "LerpBackward1"
+
+    def forward(ctx, x, end, weight):
+        need = ctx.needs_input_grad
+        ctx.save_for_backward(x if need[2] else None, end if need[2] else None,
+                              weight if need[0] or need[1] else None)
+        xp = x._backend.xp
+        return E._array(xp, _lerp_values(xp, x._data, end._data, weight._data))
+
+    def backward(ctx, g):
+        x, end, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        return (g * (1.0 - w) if need[0] else None, g * w if need[1] else None,
+                g * (end - x) if need[2] else None)
+
+
+def _check_tensor_arg(op, value, name, position):
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not "
+                        f"{type(value).__name__}")
+
+
+def _check_broadcast_args(t, *others):
+    """torch's errors for operands that do not broadcast together, or not into ``t``."""
+    shape = t._data.shape
+    for o in others:
+        if o._data.shape != t._data.shape:
+            shape = _broadcast_shape(shape, o._data.shape)
+    if tuple(shape) != t._data.shape:
+        raise _shape_mismatch(t, shape)
+
+
+def _fused_inplace(t, op, tensors, numbers, arrays_update):
+    """``t`` updated in place by ``op``'s formula on ``tensors`` and ``numbers``: recorded as
+    ``op`` when autograd is on; else ``arrays_update(xp, t, *arrays, *numbers)`` on the arrays
+    when every tensor has t's floating dtype and device (the optimizers' path); else the op's
+    result, cast into t under torch's rules."""
+    _check_broadcast_args(t, *tensors)
+    if grad_mode._state.enabled and (t._requires_grad or any(a._requires_grad for a in tensors)):
+        _check_leaf(t)
+        return _record(t, lambda x: op.apply(x, *tensors, *numbers))
+    data = t._data
+    if data.dtype.kind == "f" and all(a._backend is t._backend and a._data.dtype == data.dtype
+                                      for a in tensors):
+        arrays_update(t._backend.xp, data, *(a._data for a in tensors), *numbers)
+        t._version[0] += 1
+        return t
+    with grad_mode.no_grad():
+        return _commit(t, op.apply(t, *tensors, *numbers))
+
+
+def _integral_value(value, *tensors):
+    """Integer tensors take ``value`` in their own type, as torch casts the scalar."""
+    return value if any(a._data.dtype.kind == "f" for a in tensors) else int(value)
+
+
+def _addcmul_arrays(xp, x, t1, t2, value):
+    xp.add(x, t1 * value * t2, out=x)
+
+
+def _addcdiv_arrays(xp, x, t1, t2, value):
+    xp.add(x, t1 * value / t2, out=x)
+
+
+def addcmul_(self, tensor1, tensor2, *, value=1):
+    """self += value * tensor1 * tensor2."""
+    _check_tensor_arg("addcmul_", tensor1, "tensor1", 1)
+    _check_tensor_arg("addcmul_", tensor2, "tensor2", 2)
+    value = _integral_value(value, self, tensor1, tensor2)
+    return _fused_inplace(self, _Addcmul, (tensor1, tensor2), (value,), _addcmul_arrays)
+
+
+_ADDCDIV_INTEGER = (
+    "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will "
+    "perform a true division of tensor1 and tensor2. The historic addcdiv behavior can be "
+    "implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer "
+    "inputs and as (input + value * tensor1 / tensor2) for float inputs. The future addcdiv "
+    "behavior is just the latter implementation: (input + value * tensor1 / tensor2), for all "
+    "dtypes.")
+
+
+def addcdiv_(self, tensor1, tensor2, *, value=1):
+    """self += value * tensor1 / tensor2."""
+    _check_tensor_arg("addcdiv_", tensor1, "tensor1", 1)
+    _check_tensor_arg("addcdiv_", tensor2, "tensor2", 2)
+    if tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
+        raise RuntimeError(_ADDCDIV_INTEGER)
+    return _fused_inplace(self, _Addcdiv, (tensor1, tensor2), (value,), _addcdiv_arrays)
+
+
+def _lerp_scalar_arrays(xp, x, end, weight):
+    diff = end - x
+    if abs(weight) < 0.5:
+        diff *= weight
+        xp.add(x, diff, out=x)
+    else:
+        diff *= 1 - weight
+        xp.subtract(end, diff, out=x)
+
+
+def _lerp_tensor_arrays(xp, x, end, weight):
+    x[...] = _lerp_values(xp, x, end, weight)
+
+
+def lerp_(self, end, weight):
+    """self += weight * (end - self), by torch's two-branch formula (exact at weights 0 and 1);
+    ``weight`` a number or a tensor."""
+    _check_tensor_arg("lerp_", end, "end", 1)
+    scalar = not isinstance(weight, Tensor)
+    if scalar and not isinstance(weight, numbers.Real):
+        raise TypeError(f"lerp_(): argument 'weight' (position 2) must be Tensor or Number, not "
+                        f"{type(weight).__name__}")
+    if not self.dtype.is_floating_point:
+        kernel = "lerp_kernel_scalar" if scalar else "lerp_kernel_tensor"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for "
+                                  f"'{_LEGACY_NAMES[self.dtype.name]}'")
+    for other, name in ((end, "end"), (None if scalar else weight, "weight")):
+        if other is not None and other.dtype is not self.dtype:
+            raise RuntimeError(f"expected dtype {L._C10[self.dtype.name]} for `{name}` but got "
+                               f"dtype {L._C10[other.dtype.name]}")
+    if scalar:
+        return _fused_inplace(self, _LerpScalar, (end,), (float(weight),), _lerp_scalar_arrays)
+    return _fused_inplace(self, _LerpTensor, (end, weight), (), _lerp_tensor_arrays)
+
+
 def setitem(self, key, value):
     if _recording(self, value):
         _check_leaf(self)
@@ -341,7 +562,8 @@ def _ops_methods():
         "matmul": L.matmul, "mm": L.mm, "bmm": L.bmm, "dot": L.dot, "mv": L.mv, "outer": L.outer,
         # in-place
         "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "zero_": zero_, "fill_": fill_,
-        "copy_": copy_, "clamp_": clamp_, "clip_": clamp_,
+        "copy_": copy_, "clamp_": clamp_, "clip_": clamp_, "addcmul_": addcmul_,
+        "addcdiv_": addcdiv_, "lerp_": lerp_,
         "pow_": _unary_inplace_method(E.pow), "neg_": _unary_inplace_method(E.neg),
         "exp_": _unary_inplace_method(E.exp), "log_": _unary_inplace_method(E.log),
         "sqrt_": _unary_inplace_method(E.sqrt), "abs_": _unary_inplace_method(E.abs),

@@ -1,7 +1,9 @@
 """The backward engine: walks the graph iteratively from the roots, running each node once, after
 every node that consumes its outputs has passed it a gradient (Kahn's algorithm on the reversed
 graph), so a chain of any length needs no recursion."""
-from . import grad_mode
+import sys
+
+from . import function, grad_mode
 from .function import AccumulateGrad, leaf_accumulator
 
 
@@ -107,19 +109,57 @@ def _run_leaf_hooks(t, g):
     return g
 
 
-def accumulate_into_leaf(t, g, create_graph):
-    """AccumulateGrad: ``t.grad = g`` the first time, ``t.grad += g`` after (hooks already ran)."""
+def accumulate_into_leaf(t, g, create_graph, owned=False):
+    """AccumulateGrad: ``t.grad = g`` the first time, ``t.grad += g`` after (hooks already ran).
+
+    The first gradient is copied, as the incoming array may be shared (Add passes one gradient to
+    both inputs, a view's backward returns a view, a hook may keep what it is given), unless the
+    caller found it ``owned``: nothing else can see it (``_adoptable``), so ``.grad`` may keep it.
+    """
     grad = t._grad
     if create_graph:
         t._grad = g if grad is None else grad + g
     elif grad is None:
-        # a copy: the incoming array may be shared (Add passes one gradient to both inputs)
-        t._grad = g.detach().clone()
+        t._grad = function.Tensor._make(g._data, g._backend) if owned else g.detach().clone()
     elif grad._requires_grad:
         t._grad = grad.detach() + g.detach()
     else:
         grad._data += g._data
         grad._version[0] += 1
+
+
+class _Probe:
+    """Stands for a gradient Tensor when counting the references a sole owner leaves."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data):
+        self._data = data
+
+
+def _reference_counts(g):
+    return sys.getrefcount(g), sys.getrefcount(g._data)
+
+
+def _sole_reference_counts():
+    """What ``_reference_counts(g)`` reports for a ``g`` held by one local variable of its caller
+    and whose ``_data`` only ``g`` holds (the count differs between interpreter versions)."""
+    probe = _Probe(object())
+    return _reference_counts(probe)
+
+
+_SOLE = _sole_reference_counts()
+
+
+def _adoptable(g):
+    """A gradient that ``.grad`` may keep without a copy, given that the caller holds the only
+    reference to it and it holds the only reference to its array (``_reference_counts(g) ==
+    _SOLE``, called on a local variable, exactly as the probe is counted): the array must also own
+    its memory (a view keeps its base alive through a reference, so an array others view is never
+    sole) and be C-contiguous. A gradient freshly computed by a backward passes; torch steals such
+    a gradient too."""
+    data = g._data
+    return data.base is None and data.flags.c_contiguous and not g._requires_grad
 
 
 def _executed_nodes(needed):
@@ -163,21 +203,25 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             node = ready.pop()
             buf = buffers.pop(node, None)
             if type(node) is AccumulateGrad:
-                if buf is None or buf[0] is None:
+                g = None if buf is None else buf[0]
+                buf = None  # g is now held by this frame alone, if by nothing else
+                if g is None:
                     continue
                 leaf = node.variable
                 if leaf._hooks:
-                    buf[0] = _run_leaf_hooks(leaf, buf[0])
+                    g = _run_leaf_hooks(leaf, g)
                 if targets is None:
                     if accumulate:
-                        accumulate_into_leaf(leaf, buf[0], create_graph)
+                        owned = (not create_graph and leaf._grad is None
+                                 and _reference_counts(g) == _SOLE and _adoptable(g))
+                        accumulate_into_leaf(leaf, g, create_graph, owned)
                     continue
                 indices = targets.get((node, 0))
                 if indices:
                     for i in indices:
-                        captured[i] = buf[0] if captured[i] is None else captured[i] + buf[0]
+                        captured[i] = g if captured[i] is None else captured[i] + g
                     if accumulate:
-                        accumulate_into_leaf(leaf, buf[0], create_graph)
+                        accumulate_into_leaf(leaf, g, create_graph)
                 continue
 
             grad_inputs = None
@@ -214,6 +258,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 deps[child] = left
                 if left == 0:
                     ready.append(child)
+            # no variable of this frame may still hold a gradient passed on (see _adoptable)
+            grad_inputs = g = b = old = None
     finally:
         grad_mode._state.enabled = prev_mode
     return captured

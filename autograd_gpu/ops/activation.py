@@ -11,7 +11,7 @@ import warnings
 from .._tensor_methods import _inplace_unary
 from ..autograd.function import Op
 from ..tensor import Tensor, _wrap_dim
-from .elementwise import exp, sigmoid, tanh, where
+from .elementwise import _array, exp, sigmoid, tanh, where
 from .indexing import IndexScatter
 
 _LEGACY_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
@@ -44,9 +44,9 @@ def _softmax_dim(x, dim, op):
     return dim if ndim else None  # a 0-d tensor is normalised over its single element
 
 
-def _shifted(xp, data, dim):
+def _shifted(data, dim):
     """``data`` minus its maximum along ``dim`` (every element when dim is None)."""
-    return data - xp.max(data, axis=dim, keepdims=True)
+    return data - data.max(axis=dim, keepdims=True)
 
 
 class Softmax(Op):
@@ -56,8 +56,8 @@ class Softmax(Op):
     def forward(ctx, x, dim):
         xp = x._backend.xp
         ctx.dim = dim
-        e = xp.exp(_shifted(xp, x._data, dim))
-        return e / xp.sum(e, axis=dim, keepdims=True)
+        e = xp.exp(_shifted(x._data, dim))
+        return _array(xp, e / e.sum(axis=dim, keepdims=True))
 
     def backward(ctx, gy):
         # gx = y * (gy - sum(gy * y)): the Jacobian-vector product without forming the Jacobian
@@ -72,12 +72,37 @@ class LogSoftmax(Op):
     def forward(ctx, x, dim):
         xp = x._backend.xp
         ctx.dim = dim
-        shifted = _shifted(xp, x._data, dim)
-        return shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
+        shifted = _shifted(x._data, dim)
+        shifted = _array(xp, shifted)  # numpy gives a scalar for a 0-d input
+        shifted -= xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        return shifted
 
     def backward(ctx, gy):
         (y,) = ctx.saved_outputs
-        return gy - y.exp() * gy.sum(dim=ctx.dim, keepdim=True)
+        return LogSoftmaxGrad.apply(gy, y, ctx.dim)
+
+
+class LogSoftmaxGrad(Op):
+    """gx = gy - exp(y) * sum(gy) over dim, from log_softmax's output y, as one op (the backward
+    of cross_entropy runs it on every step); its arguments in torch's order (grad_output, output).
+    Its own backward is in Tensor ops: d/dgy = g - sum(g * exp(y)), d/dy = -g * exp(y) * sum(gy)."""
+    node_name = "LogSoftmaxBackwardDataBackward0"
+
+    def forward(ctx, gy, y, dim):
+        xp = y._backend.xp
+        ctx.save_for_backward(gy if ctx.needs_input_grad[1] else None, y)
+        ctx.dim = dim
+        p = xp.exp(y._data)
+        p *= gy._data.sum(axis=dim, keepdims=True)
+        return _array(xp, gy._data - p)
+
+    def backward(ctx, g):
+        gy, y = ctx.saved_tensors
+        need_gy, need_y = ctx.needs_input_grad[:2]
+        p = y.exp()
+        ggy = g - (g * p).sum(dim=ctx.dim, keepdim=True) if need_gy else None
+        gyy = -(g * p * gy.sum(dim=ctx.dim, keepdim=True)) if need_y else None
+        return ggy, gyy
 
 
 def _softmax_input(x, dim, dtype, op):

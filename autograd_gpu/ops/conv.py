@@ -1,9 +1,10 @@
-"""2-D convolution (torch.nn.functional.conv2d) as im2col + one matrix product.
+"""2-D convolution (torch.nn.functional.conv2d) as im2col + matrix products.
 
-The input is zero-padded once, viewed through ``as_strided`` as columns of shape
-``(C*kh*kw, N*Ho*Wo)`` (one copy: the only im2col cost) and multiplied by the weight reshaped to
-``(O, C*kh*kw)``: one BLAS/cuBLAS call, grouped convolutions batched over the groups. Channel-major
-columns make every product a plain 2-D GEMM and both backward products reuse the same layout.
+The input's windows are viewed through ``as_strided`` and copied once into channel-major columns
+``(C*kh*kw, positions)`` (the only im2col cost), then multiplied by the weight reshaped to
+``(O, C*kh*kw)``, as it is stored: BLAS/cuBLAS calls, grouped convolutions batched over the
+groups. How the positions are ordered is chosen per call so that the copy runs along long
+contiguous rows (see the array kernels below).
 
 Three ops close the convolution under differentiation, as torch's ``convolution_backward`` and
 its double backward do. With ``C(x, w)`` the convolution:
@@ -14,9 +15,11 @@ its double backward do. With ``C(x, w)`` the convolution:
 
 Each is bilinear in its two tensor inputs, so each one's backward is made of the other two; any
 order of gradient goes through the same three kernels. The input gradient of a stride-1
-convolution is computed as a convolution of gy with the flipped weight (one im2col copy); strided
+convolution is computed as a correlation of gy with the flipped weight (one im2col copy); strided
 ones scatter their columns back (col2im), looping over the kh*kw kernel offsets only, each a
-strided array add, never over pixels.
+strided array add, never over pixels. The columns are never saved for backward: x is, and the
+weight gradient rebuilds them (a copy of 9x the input per 3x3 layer would be the graph's largest
+tensor).
 """
 import numbers
 
@@ -39,6 +42,24 @@ class _Geometry:
 
 
 # -- array kernels (xp is numpy or cupy) ------------------------------------------------------------
+#
+# The im2col columns are read from x through one strided view whose axes are named by letters:
+# n (batch), g (group), c (channel within the group), i, j (kernel offsets), h, w (output
+# position). Rows are channel-major (g, c, i, j), so the weight is used as it is stored
+# (reordering a 512x512x3x3 weight to channels-last costs as much as its product). The positions
+# come batch first (n, h, w), read from x in place, or batch last (h, w, n), read from a
+# (C, H, W, N) copy of x. The column copy is fast when its innermost run is long, a numpy copy
+# paying per run: Wo elements batch first, N*Wo (stride 1) or N batch last. ResNet-18 at 64x64
+# and batch 8: layer4's 2x2 outputs copy in runs of 16 instead of 2 (5x faster, the transposed
+# copy of x included), layer1's in runs of 128 instead of 16 (2x); the stem (Wo = 32) stays batch
+# first. Batch first, the product is one GEMM per sample whose result is already NCHW; batch
+# last, one GEMM and one transpose of the (9x smaller) output.
+
+
+def _batch_last(batch, out_w, stride_w):
+    """Whether the batch-last column copy has the longer innermost contiguous run."""
+    return (batch * out_w if stride_w == 1 else batch) > out_w
+
 
 def _matmul(xp, a, b):
     """a @ b, float16 accumulated in float32 (numpy has no half-precision BLAS)."""
@@ -47,85 +68,124 @@ def _matmul(xp, a, b):
     return xp.matmul(a, b)
 
 
-def _im2col(xp, x, kernel_hw, geom):
-    """Columns ``(C*kh*kw, N*Ho*Wo)`` of x ``(N, C, H, W)``, rows ordered (c, i, j)."""
+def _source(xp, x, kernel_hw, geom, batch_last):
+    """The array the windows are read from and its (n, c, h, w) strides: x itself, or x
+    zero-padded, batch last where asked (a 1x1 kernel reads each element once: no copy)."""
     n, c, h, w = x.shape
-    (kh, kw), (sh, sw), (dh, dw) = kernel_hw, geom.stride, geom.dilation
     pt, pb, pl, pr = geom.padding
-    ho, wo = geom.output_size((h, w), kernel_hw)
-    if pt or pb or pl or pr:
-        padded = xp.zeros((n, c, h + pt + pb, w + pl + pr), dtype=x.dtype)
-        padded[:, :, pt:pt + h, pl:pl + w] = x
-        x = padded
-    s_n, s_c, s_h, s_w = x.strides
-    windows = xp.lib.stride_tricks.as_strided(
-        x, (c, kh, kw, n, ho, wo), (s_c, s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw))
-    return windows.reshape(c * kh * kw, n * ho * wo)
+    padded = pt or pb or pl or pr
+    if not padded and (not batch_last or kernel_hw == (1, 1)):
+        return x, x.strides
+    axes = (1, 2, 3, 0) if batch_last else (0, 1, 2, 3)
+    full = (n, c, h + pt + pb, w + pl + pr)
+    buf = xp.zeros(tuple(full[a] for a in axes), dtype=x.dtype)
+    inside = (slice(None), slice(None), slice(pt, pt + h), slice(pl, pl + w))
+    buf[tuple(inside[a] for a in axes)] = x.transpose(axes)
+    return buf, tuple(buf.strides[axes.index(a)] for a in range(4))
 
 
-def _col2im(xp, cols, x_shape, kernel_hw, geom):
-    """The adjoint of ``_im2col``: sums columns ``(C, kh, kw, N, Ho, Wo)`` back into (N, C, H, W)."""
-    n, c, h, w = x_shape
+def _windows(xp, x, kernel_hw, geom, dims, batch_last):
+    """im2col as a strided view of x ``(N, C, H, W)`` with the axes ``dims`` (letters above);
+    reshaping it to a matrix is the one copy."""
+    n, c = x.shape[:2]
+    groups = geom.groups
     (kh, kw), (sh, sw), (dh, dw) = kernel_hw, geom.stride, geom.dilation
-    pt, pb, pl, pr = geom.padding
-    ho, wo = cols.shape[-2:]
-    padded = xp.zeros((c, n, h + pt + pb, w + pl + pr), dtype=cols.dtype)
-    for i in range(kh):
-        rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
-        for j in range(kw):
-            padded[:, :, rows, j * dw:j * dw + sw * (wo - 1) + 1:sw] += cols[:, i, j]
-    return xp.ascontiguousarray(padded[:, :, pt:pt + h, pl:pl + w].transpose(1, 0, 2, 3))
+    ho, wo = geom.output_size(x.shape[2:], kernel_hw)
+    buf, (s_n, s_c, s_h, s_w) = _source(xp, x, kernel_hw, geom, batch_last)
+    axis = {"n": (n, s_n), "g": (groups, s_c * (c // groups)), "c": (c // groups, s_c),
+            "i": (kh, s_h * dh), "j": (kw, s_w * dw), "h": (ho, s_h * sh), "w": (wo, s_w * sw)}
+    return xp.lib.stride_tricks.as_strided(buf, tuple(axis[d][0] for d in dims),
+                                           tuple(axis[d][1] for d in dims))
 
 
-def _grouped(a, groups):
-    """A 2-D ``(rows, cols)`` array as ``(groups, rows/groups, cols)`` (a view)."""
-    return a.reshape(groups, a.shape[0] // groups, a.shape[1])
-
-
-def _output_major(xp, gy, groups):
-    """gy ``(N, O, Ho, Wo)`` as ``(groups, O/groups, N*Ho*Wo)``, the columns' layout."""
-    n, o, ho, wo = gy.shape
-    return _grouped(xp.ascontiguousarray(gy.transpose(1, 0, 2, 3)).reshape(o, n * ho * wo), groups)
+def _correlate(xp, x, w_rows, kernel_hw, geom):
+    """x ``(N, C, H, W)`` correlated with the weight matrix ``w_rows`` ``(G, O/G, C/G*kh*kw)``
+    (columns ordered c, i, j); returns (N, O, Ho, Wo)."""
+    n, groups = x.shape[0], geom.groups
+    ho, wo = geom.output_size(x.shape[2:], kernel_hw)
+    o = w_rows.shape[0] * w_rows.shape[1]
+    k = w_rows.shape[2]
+    if _batch_last(n, wo, geom.stride[1]):
+        cols = _windows(xp, x, kernel_hw, geom, "gcijhwn", True).reshape(groups, k, ho * wo * n)
+        y = _matmul(xp, w_rows, cols).reshape(o, ho, wo, n)
+        return xp.ascontiguousarray(y.transpose(3, 0, 1, 2))
+    cols = _windows(xp, x, kernel_hw, geom, "ngcijhw", False).reshape(n, groups, k, ho * wo)
+    return _matmul(xp, w_rows, cols).reshape(n, o, ho, wo)
 
 
 def _conv_forward(xp, x, weight, geom):
     o, _, kh, kw = weight.shape
-    n = x.shape[0]
-    ho, wo = geom.output_size(x.shape[2:], (kh, kw))
-    cols = _grouped(_im2col(xp, x, (kh, kw), geom), geom.groups)
-    y = _matmul(xp, _grouped(weight.reshape(o, -1), geom.groups), cols)
-    return xp.ascontiguousarray(y.reshape(o, n, ho, wo).transpose(1, 0, 2, 3))
+    return _correlate(xp, x, weight.reshape(geom.groups, o // geom.groups, -1), (kh, kw), geom)
 
 
-def _full_correlation(weight, geom):
-    """For stride 1 the input gradient is itself a convolution: of gy, padded by d*(k-1) - p, with
-    the weight flipped and its in/out channels swapped per group. Returns (weight, geometry), or
-    None where that padding would be negative (a 1x1 kernel with padding, say)."""
+def _positions(xp, gy, batch_last, groups):
+    """gy ``(N, O, Ho, Wo)`` as ``(groups, O/groups, N*Ho*Wo)``, positions as in the columns."""
+    n, o, ho, wo = gy.shape
+    moved = gy.transpose((1, 2, 3, 0) if batch_last else (1, 0, 2, 3))
+    return xp.ascontiguousarray(moved).reshape(groups, o // groups, n * ho * wo)
+
+
+def _col2im(xp, cols, x_shape, kernel_hw, geom, batch_last):
+    """The adjoint of the channel-major columns: sums ``cols`` (C*kh*kw rows of N*Ho*Wo
+    positions, grouped or not) back into (N, C, H, W), one strided add per kernel offset."""
+    n, c, h, w = x_shape
+    (kh, kw), (sh, sw), (dh, dw) = kernel_hw, geom.stride, geom.dilation
+    pt, pb, pl, pr = geom.padding
+    ho, wo = geom.output_size((h, w), kernel_hw)
+    axes = (1, 2, 3, 0) if batch_last else (1, 0, 2, 3)  # the columns' own order: no transpose
+    full, size = (n, c, h + pt + pb, w + pl + pr), (n, c, ho, wo)
+    cols = cols.reshape((c, kh, kw) + tuple(size[a] for a in axes[1:]))
+    buf = xp.zeros(tuple(full[a] for a in axes), dtype=cols.dtype)
+    for i in range(kh):
+        rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
+        for j in range(kw):
+            at = (slice(None), slice(None), rows, slice(j * dw, j * dw + sw * (wo - 1) + 1, sw))
+            buf[tuple(at[a] for a in axes)] += cols[:, i, j]
+    inside = (slice(None), slice(None), slice(pt, pt + h), slice(pl, pl + w))
+    return xp.ascontiguousarray(buf[tuple(inside[a] for a in axes)]
+                                .transpose(tuple(axes.index(a) for a in range(4))))
+
+
+def _full_correlation(xp, weight, geom):
+    """For stride 1 the input gradient is itself a correlation: of gy, padded by d*(k-1) - p,
+    with the kernel flipped and in/out channels swapped per group. Its weight matrix
+    ``(G, C/G, O/G*kh*kw)`` is the transpose of a ``(G, O/G, kh*kw, C/G)`` copy: built one output
+    channel's block at a time, that copy stays in cache (the direct transpose walks the whole
+    weight once per kernel offset). Returns (matrix, geometry), or None where that padding would
+    be negative (a 1x1 kernel with padding, say)."""
     o, cg, kh, kw = weight.shape
     (dh, dw), (pt, pb, pl, pr), groups = geom.dilation, geom.padding, geom.groups
     full_h, full_w = dh * (kh - 1), dw * (kw - 1)
     padding = (full_h - pt, full_h - pb, full_w - pl, full_w - pr)
     if geom.stride != (1, 1) or min(padding) < 0:
         return None
-    swapped = weight.reshape(groups, o // groups, cg, kh, kw).transpose(0, 2, 1, 3, 4)
-    flipped = swapped[:, :, :, ::-1, ::-1].reshape(groups * cg, o // groups, kh, kw)
-    return flipped, _Geometry((1, 1), padding, geom.dilation, groups)
+    offsets_last = weight.reshape(groups, o // groups, cg, kh * kw)[:, :, :, ::-1]
+    blocks = xp.ascontiguousarray(offsets_last.transpose(0, 1, 3, 2))
+    w_rows = blocks.reshape(groups, o // groups * kh * kw, cg).transpose(0, 2, 1)
+    return w_rows, _Geometry((1, 1), padding, geom.dilation, groups)
 
 
 def _conv_input_grad(xp, gy, weight, geom, x_shape):
-    full = _full_correlation(weight, geom)
-    if full is not None:  # one im2col copy of gy instead of kh*kw strided adds
-        return _conv_forward(xp, gy, *full)
     o, _, kh, kw = weight.shape
-    w_t = _grouped(weight.reshape(o, -1), geom.groups).transpose(0, 2, 1)
-    cols = _matmul(xp, w_t, _output_major(xp, gy, geom.groups))
-    n, _, ho, wo = gy.shape
-    return _col2im(xp, cols.reshape(x_shape[1], kh, kw, n, ho, wo), x_shape, (kh, kw), geom)
+    full = _full_correlation(xp, weight, geom)
+    if full is not None:  # one im2col copy of gy instead of kh*kw strided adds
+        w_rows, full_geom = full
+        return _correlate(xp, gy, w_rows, (kh, kw), full_geom)
+    ho, wo = geom.output_size(x_shape[2:], (kh, kw))
+    batch_last = _batch_last(x_shape[0], wo, geom.stride[1])
+    w_t = weight.reshape(geom.groups, o // geom.groups, -1).transpose(0, 2, 1)
+    cols = _matmul(xp, w_t, _positions(xp, gy, batch_last, geom.groups))
+    return _col2im(xp, cols, x_shape, (kh, kw), geom, batch_last)
 
 
 def _conv_weight_grad(xp, x, gy, geom, w_shape):
-    cols = _grouped(_im2col(xp, x, w_shape[2:], geom), geom.groups)
-    gw = _matmul(xp, _output_major(xp, gy, geom.groups), cols.transpose(0, 2, 1))
+    groups = geom.groups
+    ho, wo = geom.output_size(x.shape[2:], w_shape[2:])
+    batch_last = _batch_last(x.shape[0], wo, geom.stride[1])
+    dims = "gcij" + ("hwn" if batch_last else "nhw")
+    cols = _windows(xp, x, tuple(w_shape[2:]), geom, dims, batch_last)
+    cols = cols.reshape(groups, w_shape[1] * w_shape[2] * w_shape[3], x.shape[0] * ho * wo)
+    gw = _matmul(xp, _positions(xp, gy, batch_last, groups), cols.transpose(0, 2, 1))
     return gw.reshape(w_shape)
 
 

@@ -631,8 +631,7 @@ class ToCopy(Op):
         ctx._backend = backend
         data = x._data
         if backend is not x._backend:
-            data = backend.asarray(x._backend.to_host(data) if backend.device.type == "cuda"
-                                   and x._backend.device.type == "cuda" else data)
+            data = backend.asarray(data)  # cupy copies host<->device and GPU<->GPU directly
         if dt is not None and data.dtype != dt.np:
             data = data.astype(dt.np)
         elif data is x._data:

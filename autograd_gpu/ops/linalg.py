@@ -55,10 +55,39 @@ class Matmul(Op):
                 gb = (_mT(a) @ gy.unsqueeze(-1)).squeeze(-1)
             return ga, gb
         if need_a:
-            ga = gy @ _mT(b)
+            ga = Mm.apply(gy, b, False, True)
         if need_b:
-            gb = _mT(a) @ gy
+            gb = Mm.apply(a, gy, True, False)
         return ga, gb  # broadcast batch dims are summed away centrally
+
+
+def _op(array, transposed):
+    return array.swapaxes(-1, -2) if transposed else array
+
+
+class Mm(Op):
+    """op(a) @ op(b) for operands of 2 or more dims, op swapping the last two dims where asked
+    (BLAS's transa/transb): the products of backward (gy @ b^T, a^T @ gy) as one op each, with no
+    transpose node. Its own gradients are products of the same kind:
+    d/da = gy op(b)^T (transposed when ta), d/db = op(a)^T gy (transposed when tb)."""
+    node_name = "MmBackward0"
+
+    def forward(ctx, a, b, ta, tb):
+        need_a, need_b = ctx.needs_input_grad[:2]
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        ctx.trans = (ta, tb)
+        return a._backend.xp.matmul(_op(a._data, ta), _op(b._data, tb))
+
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        ta, tb = ctx.trans
+        need_a, need_b = ctx.needs_input_grad[:2]
+        ga = gb = None
+        if need_a:
+            ga = Mm.apply(b, gy, tb, True) if ta else Mm.apply(gy, b, False, not tb)
+        if need_b:
+            gb = Mm.apply(gy, a, True, ta) if tb else Mm.apply(a, gy, not ta, False)
+        return ga, gb
 
 
 _ARG_NAMES = {"matmul": ("input", "other"), "mm": ("input", "mat2"), "bmm": ("input", "mat2"),
@@ -236,8 +265,8 @@ class Addmm(Op):
         x, weight = ctx.saved_tensors
         need_b, need_x, need_w = ctx.needs_input_grad
         gb = gy.sum(0) if need_b else None
-        gx = gy @ weight if need_x else None
-        gw = gy.t() @ x if need_w else None
+        gx = Mm.apply(gy, weight, False, False) if need_x else None
+        gw = Mm.apply(gy, x, True, False) if need_w else None
         return gb, gx, gw
 
 

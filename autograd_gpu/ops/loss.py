@@ -12,7 +12,7 @@ from .. import dtypes
 from ..autograd import grad_mode
 from ..autograd.function import Op
 from ..tensor import Tensor
-from .activation import check_floating, legacy_name, log_softmax
+from .activation import LogSoftmax, check_floating, legacy_name, log_softmax
 from .elementwise import sigmoid, where
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -138,27 +138,35 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
 class NllLoss(Op):
     """-input[n, target[n], ...] * weight[target[n]], skipping ignore_index; 'mean' divides by
     the total weight of the targets counted (torch's weighted mean). Input is (C), (N, C) or
-    (N, C, H, W); the caller folds other ranks into (N, C, 1, L)."""
+    (N, C, H, W); the caller folds other ranks into (N, C, 1, L). ``ignore_index`` None says that
+    the caller found every target to be a class index: no mask is built or applied."""
     node_name = "NllLossBackward0"
 
     def forward(ctx, x, target, weight, ignore_index, reduction):
         xp = x._backend.xp
         data = x._data[None] if x._data.ndim == 1 else x._data
         t = target.reshape((data.shape[0],) + data.shape[2:])
-        valid = t != ignore_index
-        safe = xp.where(valid, t, 0)
-        picked = xp.take_along_axis(data, safe[:, None], axis=1)[:, 0]
-        w_t = valid.astype(data.dtype) if weight is None else xp.where(valid, weight[safe], 0)
-        losses = -(picked * w_t)
+        if ignore_index is None:
+            valid, safe = None, t
+            w_t = None if weight is None else weight[t]
+        else:
+            valid = t != ignore_index
+            safe = xp.where(valid, t, 0)
+            w_t = valid.astype(data.dtype) if weight is None else xp.where(valid, weight[safe], 0)
+        picked = _picked(xp, data, safe)
+        losses = -picked if w_t is None else -(picked * w_t)
         total = None
         if reduction == "none":
             out = losses.reshape(target.shape)
         elif reduction == "sum":
-            out = xp.asarray(xp.sum(losses))
+            out = xp.asarray(losses.sum())
+        elif w_t is None:
+            total = losses.size  # every target counts with weight 1 (and there is at least one)
+            out = xp.asarray(losses.sum() / total).astype(data.dtype, copy=False)
         else:
-            total = xp.sum(w_t)
+            total = w_t.sum()
             nonzero = total != 0
-            out = xp.where(nonzero, xp.sum(losses) / xp.where(nonzero, total, 1), xp.nan)
+            out = xp.where(nonzero, losses.sum() / xp.where(nonzero, total, 1), xp.nan)
             out = out.astype(data.dtype)
         ctx.meta = (x._data.shape, data.shape, safe, valid, w_t, total, reduction)
         return out
@@ -166,18 +174,39 @@ class NllLoss(Op):
     def backward(ctx, gy):
         shape, folded, safe, valid, w_t, total, reduction = ctx.meta
         xp = gy._backend.xp
-        coef = -w_t
-        if reduction == "mean":
-            # torch: ignored entries get 0 even when the total weight is 0 (the loss is then NaN)
-            nonzero = total != 0
-            inv = xp.where(nonzero, 1 / xp.where(nonzero, total, 1), xp.nan)
-            coef = xp.where(valid, coef * inv, 0)
-        classes = xp.arange(folded[1]).reshape((1, -1) + (1,) * (len(folded) - 2))
-        scatter = (classes == safe[:, None]) * coef[:, None].astype(gy._data.dtype)
+        if w_t is None:
+            coef = -1.0 / total if reduction == "mean" else -1.0
+        else:
+            coef = -w_t
+            if reduction == "mean":
+                # torch: ignored entries get 0 even when the total weight is 0 (the loss is NaN)
+                nonzero = total != 0
+                inv = xp.where(nonzero, 1 / xp.where(nonzero, total, 1), xp.nan)
+                coef = coef * inv if valid is None else xp.where(valid, coef * inv, 0)
+        scatter = _scattered(xp, folded, safe, coef, gy._data.dtype)
         if reduction == "none":
             gy = gy.reshape((folded[0], 1) + folded[2:])
         gx = gy * Tensor._make(scatter, gy._backend)
         return gx.reshape(shape) if len(shape) == 1 else gx
+
+
+def _picked(xp, data, t):
+    """data[n, t[n], ...]: each sample's entry at its target class."""
+    if data.ndim == 2:
+        return data[xp.arange(data.shape[0]), t]
+    return xp.take_along_axis(data, t[:, None], axis=1)[:, 0]
+
+
+def _scattered(xp, shape, t, coef, dtype):
+    """An array of ``shape`` (N, C, ...) holding coef (a number, or one per target) at each
+    sample's target class t[n, ...] and 0 elsewhere."""
+    if len(shape) == 2:
+        out = xp.zeros(shape, dtype)
+        out[xp.arange(shape[0]), t] = coef
+        return out
+    classes = xp.arange(shape[1]).reshape((1, -1) + (1,) * (len(shape) - 2))
+    coef = dtype.type(coef) if type(coef) is float else coef[:, None].astype(dtype, copy=False)
+    return (classes == t[:, None]) * coef
 
 
 class NllLoss2d(NllLoss):
@@ -209,14 +238,22 @@ def _check_nll_target(input, target, op):
                            f"{list(tshape)}")
 
 
-def _check_class_range(t, classes, ignore_index, op):
-    """A clear error instead of an out-of-bounds read (torch: 'Target 5 is out of bounds.')."""
+def _all_counted(t, classes, ignore_index, op):
+    """Checks that every target is a class index or ``ignore_index``, with a clear error instead
+    of an out-of-bounds read (torch: 'Target 5 is out of bounds.'); True when every target is a
+    class index (none is ignored), so that the loss needs no mask."""
+    if not t.size:
+        return False
+    low, high = int(t.min()), int(t.max())
+    if 0 <= low and high < classes:
+        return not (low <= ignore_index <= high and bool((t == ignore_index).any()))
     bad = (t != ignore_index) & ((t < 0) | (t >= classes))
-    if t.size and bool(bad.any()):
+    if bool(bad.any()):
         value = int(t[bad].reshape(-1)[0])
         raise IndexError(f"Target {value} is out of bounds. {op} expects class indices in "
                          f"[0, {classes - 1}] for an input with {classes} classes (or "
                          f"ignore_index={ignore_index}).")
+    return False
 
 
 def _classes(input):
@@ -236,11 +273,17 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
              reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
     _check_tensors("nll_loss", input=input, target=target)
+    return _nll_loss(input, target, weight, ignore_index, reduction)
+
+
+def _nll_loss(input, target, weight, ignore_index, reduction):
+    """nll_loss once its tensors and reduction are known good (cross_entropy comes here)."""
     _check_nll_target(input, target, "nll_loss")
     check_floating(input, "nll_loss_out_frame")
     w = _class_weight(weight, input, "nll_loss_forward")
     t = target._data.astype(target._backend.xp.int64, copy=False)
-    _check_class_range(t, _classes(input), ignore_index, "nll_loss")
+    if _all_counted(t, _classes(input), ignore_index, "nll_loss"):
+        ignore_index = None
     ndim = input._data.ndim
     if ndim <= 2:
         return NllLoss.apply(input, t, w, ignore_index, reduction)
@@ -275,8 +318,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         return _cross_entropy_probs(input, target, weight, ignore_index, reduction, label_smoothing,
                                     class_dim)
     check_floating(input, "log_softmax_lastdim_kernel_impl")
-    logp = log_softmax(input, class_dim)
-    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    logp = LogSoftmax.apply(input, class_dim)
+    nll = _nll_loss(logp, target, weight, ignore_index, reduction)
     if label_smoothing == 0.0:
         return nll
     classes = input._data.shape[class_dim]

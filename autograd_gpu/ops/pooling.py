@@ -72,24 +72,42 @@ def _lowest(xp, dtype):
 
 def _argmax(xp, buf, y, win):
     """Flat per-plane input index (h * W + w) of each output's maximum, as torch's kernel picks
-    it: the first maximum in row-major window order, the last NaN if any, padding never."""
+    it: the first maximum in row-major window order, the last NaN if any, padding never.
+
+    The scans keep the winning kernel offset in the smallest unsigned type (one byte up to 255
+    offsets), updated in place by ``offset += hit * (k - offset)`` (exact in wrapping unsigned
+    arithmetic): a masked copy or ``where`` branches on a mask that is true about one time in
+    kh*kw and runs several times slower. The int64 index is formed once at the end."""
     width = win.in_hw[1]
+    (kh, kw), (dh, dw) = win.kernel, win.dilation
     rows, cols = win.window_starts(xp, 0), win.window_starts(xp, 1)
-    dh, dw = win.dilation
-    first_row = rows + xp.maximum(-rows + dh - 1, 0) // dh * dh
-    first_col = cols + xp.maximum(-cols + dw - 1, 0) // dw * dw
-    first = first_row[:, None] * width + first_col[None, :]
-    offsets = [(r, c, (rows[:, None] + i * dh) * width + (cols[None, :] + j * dw))
-               for i, r in enumerate(win.offset_slices(0)) for j, c in enumerate(win.offset_slices(1))]
-    idx = xp.broadcast_to(first, y.shape)
-    for r, c, flat in reversed(offsets):
-        idx = xp.where(buf[:, :, r, c] == y, flat, idx)
+    ks = xp.arange(kh * kw, dtype=xp.min_scalar_type(kh * kw))
+    first_i = xp.maximum(-rows + dh - 1, 0) // dh  # the first offset inside the input
+    first_j = xp.maximum(-cols + dw - 1, 0) // dw
+    first = xp.broadcast_to(ks[first_i[:, None] * kw + first_j[None, :]], y.shape)
+    windows = [buf[:, :, r, c] for r in win.offset_slices(0) for c in win.offset_slices(1)]
+    offset, delta = first.copy(), xp.empty(y.shape, dtype=ks.dtype)
+    hit = xp.empty(y.shape, dtype=bool)
+
+    def set_where_hit(new):
+        xp.subtract(new, offset, out=delta)
+        xp.multiply(delta, hit, out=delta)
+        xp.add(offset, delta, out=offset)
+
+    for k in reversed(range(len(windows))):
+        xp.equal(windows[k], y, out=hit)
+        set_where_hit(ks[k])
     if buf.shape[2:] != tuple(win.in_hw):  # windows of nothing but -inf: torch keeps the first real one
-        idx = xp.where(y == _lowest(xp, y.dtype), first, idx)
+        xp.equal(y, _lowest(xp, y.dtype), out=hit)
+        set_where_hit(first)
     if y.dtype.kind == "f" and bool(xp.isnan(y).any()):
-        for r, c, flat in offsets:
-            idx = xp.where(xp.isnan(buf[:, :, r, c]), flat, idx)
-    return xp.ascontiguousarray(idx, dtype=xp.int64)
+        for k, v in enumerate(windows):
+            xp.isnan(v, out=hit)
+            set_where_hit(ks[k])
+    steps = (xp.arange(kh)[:, None] * (dh * width) + xp.arange(kw)[None, :] * dw).reshape(-1)
+    idx = steps[offset]
+    idx += rows[:, None] * width + cols[None, :]
+    return idx
 
 
 class MaxPool2d(Op):

@@ -100,20 +100,12 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, *, lr, b
             param.mul_(1 - lr * weight_decay)
         else:
             grad = grad.add(param, alpha=weight_decay)
-    _lerp_(exp_avg, grad, 1 - beta1)
-    exp_avg_sq.mul_(beta2).add_(grad * (1 - beta2) * grad)
+    exp_avg.lerp_(grad, 1 - beta1)
+    exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
     step_size = lr / (1 - beta1 ** step)
     bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
     if max_exp_avg_sq is not None:
         max_exp_avg_sq.copy_(maximum(max_exp_avg_sq, exp_avg_sq))
         exp_avg_sq = max_exp_avg_sq
-    denom = exp_avg_sq.sqrt() / bias_correction2_sqrt + eps
-    param.add_(exp_avg * -step_size / denom)
-
-
-def _lerp_(start, end, weight):
-    """``start.lerp_(end, weight)`` with torch's two-branch formula (exact at weights 0 and 1)."""
-    if abs(weight) < 0.5:
-        start.add_((end - start) * weight)
-    else:
-        start.copy_(end - (end - start) * (1 - weight))
+    denom = exp_avg_sq.sqrt().div_(bias_correction2_sqrt).add_(eps)
+    param.addcdiv_(exp_avg, denom, value=-step_size)

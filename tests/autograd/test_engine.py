@@ -153,6 +153,137 @@ def test_assigning_grad(device, rng):
     assert x.grad is None
 
 
+# -- the first gradient: adopted when nothing else can see it, copied otherwise -------------------
+
+def passing(backward):
+    """An identity op whose backward returns ``backward(g)``: hands the engine any gradient."""
+    class Pass(ag.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.clone()
+
+        @staticmethod
+        def backward(ctx, g):
+            return backward(g)
+
+    return Pass.apply
+
+
+def test_fresh_first_gradient_is_adopted_without_a_copy(device, rng):
+    a = leaf(rng, (3, 4), device)
+    made = []
+
+    def fresh(g):
+        r = g * 3.0
+        made.append(r.data_ptr())
+        return r
+
+    passing(fresh)(a).sum().backward()
+    assert a.grad.data_ptr() == made[0]
+    np.testing.assert_array_equal(host(a.grad), np.full((3, 4), 3.0, "float32"))
+    passing(fresh)(a).sum().backward()  # later gradients are added in place
+    assert a.grad.data_ptr() == made[0]
+    np.testing.assert_array_equal(host(a.grad), np.full((3, 4), 6.0, "float32"))
+
+
+def test_one_gradient_passed_to_two_leaves_is_not_shared(device, rng):
+    a, b = leaf(rng, (5,), device), leaf(rng, (5,), device)
+    w = random_array(rng, (5,))
+    ((a + b) * ag.tensor(w, device=device)).sum().backward()  # AddBackward passes one gradient twice
+    np.testing.assert_array_equal(host(a.grad), w)
+    np.testing.assert_array_equal(host(b.grad), w)
+    a.grad.zero_()
+    np.testing.assert_array_equal(host(b.grad), w)
+    b.grad.mul_(2.0)
+    np.testing.assert_array_equal(host(a.grad), np.zeros(5, "float32"))
+
+
+@pytest.mark.parametrize("op", ["leaf", "clone", "add0", "reshape", "view", "t", "expand_sum"])
+def test_user_gradient_is_never_adopted(op, device, rng):
+    a = leaf(rng, (2, 3), device)
+    forward = {"leaf": lambda t: t, "clone": lambda t: t.clone(), "add0": lambda t: t + 0.0,
+               "reshape": lambda t: t.reshape(3, 2), "view": lambda t: t.view(6),
+               "t": lambda t: t.t(), "expand_sum": lambda t: t.expand(2, 2, 3).sum(0)}[op]
+    y = forward(a)
+    g_values = random_array(rng, tuple(y.shape))
+    g = ag.tensor(g_values, device=device)
+    y.backward(g)
+    expected = g_values.reshape(2, 3) if op not in ("t", "expand_sum") else (
+        g_values.T if op == "t" else 2 * g_values)
+    np.testing.assert_array_equal(host(a.grad), expected)
+    a.grad.zero_()
+    np.testing.assert_array_equal(host(g), g_values)
+
+
+def test_gradient_kept_or_returned_by_a_hook_is_not_adopted(device, rng):
+    w = random_array(rng, (4,))
+    wt = ag.tensor(w, device=device)
+    a = leaf(rng, (4,), device)
+    kept = []
+    a.register_hook(kept.append)
+    (a * wt).sum().backward()
+    a.grad.zero_()
+    np.testing.assert_array_equal(host(kept[0]), w)
+
+    b = leaf(rng, (4,), device)
+    mine_values = random_array(rng, (4,))
+    mine = ag.tensor(mine_values, device=device)
+    b.register_hook(lambda g: mine)
+    (b * wt).sum().backward()
+    b.grad.zero_()
+    np.testing.assert_array_equal(host(mine), mine_values)
+
+
+def test_gradient_a_backward_shares_is_not_adopted(device, rng):
+    """A backward may return a tensor someone else holds, or a view of one."""
+    a, b, c = (leaf(rng, (2, 3), device) for _ in range(3))
+    const_values = random_array(rng, (2, 3))
+    const = ag.tensor(const_values, device=device)
+    passing(lambda g: const)(a).sum().backward()
+    a.grad.zero_()
+    np.testing.assert_array_equal(host(const), const_values)
+
+    held = []
+
+    def keeps_base(g):
+        base = g * 2.0
+        held.append(base)
+        return base.t().t()  # a view of a fresh array that someone holds
+
+    passing(keeps_base)(b).sum().backward()
+    b.grad.zero_()
+    np.testing.assert_array_equal(host(held[0]), np.full((2, 3), 2.0, "float32"))
+
+    class ReturnsSavedInput(ag.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, other):
+            ctx.save_for_backward(other)
+            return x.clone()
+
+        @staticmethod
+        def backward(ctx, g):
+            (other,) = ctx.saved_tensors
+            return other, None
+
+    other_values = random_array(rng, (2, 3))
+    other = ag.tensor(other_values, device=device)
+    ReturnsSavedInput.apply(c, other).sum().backward()
+    np.testing.assert_array_equal(host(c.grad), other_values)
+    c.grad.zero_()
+    np.testing.assert_array_equal(host(other), other_values)
+
+
+def test_retained_grad_and_leaf_grad_are_separate(device, rng):
+    w = random_array(rng, (4,))
+    for zeroed in ("leaf", "retained"):
+        a = leaf(rng, (4,), device)
+        y = a + 0.0  # AddBackward hands a the very gradient y's retained grad is taken from
+        y.retain_grad()
+        (y * ag.tensor(w, device=device)).sum().backward()
+        (a if zeroed == "leaf" else y).grad.zero_()
+        np.testing.assert_array_equal(host((y if zeroed == "leaf" else a).grad), w)
+
+
 # -- .grad of non-leaves -------------------------------------------------------------------------
 
 def test_non_leaf_grad_is_none_with_warning(device, rng):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import autograd_gpu as ag
-from helpers import random_array, torch_or_skip
+from helpers import check_grad, random_array, torch_or_skip
 
 MODIFIED = ("one of the variables needed for gradient computation has been modified by an inplace "
             "operation: ")
@@ -59,6 +59,11 @@ INPLACE = {
     "isub": lambda t, o: t.__isub__(o),
     "imul": lambda t, o: t.__imul__(o),
     "itruediv": lambda t, o: t.__itruediv__(o),
+    "addcmul_": lambda t, o: t.addcmul_(o, o - 1, value=-0.3),
+    "addcdiv_": lambda t, o: t.addcdiv_(o - 1, o, value=0.7),
+    "lerp_small_weight": lambda t, o: t.lerp_(o, 0.25),
+    "lerp_large_weight": lambda t, o: t.lerp_(o, 0.75),
+    "lerp_tensor_weight": lambda t, o: t.lerp_(o * 3, o - 1),  # weights on both sides of 0.5
 }
 
 
@@ -235,6 +240,13 @@ GRAPHS = {
     "exp_": lambda m, x: (lambda y: (y.exp_(), y * 2)[-1])(x * 1),
     "sigmoid_": lambda m, x: (lambda y: (y.sigmoid_(), y)[-1])(x * 3),
     "setitem": lambda m, x, w: (lambda y: (y.__setitem__(0, w[1] * 2), y * y)[-1])(x * 1),
+    "addcmul_": lambda m, x, w: (lambda y: (y.addcmul_(x, w, value=0.5), y * y)[-1])(x * 2),
+    "addcdiv_": lambda m, x, w: (lambda y: (y.addcdiv_(w, x.exp(), value=-1.5), y)[-1])(x * 2),
+    "addcmul_into_plain": lambda m, x, w: (lambda a: (a.addcmul_(x, w), a * x)[-1])(
+        m.ones_like(x.detach())),
+    "lerp_small_weight": lambda m, x, w: (lambda y: (y.lerp_(w, 0.3), y * x)[-1])(x * 2),
+    "lerp_large_weight": lambda m, x, w: (lambda y: (y.lerp_(w, 0.8), y)[-1])(x * 2),
+    "lerp_tensor_weight": lambda m, x, w: (lambda y: (y.lerp_(w * 2, x.sigmoid()), y)[-1])(x * 2),
 }
 
 
@@ -281,7 +293,9 @@ def test_inplace_grad_fn_names(device, rng):
             (x * 2).zero_().grad_fn.name(), (x * 2).fill_(1.0).grad_fn.name(),
             (x * 2).fill_(lib.tensor(2.0, **kw)).grad_fn.name(),
             (x * 2).copy_(lib.ones(3, **kw)).grad_fn.name(), (x * 2).add_(1).grad_fn.name(),
-            (x * 2).clamp_(0, 1).grad_fn.name(), (x * 2).div_(2).grad_fn.name()]
+            (x * 2).clamp_(0, 1).grad_fn.name(), (x * 2).div_(2).grad_fn.name(),
+            (x * 2).addcmul_(x, x).grad_fn.name(), (x * 2).addcdiv_(x, x).grad_fn.name(),
+            (x * 2).lerp_(x, 0.5).grad_fn.name(), (x * 2).lerp_(x, x).grad_fn.name()]
     ours = names["autograd_gpu"]
     theirs = [n.replace("torch::autograd::", "") for n in names["torch"]]
     assert ours == theirs
@@ -371,3 +385,91 @@ def test_unary_inplace_on_non_leaf(name, device, rng):
     np.testing.assert_allclose(yo, yt, rtol=1e-6)
     np.testing.assert_allclose(go, gt, rtol=1e-5)
     assert no == nt and vo == vt == 1
+
+
+# -- addcmul_, addcdiv_, lerp_ -------------------------------------------------------------------
+
+FUSED = {  # fn(x, a, b) updating a copy of x in place; b > 0 (a divisor)
+    "addcmul_": lambda x, a, b: x.clone().addcmul_(a, b, value=0.7),
+    "addcmul_broadcast": lambda x, a, b: x.clone().addcmul_(a[0], b[:, :1], value=-1.5),
+    "addcdiv_": lambda x, a, b: x.clone().addcdiv_(a, b, value=-0.4),
+    "lerp_small_weight": lambda x, a, b: x.clone().lerp_(a, 0.2),
+    "lerp_large_weight": lambda x, a, b: x.clone().lerp_(a, 0.9),
+    "lerp_tensor_weight": lambda x, a, b: x.clone().lerp_(a, b - 1.25),
+}
+
+
+@pytest.mark.parametrize("name", FUSED)
+def test_fused_update_gradcheck(name, device, rng):
+    fn = FUSED[name]
+    check_grad(lambda t, x, a, b: fn(x, a, b), random_array(rng, (2, 3), "float64"),
+               random_array(rng, (2, 3), "float64"),
+               random_array(rng, (2, 3), "float64", positive=True), device=device)
+
+
+@pytest.mark.parametrize("name", FUSED)
+def test_fused_update_under_no_grad_matches_torch(name, device, rng):
+    """The optimizers' path: arrays updated in place, one version bump."""
+    torch = torch_or_skip()
+    arrays = [random_array(rng, (2, 3)), random_array(rng, (2, 3)),
+              random_array(rng, (2, 3), positive=True)]
+    results = []
+    for lib in (ag, torch):
+        x, a, b = (ag.tensor(v, device=device) if lib is ag else torch.tensor(v) for v in arrays)
+        with lib.no_grad():
+            out = FUSED[name](x, a, b)
+        results.append((host(out), out._version[0] if lib is ag else out._version))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-6, atol=1e-7)
+    assert results[0][1] == results[1][1] == 1
+
+
+@pytest.mark.parametrize("case", ["addcmul_float64_operand", "addcmul_integers",
+                                  "addcdiv_float64_operand", "lerp_float16"])
+def test_fused_update_dtypes_match_torch(case, device):
+    torch = torch_or_skip()
+    results = []
+    for lib in (ag, torch):
+        kw = {"device": device} if lib is ag else {}
+        ones = lambda dtype: lib.ones(3, dtype=dtype, **kw)  # noqa: E731
+        arange = lambda dtype: lib.arange(1, 4, **kw).to(dtype)  # noqa: E731
+        out = {"addcmul_float64_operand": lambda: ones(lib.float32).addcmul_(
+                   arange(lib.float64) / 3, arange(lib.float32), value=0.1),
+               "addcmul_integers": lambda: arange(lib.int64).addcmul_(
+                   arange(lib.int64), arange(lib.int64), value=2.5),
+               "addcdiv_float64_operand": lambda: ones(lib.float32).addcdiv_(
+                   arange(lib.float32), arange(lib.float64) * 3, value=-1),
+               "lerp_float16": lambda: ones(lib.float16).lerp_(arange(lib.float16), 0.3)}[case]()
+        results.append((out.dtype.name if lib is ag else str(out.dtype)[6:], host(out)))
+    assert results[0][0] == results[1][0]
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-3)
+
+
+FUSED_ERRORS = {
+    "addcdiv_integers": lambda t, kw: t.ones(3, **kw).addcdiv_(t.ones(3, dtype=t.int64, **kw),
+                                                               t.ones(3, dtype=t.int64, **kw)),
+    "addcmul_not_tensor": lambda t, kw: t.ones(3, **kw).addcmul_(1.0, t.ones(3, **kw)),
+    "addcmul_float_into_long": lambda t, kw: t.ones(3, dtype=t.int64, **kw).addcmul_(
+        t.ones(3, **kw), t.ones(3, **kw)),
+    "addcmul_shapes": lambda t, kw: t.ones(3, **kw).addcmul_(t.ones(2, **kw), t.ones(3, **kw)),
+    "addcmul_into_smaller": lambda t, kw: t.ones(3, **kw).addcmul_(t.ones(2, 3, **kw),
+                                                                   t.ones(3, **kw)),
+    "lerp_end_dtype": lambda t, kw: t.ones(3, **kw).lerp_(t.ones(3, dtype=t.float64, **kw), 0.5),
+    "lerp_weight_dtype": lambda t, kw: t.ones(3, **kw).lerp_(t.ones(3, **kw),
+                                                             t.ones(3, dtype=t.float64, **kw)),
+    "lerp_long": lambda t, kw: t.ones(3, dtype=t.int64, **kw).lerp_(
+        t.ones(3, dtype=t.int64, **kw), 0.5),
+    "lerp_long_tensor_weight": lambda t, kw: t.ones(3, dtype=t.int64, **kw).lerp_(
+        t.ones(3, dtype=t.int64, **kw), t.ones(3, dtype=t.int64, **kw)),
+    "leaf_requiring_grad": lambda t, kw: t.ones(3, requires_grad=True, **kw).addcmul_(
+        t.ones(3, **kw), t.ones(3, **kw)),
+}
+
+
+@pytest.mark.parametrize("case", FUSED_ERRORS)
+def test_fused_update_errors_match_torch(case, device):
+    torch = torch_or_skip()
+    with pytest.raises(Exception) as theirs:
+        FUSED_ERRORS[case](torch, {})
+    with pytest.raises(type(theirs.value)) as ours:
+        FUSED_ERRORS[case](ag, {"device": device})
+    assert str(ours.value) == str(theirs.value)

@@ -107,6 +107,29 @@ def test_softmax_zero_dim_input(fn, device):
                  device=device)
 
 
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+def test_softmax_zero_dim_output_takes_in_place_ops(fn, device):
+    x = ag.tensor(1.5, device=device)
+    y = getattr(F(ag), fn)(x, dim=0)
+    y.add_(1.0)  # the result holds an array, not a numpy scalar
+    expected = 2.0 if fn == "softmax" else 1.0
+    assert y.item() == expected
+
+
+def test_log_softmax_double_backward_graph_matches_torch(device, rng):
+    """The gradient is one LogSoftmaxBackwardDataBackward0 node, fed by (grad_output, output)."""
+    x, seed = random_array(rng, (3, 4)), random_array(rng, (3, 4))
+    graphs = []
+    for t, dev in ((ag, device), (torch, "cpu")):
+        xt = t.tensor(x, device=dev, requires_grad=True)
+        y = F(t).log_softmax(xt, dim=1)
+        (g,) = t.autograd.grad(y, xt, t.tensor(seed, device=dev), create_graph=True)
+        graphs.append((g.grad_fn.name(), [None if f is None else f.name()
+                                          for f, _ in g.grad_fn.next_functions]))
+    assert graphs[0] == graphs[1] == ("LogSoftmaxBackwardDataBackward0",
+                                      [None, "LogSoftmaxBackward0"])
+
+
 def test_softmax_dtype_argument(device, rng):
     x = random_array(rng, (2, 5))
     out = check_parity(lambda t, v: F(t).softmax(v, dim=1, dtype=t.float64), x, device=device,

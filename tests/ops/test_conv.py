@@ -43,10 +43,18 @@ CONFIGS = {
     "resnet_stem_7x7_s2_p3": ((2, 3, 32, 32), (8, 3, 7, 7), False, {"stride": 2, "padding": 3}),
     "resnet_3x3_s2": ((2, 8, 16, 16), (16, 8, 3, 3), False, {"stride": 2, "padding": 1}),
     "resnet_downsample_1x1_s2": ((2, 8, 16, 16), (16, 8, 1, 1), False, {"stride": 2}),
+    # more images than output columns: positions batch last, strided (col2im in that order)
+    "stride2_batch_last": ((6, 3, 7, 7), (4, 3, 3, 3), True, {"stride": 2, "padding": 1}),
+    "groups2_stride2_batch_last": ((6, 4, 7, 7), (6, 2, 3, 3), False,
+                                   {"groups": 2, "stride": 2, "padding": 1}),
+    "1x1": ((2, 6, 5, 5), (4, 6, 1, 1), True, {}),  # columns read from x itself, no padded copy
+    "1x1_batch1": ((1, 6, 5, 5), (4, 6, 1, 1), False, {}),  # batch first: x is the matrix
+    "1x1_s2_batch_last": ((5, 4, 6, 6), (6, 4, 1, 1), False, {"stride": 2}),
     "1x1_pad1": ((2, 3, 5, 6), (4, 3, 1, 1), True, {"padding": 1}),  # padding beyond the kernel
     "kernel_equals_input": ((2, 3, 5, 4), (2, 3, 5, 4), True, {}),
     "unbatched": ((4, 7, 9), (6, 4, 3, 3), True, {"padding": 1}),
     "empty_batch": ((0, 3, 6, 6), (4, 3, 3, 3), True, {"padding": 1}),
+    "empty_batch_stride2": ((0, 3, 7, 7), (4, 3, 3, 3), False, {"stride": 2, "padding": 1}),
 }
 
 
@@ -74,7 +82,32 @@ GRADCHECK = {  # small float64 cases: every geometry feature at least once
     "same_even_kernel": ((1, 2, 4, 5), (2, 2, 2, 2), True, {"padding": "same"}),
     "groups2": ((2, 4, 4, 4), (4, 2, 2, 3), True, {"groups": 2, "stride": (1, 2)}),
     "depthwise": ((1, 3, 4, 4), (3, 1, 3, 3), False, {"groups": 3, "padding": 1}),
+    "stride2_batch_last": ((4, 2, 5, 5), (2, 2, 3, 3), True, {"stride": 2, "padding": 1}),
+    "1x1_stride2": ((3, 2, 4, 4), (3, 2, 1, 1), False, {"stride": 2}),
 }
+
+
+def test_tables_cover_both_column_orders():
+    """The positions' order is chosen per call (``_batch_last``): both orders, with and without
+    a stride, must be exercised by the parity and the gradcheck tables."""
+    for table in (CONFIGS, GRADCHECK):
+        seen = set()
+        for x_shape, w_shape, _, kwargs in table.values():
+            geom = conv_ops._geometry(list(w_shape), kwargs.get("stride", 1),
+                                      kwargs.get("padding", 0), kwargs.get("dilation", 1),
+                                      kwargs.get("groups", 1))
+            x_shape = (1,) + x_shape if len(x_shape) == 3 else x_shape
+            out_w = geom.output_size(x_shape[2:], w_shape[2:])[1]
+            seen.add((conv_ops._batch_last(x_shape[0], out_w, geom.stride[1]), geom.stride[1] > 1))
+        assert seen == {(False, False), (False, True), (True, False), (True, True)}
+
+
+def test_conv2d_non_contiguous_input(device, rng):
+    """x seen through a transpose: the columns are read through its strides."""
+    x, w = random_array(rng, (3, 4, 9, 7)), random_array(rng, (5, 4, 3, 3))
+    for kwargs in ({"padding": 1}, {"stride": 2}):
+        check_parity(lambda t, xv, wv: F(t).conv2d(xv.transpose(2, 3), wv, **kwargs), x, w,
+                     device=device, rng=rng, atol=1e-4, rtol=1e-4)
 
 
 @pytest.mark.parametrize("name", GRADCHECK)

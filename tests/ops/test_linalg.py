@@ -222,3 +222,29 @@ def test_linear_addmm_matches_torch(device, rng, shapes):
 def test_linear_falls_back_for_batched_input(device, rng):
     arrays = [random_array(rng, s) for s in ((2, 4, 3), (5, 3), (5,))]
     check_parity(lambda t, x, w, b: t.nn.functional.linear(x, w, b), *arrays, device=device, rng=rng)
+
+
+MM_TRANSPOSES = [(False, False), (False, True), (True, False), (True, True)]
+
+
+@pytest.mark.parametrize("ta,tb", MM_TRANSPOSES)
+@pytest.mark.parametrize("batched", [False, True], ids=["2d", "batched"])
+def test_mm_with_transposed_operands(device, rng, ta, tb, batched):
+    """The products backward uses (op(a) @ op(b), op a transpose of the last two dims): values,
+    gradients and second-order gradients, as torch's (a.mT if ta) @ (b.mT if tb)."""
+    from autograd_gpu.ops.linalg import Mm
+
+    a_shape = (3, 4) if ta else (4, 3)
+    b_shape = (2, 3) if tb else (3, 2)
+    if batched:
+        a_shape = (2,) + a_shape
+
+    def fn(t, a, b):
+        if t is ag:
+            return Mm.apply(a, b, ta, tb)
+        return (a.mT if ta else a) @ (b.mT if tb else b)
+
+    check_parity(fn, random_array(rng, a_shape), random_array(rng, b_shape), device=device,
+                 rng=rng)
+    check_grad(fn, random_array(rng, a_shape, "float64"), random_array(rng, b_shape, "float64"),
+               device=device)

@@ -122,6 +122,47 @@ def test_nll_loss_gradcheck(reduction, device, rng):
                random_array(rng, (4, 3)), device=device)
 
 
+NLL_COUNTED = {  # every target a class index, so the loss builds no mask: (input shape, options)
+    "mean": ((4, 3), {}),
+    "sum": ((4, 3), {"reduction": "sum"}),
+    "none": ((4, 3), {"reduction": "none"}),
+    "weighted": ((4, 3), {"weighted": True}),
+    "spatial": ((2, 3, 2, 2), {}),
+    "spatial_none_weighted": ((2, 3, 2, 2), {"reduction": "none", "weighted": True}),
+    "ignore_index_absent": ((4, 3), {"ignore_index": 1}),
+}
+
+
+@pytest.mark.parametrize("case", NLL_COUNTED)
+def test_nll_loss_all_counted_parity_and_gradcheck(case, device, rng):
+    shape, options = NLL_COUNTED[case]
+    options = dict(options)
+    ignore_index = options.pop("ignore_index", -100)
+    classes = shape[1]
+    t_shape = (shape[0],) + shape[2:]
+    target = rng.integers(0, classes, size=t_shape)
+    if ignore_index >= 0:
+        target[target == ignore_index] = (ignore_index + 1) % classes
+    weight = (random_array(rng, (classes,), "float64", positive=True)
+              if options.pop("weighted", False) else None)
+
+    def fn(t, x):
+        return F(t).nll_loss(x, t.tensor(target, device=x.device), const(t, weight, x),
+                             ignore_index=ignore_index, **options)
+
+    check_parity(lambda t, x: fn(t, x), random_array(rng, shape, "float64"), device=device,
+                 rng=rng)
+    check_grad(fn, random_array(rng, shape), device=device)
+
+
+def test_cross_entropy_all_counted_gradcheck(device, rng):
+    """cross_entropy's usual case (no target ignored) to second order, through log_softmax's
+    fused backward."""
+    target = np.array([1, 0, 2, 2])
+    check_grad(lambda t, x: F(t).cross_entropy(x, t.tensor(target, device=x.device)),
+               random_array(rng, (4, 3)), device=device)
+
+
 def test_nll_loss_all_ignored_is_nan_with_zero_gradient(device, rng):
     out = check_parity(lambda t, x, tgt: F(t).nll_loss(x, tgt), random_array(rng, (3, 4)),
                        np.full(3, -100), device=device, rng=rng)

@@ -84,6 +84,27 @@ def test_batch_norm_train_steps_then_eval(shape, device, rng):
                  device=device, rng=rng)
 
 
+@pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
+def test_batch_norm_non_contiguous_input(training, device, rng):
+    """Channels read through a transposed view: the per-channel (N, C, L) view must copy."""
+    stats = RunningStats(rng, 4, device)
+    arrays = [random_array(rng, (3, 5, 4), low=-3.0, high=5.0), random_array(rng, (4,)),
+              random_array(rng, (4,))]
+
+    def fn(t, x, w, b):
+        return F(t).batch_norm(x.transpose(1, 2), *stats(t), w, b, training=training)
+
+    check_parity(fn, *arrays, device=device, rng=rng)
+    stats.assert_equal()
+
+
+def test_batch_norm_eval_empty_batch(device, rng):
+    stats = RunningStats(rng, 3, device)
+    out = check_parity(lambda t, x: F(t).batch_norm(x, *stats(t), training=False),
+                       random_array(rng, (0, 3, 4)), device=device, rng=rng)
+    assert tuple(out[0].shape) == (0, 3, 4)
+
+
 def test_batch_norm_training_without_running_stats(device, rng):
     check_parity(lambda t, x, w: F(t).batch_norm(x, None, None, w, training=True),
                  random_array(rng, (5, 4, 3)), random_array(rng, (4,)), device=device, rng=rng)
@@ -156,6 +177,22 @@ def test_batch_norm_float16(device, rng):
     assert ours.dtype is ag.float16
     np.testing.assert_allclose(ours.cpu().numpy().astype("float32"), theirs.numpy(), atol=2e-2,
                                rtol=1e-2)
+
+
+def test_batch_norm_float16_backward(device, rng):
+    """Half-precision gradients, accumulated in float32, against torch's float32 ones."""
+    x, w, b = (random_array(rng, (8, 3, 4), "float16"), random_array(rng, (3,), "float16"),
+               random_array(rng, (3,), "float16"))
+    g = random_array(rng, (8, 3, 4), "float16")
+    grads = []
+    for lib, cast in ((ag, lambda a: ag.tensor(a, device=device, requires_grad=True)),
+                      (torch, lambda a: torch.tensor(a).float().requires_grad_())):
+        inputs = [cast(a) for a in (x, w, b)]
+        y = F(lib).batch_norm(*inputs[:1], None, None, *inputs[1:], training=True)
+        y.backward(cast(g).detach())
+        grads.append([t.grad.cpu().numpy().astype("float32") for t in inputs])
+    for ours, theirs in zip(*grads):
+        np.testing.assert_allclose(ours, theirs, atol=3e-2, rtol=1e-2)
 
 
 @pytest.mark.parametrize("call, error, match", [

@@ -40,6 +40,9 @@ MAX = {  # (input shape, keyword arguments)
     "indices": ((2, 3, 7, 9), {"kernel_size": 3, "stride": 2, "padding": 1, "return_indices": True}),
     "indices_unbatched_ceil": ((3, 7, 9), {"kernel_size": 2, "ceil_mode": True, "return_indices": True}),
     "empty_batch": ((0, 3, 6, 6), {"kernel_size": 2}),
+    # 272 kernel offsets: the argmax keeps its offsets in a two-byte array
+    "k16x17_indices": ((2, 2, 19, 18), {"kernel_size": (16, 17), "padding": (1, 0),
+                                        "return_indices": True}),
 }
 
 
