@@ -7,6 +7,9 @@ cpu backend uses.
 """
 
 
+_SAME_SIZE_INT = {2: "int16", 4: "int32", 8: "int64"}
+
+
 class Backend:
     xp = None        # the array module (numpy or cupy)
     device = None    # the Device this backend computes on
@@ -28,8 +31,17 @@ class Backend:
         return xp.maximum(x, x.dtype.type(0))
 
     def relu_backward(self, y, gy):
-        """gx = gy where y > 0 else 0, read from relu's output."""
-        return self.xp.where(y > 0, gy, gy.dtype.type(0))
+        """gx = gy where y > 0 else +0, read from relu's output.
+
+        Computed as ``gy & -(y > 0)`` on the float's bits: the same values as ``where`` (NaN and
+        inf masked to +0), without the branch mispredictions that make numpy's ``where`` about
+        8x slower on random signs."""
+        xp = self.xp
+        itype = _SAME_SIZE_INT[gy.dtype.itemsize]
+        keep = xp.asarray(y > 0).astype(itype)  # asarray: 0-d inputs compare to a scalar
+        xp.negative(keep, out=keep)
+        xp.bitwise_and(keep, gy.view(itype), out=keep)
+        return keep.view(gy.dtype)
 
     def sigmoid(self, x):
         xp = self.xp

@@ -189,7 +189,8 @@ def test_fresh_first_gradient_is_adopted_without_a_copy(device, rng):
 def test_one_gradient_passed_to_two_leaves_is_not_shared(device, rng):
     a, b = leaf(rng, (5,), device), leaf(rng, (5,), device)
     w = random_array(rng, (5,))
-    ((a + b) * ag.tensor(w, device=device)).sum().backward()  # AddBackward passes one gradient twice
+    # AddBackward passes one gradient to both inputs
+    ((a + b) * ag.tensor(w, device=device)).sum().backward()
     np.testing.assert_array_equal(host(a.grad), w)
     np.testing.assert_array_equal(host(b.grad), w)
     a.grad.zero_()
