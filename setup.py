@@ -8,5 +8,5 @@ from setuptools import find_packages, setup
 setup(
     packages=find_packages(include=["autograd_gpu", "autograd_gpu.*"]) + ["autograd_gpu._kernels"],
     package_dir={"autograd_gpu._kernels": "kernels"},
-    package_data={"autograd_gpu._kernels": ["*.cu"]},
+    package_data={"autograd_gpu._kernels": ["*.cu", "*.cuh"]},
 )

@@ -1,39 +1,8 @@
 // Fused elementwise kernels: each forward and each backward is one pass over memory.
 //
-// Conventions the loader (autograd_gpu/backend/kernels.py) relies on:
-//   - every kernel is `template <typename T> __global__ void name(...)`, instantiated for
-//     T = __half, float and double and fetched by name expression, e.g. `relu_forward<float>`;
-//   - arrays are contiguous and of the same length; the last parameter is that length `n`;
-//   - scalar parameters are `double` and flags `bool`, the C++ types of the Python float and bool
-//     that the caller passes; a kernel converts a scalar to its compute type acc_t<T> once.
-// __half is a storage type only: values are widened to float on load and rounded back on store.
-#include <cuda_fp16.h>
-
-template <typename T> struct Compute { using type = T; };
-template <> struct Compute<__half> { using type = float; };
-template <typename T> using acc_t = typename Compute<T>::type;
-
-__device__ __forceinline__ float widen(__half v) { return __half2float(v); }
-__device__ __forceinline__ float widen(float v) { return v; }
-__device__ __forceinline__ double widen(double v) { return v; }
-
-template <typename T> __device__ __forceinline__ T narrow(acc_t<T> v) { return v; }
-template <> __device__ __forceinline__ __half narrow<__half>(float v) { return __float2half(v); }
-
-// Single precision math for float (and __half), double precision for double.
-__device__ __forceinline__ float exp_(float v) { return expf(v); }
-__device__ __forceinline__ double exp_(double v) { return exp(v); }
-__device__ __forceinline__ float log_(float v) { return logf(v); }
-__device__ __forceinline__ double log_(double v) { return log(v); }
-__device__ __forceinline__ float tanh_(float v) { return tanhf(v); }
-__device__ __forceinline__ double tanh_(double v) { return tanh(v); }
-__device__ __forceinline__ float pow_(float v, float p) { return powf(v, p); }
-__device__ __forceinline__ double pow_(double v, double p) { return pow(v, p); }
-
-// 64-bit grid-stride loop: correct for any n and any grid size.
-#define GRID_STRIDE_LOOP(i, n)                                                  \
-    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
-         i += (long long)gridDim.x * blockDim.x)
+// Arrays are contiguous and of the same length; the last parameter is that length `n`
+// (the loader's `launch` relies on it). See common.cuh for the conventions of every kernel file.
+#include "common.cuh"
 
 // ---- relu: y = max(x, 0) (NaN propagates); gx = gy where y > 0 ------------------------------
 template <typename T>

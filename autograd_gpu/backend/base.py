@@ -7,10 +7,15 @@ cpu backend uses.
 """
 
 
+from .conv_pool import ConvPoolPrimitives
+from .fused import FusedPrimitives
+from .optim_step import OptimStepPrimitives
+from .softmax_norm import SoftmaxNormPrimitives
+
 _SAME_SIZE_INT = {2: "int16", 4: "int32", 8: "int64"}
 
 
-class Backend:
+class Backend(ConvPoolPrimitives, SoftmaxNormPrimitives, OptimStepPrimitives, FusedPrimitives):
     xp = None        # the array module (numpy or cupy)
     device = None    # the Device this backend computes on
 

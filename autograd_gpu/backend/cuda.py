@@ -25,11 +25,16 @@ except ImportError as _exc:
 
 from . import get_backend, kernels
 from .base import Backend
+from .cuda_conv_pool import CudaConvPool
+from .cuda_fused import CudaFused
+from .cuda_optim_step import CudaOptimStep
+from .cuda_softmax_norm import CudaSoftmaxNorm
+from .cuda_util import kernel_arrays as _kernel_arrays
+from .cuda_util import on_device as _on_device
 from .device import device
 
 _FAMILY = "elementwise"
 _FLOAT16 = numpy.dtype(numpy.float16)
-_KERNEL_DTYPES = frozenset(kernels.CTYPES)
 _get_device_id = cupy.cuda.device.get_device_id
 
 
@@ -52,36 +57,12 @@ def current_device_index():
     return _get_device_id()
 
 
-def _on_device(method):
-    """Runs a backend method with the backend's GPU current (see the module docstring)."""
-
-    @functools.wraps(method)
-    def run(self, *args, **kwargs):
-        if _get_device_id() == self.index:
-            return method(self, *args, **kwargs)
-        with cupy.cuda.Device(self.index):
-            return method(self, *args, **kwargs)
-
-    return run
-
-
-def _kernel_arrays(first, *rest):
-    """Whether the raw kernels apply: CuPy arrays, all of one kernel dtype and one shape."""
-    if not isinstance(first, cupy.ndarray) or first.dtype not in _KERNEL_DTYPES:
-        return False
-    dtype, shape = first.dtype, first.shape
-    for a in rest:
-        if not isinstance(a, cupy.ndarray) or a.dtype != dtype or a.shape != shape:
-            return False
-    return True
-
-
 def _bound(dtype, value):
     """A clamp bound rounded to the array's dtype, as torch and the cpu backend compare with it."""
     return 0.0 if value is None else float(dtype.type(value))
 
 
-class CupyBackend(Backend):
+class CupyBackend(CudaConvPool, CudaSoftmaxNorm, CudaOptimStep, CudaFused, Backend):
     xp = cupy
 
     def __init__(self, index):

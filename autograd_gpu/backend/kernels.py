@@ -1,11 +1,13 @@
 """Finds, compiles and caches the raw CUDA kernels of ``kernels/*.cu``.
 
-One file is one kernel family and one ``cupy.RawModule``. The loader needs no list of kernels because
-the files follow one convention (see the header of ``kernels/elementwise.cu``): every kernel is
+One file is one kernel family and one ``cupy.RawModule``; ``kernels/common.cuh`` holds what they
+share and is found through ``-I``. The loader needs no list of kernels because the files follow one
+convention (see the header of ``kernels/common.cuh``): every kernel is
 ``template <typename T> __global__ void name(...)``, instantiated for ``__half``, ``float`` and
-``double`` and fetched by its name expression (``relu_forward<float>``); its last parameter is the
-element count ``long long n``, and its scalar parameters are ``double`` or ``bool``, so that Python
-floats and bools pass as they are.
+``double`` and fetched by its name expression (``relu_forward<float>``); its scalar parameters are
+``double``, ``long long`` or ``bool``, so that Python floats, ints and bools pass as they are.
+``launch`` runs a 1-D grid over the element count, the kernel's last parameter; ``launch_grid``
+takes the grid and block of kernels laid out otherwise (one block per row, say).
 
 Each module is compiled once per process (and kept across processes by CuPy's disk cache), each
 kernel fetched once per (family, name, dtype); CuPy loads it per device on first launch there.
@@ -20,7 +22,7 @@ import numpy
 
 BLOCK = 256
 BLOCKS_PER_SM = 32
-COMPILE_OPTIONS = ("-std=c++17",)
+STANDARD = "-std=c++17"
 CTYPES = {
     numpy.dtype(numpy.float16): "__half",
     numpy.dtype(numpy.float32): "float",
@@ -42,6 +44,11 @@ def kernel_dir():
             return folder
     raise FileNotFoundError(
         "no CUDA kernel sources (*.cu) found in " + " or ".join(str(p) for p in _SEARCH_PATH))
+
+
+def compile_options():
+    """NVRTC options: the C++ standard and the include path of ``common.cuh``."""
+    return (STANDARD, f"-I{kernel_dir()}")
 
 
 @functools.cache
@@ -72,7 +79,7 @@ def instantiations(family):
 def _module(family):
     import cupy  # noqa: PLC0415 - CuPy is optional
 
-    return cupy.RawModule(code=_sources()[family], options=COMPILE_OPTIONS,
+    return cupy.RawModule(code=_sources()[family], options=compile_options(),
                           name_expressions=instantiations(family))
 
 
@@ -94,6 +101,15 @@ def max_blocks(device_id):
 _launchers = {}  # (device id, family, name, dtype) -> (RawKernel, grid cap)
 
 
+def _launcher(device_id, family, name, dtype):
+    try:
+        return _launchers[device_id, family, name, dtype]
+    except KeyError:
+        launcher = _launchers[device_id, family, name, dtype] = (
+            get_kernel(family, name, dtype), max_blocks(device_id))
+        return launcher
+
+
 def launch(device_id, family, name, dtype, n, *args):
     """Launches ``name<dtype>(*args, n)`` over ``n`` elements on GPU ``device_id``, which must be the
     current device, in the current stream; asynchronous, and nothing is launched when ``n`` is 0.
@@ -103,9 +119,13 @@ def launch(device_id, family, name, dtype, n, *args):
     """
     if n == 0:
         return
-    try:
-        kernel, blocks = _launchers[device_id, family, name, dtype]
-    except KeyError:
-        kernel, blocks = _launchers[device_id, family, name, dtype] = (
-            get_kernel(family, name, dtype), max_blocks(device_id))
+    kernel, blocks = _launcher(device_id, family, name, dtype)
     kernel((min((n + BLOCK - 1) // BLOCK, blocks),), (BLOCK,), (*args, n))
+
+
+def launch_grid(device_id, family, name, dtype, grid, block, *args):
+    """Launches ``name<dtype>(*args)`` with an explicit ``grid`` and ``block`` (ints or tuples);
+    asynchronous, like ``launch``. The caller skips empty launches."""
+    kernel, _ = _launcher(device_id, family, name, dtype)
+    kernel(grid if isinstance(grid, tuple) else (grid,),
+           block if isinstance(block, tuple) else (block,), args)

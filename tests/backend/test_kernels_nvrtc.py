@@ -53,7 +53,7 @@ def test_kernel_family_compiles(family, arch):
     try:
         for name in names:
             check(nvrtc.nvrtcAddNameExpression(prog, name.encode()), f"nvrtcAddNameExpression({name})")
-        options = [*kernels.COMPILE_OPTIONS, f"--gpu-architecture={arch}", f"-I{cuda_include_dir()}"]
+        options = [*kernels.compile_options(), f"--gpu-architecture={arch}", f"-I{cuda_include_dir()}"]
         check(nvrtc.nvrtcCompileProgram(prog, len(options), [o.encode() for o in options]),
               f"compiling kernels/{family}.cu for {arch}", prog)
         for name in names:

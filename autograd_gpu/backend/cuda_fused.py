@@ -1,0 +1,5 @@
+"""The generated-kernel versions of the ``autograd_gpu.fuse`` primitives (see ``fused.FusedPrimitives``)."""
+
+
+class CudaFused:
+    pass
