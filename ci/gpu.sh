@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run on a machine with an NVIDIA GPU, CuPy, torch and pytest (the lent device machine has them):
 # the whole test suite with the cuda device enabled (every device-parametrized test runs on cpu
-# and cuda), then the GPU benchmarks. Writes gpu_tests.log, junit.xml, results.json and the
+# and cuda; the notebooks execute there too), then ci/gpu_parity.py (torch on cuda as the oracle),
+# then the GPU benchmarks. Writes gpu_tests.log, junit.xml, gpu_parity.json, results.json and the
 # benchmark tables to $OUT when it is set (else to ./gpu_results).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,10 @@ PY
 python3 -m pytest -q -p no:cacheprovider --junitxml="$out/junit.xml" "$@" 2>&1 | tee "$out/gpu_tests.log"
 test_rc=${PIPESTATUS[0]}
 
+# Every op, layer, loss, optimiser and ResNet-18 on cuda against torch on cuda, 2^24 cases included.
+python3 ci/gpu_parity.py --device cuda --large --json "$out/gpu_parity.json" 2>&1 | tail -40 | tee "$out/gpu_parity.txt"
+parity_rc=${PIPESTATUS[0]}
+
 bench_rc=0
 for script in benchmarks/bench_*.py; do
   name=$(basename "$script" .py)
@@ -27,4 +32,4 @@ done
 
 python3 ci/summarize.py "$out" > "$out/results.json"
 cat "$out/results.json"
-exit $(( test_rc || bench_rc ))
+exit $(( test_rc || parity_rc || bench_rc ))

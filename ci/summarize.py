@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 
 def main(out):
-    summary = {"tests": {}, "failures": [], "benchmarks": {}}
+    summary = {"tests": {}, "failures": [], "parity": {}, "benchmarks": {}}
     junit = os.path.join(out, "junit.xml")
     if os.path.exists(junit):
         suite = ET.parse(junit).getroot()
@@ -17,6 +17,13 @@ def main(out):
         for case in suite.iter("testcase"):
             if case.find("failure") is not None or case.find("error") is not None:
                 summary["failures"].append(f"{case.get('classname')}::{case.get('name')}")
+    parity = os.path.join(out, "gpu_parity.json")
+    if os.path.exists(parity):
+        with open(parity) as f:
+            cases = json.load(f)
+        summary["parity"] = {"passed": cases["passed"], "failed": cases["failed"],
+                             "failures": [f"{c['case']} [{c['dtype']}]" for c in cases["cases"]
+                                          if not c["ok"]]}
     for path in sorted(glob.glob(os.path.join(out, "bench_*.json"))):
         with open(path) as f:
             rows = json.load(f)

@@ -24,6 +24,18 @@ def pytest_report_header(config):
     return f"autograd_gpu test devices: {', '.join(DEVICES)}"
 
 
+def pytest_configure(config):
+    """torch's cuDNN convolutions default to TF32 on Ampere and later: turn TF32 off so that the
+    oracle computes in true float32, as our kernels and CuPy's cuBLAS calls do."""
+    if any(d.startswith("cuda") for d in DEVICES):
+        try:
+            import torch
+        except ImportError:
+            return
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+
+
 @pytest.fixture(params=DEVICES)
 def device(request):
     if request.param.startswith("cuda") and not ag.cuda.is_available():
