@@ -1,14 +1,13 @@
 """Adam and AdamW (decoupled weight decay), with amsgrad and maximize: torch's update, step for step."""
 from ..creation import tensor, zeros_like
 from ..dtypes import float32
-from ..ops.elementwise import maximum
 from ..tensor import Tensor
-from .optimizer import Optimizer, unsupported_flags
+from .optimizer import Optimizer, grouped_arrays, unsupported_flags, updated
 
 
 class Adam(Optimizer):
-    """``foreach`` and ``fused`` are accepted for torch compatibility; every update takes the one
-    per-parameter path (``adam_update``)."""
+    """``foreach`` and ``fused`` are accepted for torch compatibility; every update is the one
+    backend primitive ``adam_step`` (a multi-tensor kernel on cuda, numpy on the cpu)."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
                  *, foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
@@ -47,26 +46,35 @@ class Adam(Optimizer):
                     p_state["step"] = tensor(float(p_state["step"]), dtype=float32)
 
     def _step_group(self, group):
+        """One ``backend.adam_step`` per device over the group's parameters that have a gradient,
+        their state created on their first step (torch's layout)."""
         beta1, beta2 = group["betas"]
         amsgrad = group["amsgrad"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if len(state) == 0:
-                # torch keeps the step count as a float32 cpu scalar tensor
-                state["step"] = tensor(0.0, dtype=float32)
-                state["exp_avg"] = zeros_like(p)
-                state["exp_avg_sq"] = zeros_like(p)
-                if amsgrad:
-                    state["max_exp_avg_sq"] = zeros_like(p)
-            step_t = state["step"]
-            step_t += 1
-            adam_update(p, p.grad, state["exp_avg"], state["exp_avg_sq"],
-                        state["max_exp_avg_sq"] if amsgrad else None, step_t.item(),
-                        lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
-                        weight_decay=group["weight_decay"], maximize=group["maximize"],
-                        decoupled_weight_decay=group["decoupled_weight_decay"])
+        for backend, params, arrays, grads in grouped_arrays(group["params"]):
+            states = [self.state[p] for p in params]
+            for p, state in zip(params, states):
+                if len(state) == 0:
+                    # torch keeps the step count as a float32 cpu scalar tensor
+                    state["step"] = tensor(0.0, dtype=float32)
+                    state["exp_avg"] = zeros_like(p)
+                    state["exp_avg_sq"] = zeros_like(p)
+                    if amsgrad:
+                        state["max_exp_avg_sq"] = zeros_like(p)
+            steps = []
+            for state in states:
+                state["step"] += 1
+                steps.append(state["step"].item())
+            exp_avgs = [state["exp_avg"] for state in states]
+            exp_avg_sqs = [state["exp_avg_sq"] for state in states]
+            maxes = [state["max_exp_avg_sq"] for state in states] if amsgrad else None
+            backend.adam_step(arrays, grads, [m._data for m in exp_avgs],
+                              [v._data for v in exp_avg_sqs],
+                              None if maxes is None else [v._data for v in maxes], steps,
+                              lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
+                              weight_decay=group["weight_decay"],
+                              decoupled=group["decoupled_weight_decay"],
+                              maximize=group["maximize"])
+            updated(params, exp_avgs, exp_avg_sqs, maxes or ())
 
 
 class AdamW(Adam):
@@ -83,29 +91,3 @@ class AdamW(Adam):
         super().__setstate__(state)
         for group in self.param_groups:
             group["decoupled_weight_decay"] = True
-
-
-def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, *, lr, beta1, beta2, eps,
-                weight_decay, maximize, decoupled_weight_decay):
-    """Updates ``param``, ``exp_avg``, ``exp_avg_sq`` (and ``max_exp_avg_sq`` under amsgrad, else
-    None) in place for step number ``step`` (1 on the first update).
-
-    m = lerp(m, g, 1 - beta1);  v = beta2 * v + (1 - beta2) * g * g;  v_hat = max(v_hat, v);
-    param -= lr / (1 - beta1^t) * m / (sqrt(v or v_hat) / sqrt(1 - beta2^t) + eps).
-    """
-    if maximize:
-        grad = -grad
-    if weight_decay != 0:
-        if decoupled_weight_decay:
-            param.mul_(1 - lr * weight_decay)
-        else:
-            grad = grad.add(param, alpha=weight_decay)
-    exp_avg.lerp_(grad, 1 - beta1)
-    exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-    step_size = lr / (1 - beta1 ** step)
-    bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
-    if max_exp_avg_sq is not None:
-        max_exp_avg_sq.copy_(maximum(max_exp_avg_sq, exp_avg_sq))
-        exp_avg_sq = max_exp_avg_sq
-    denom = exp_avg_sq.sqrt().div_(bias_correction2_sqrt).add_(eps)
-    param.addcdiv_(exp_avg, denom, value=-step_size)

@@ -1,9 +1,10 @@
 """Optimizer: parameter groups, per-parameter state, and torch's ``state_dict`` format.
 
 A subclass supplies ``defaults`` and ``_step_group(group)``; ``step`` runs the closure with grad
-enabled, then every group's update under ``no_grad``. The update of one parameter lives in one
-function per optimizer (``sgd.sgd_update``, ``adam.adam_update``) so that a fused kernel can replace
-it without touching the bookkeeping here.
+enabled, then every group's update under ``no_grad``. A group's update is one call of a backend
+primitive per device (``backend.sgd_step``, ``backend.adam_step``) on the arrays of all its
+parameters that have a gradient: one fused multi-tensor kernel launch on cuda. ``grouped_arrays``,
+``updated`` and ``state_tensor`` are the bridge between those array primitives and the tensors.
 """
 import warnings
 from collections import defaultdict
@@ -40,6 +41,30 @@ def unsupported_flags(optimizer, **flags):
     for name, value in flags.items():
         if value:
             raise NotImplementedError(f"{optimizer}: {name}=True is not supported by autograd_gpu")
+
+
+def grouped_arrays(params):
+    """The parameters that have a gradient, by backend (device), in order: ``(backend, params,
+    param arrays, grad arrays)`` for each backend."""
+    by_backend = {}
+    for p in params:
+        if p.grad is not None:
+            by_backend.setdefault(p._backend, []).append(p)
+    return [(backend, ps, [p._data for p in ps], [p.grad._data for p in ps])
+            for backend, ps in by_backend.items()]
+
+
+def updated(*tensor_lists):
+    """Records that a primitive changed these tensors in place (their version counters, which
+    autograd checks against the versions it saved)."""
+    for tensors in tensor_lists:
+        for t in tensors:
+            t._version[0] += 1
+
+
+def state_tensor(array, backend):
+    """A state tensor (a momentum buffer, say) around an array a primitive allocated."""
+    return Tensor._make(array, backend)
 
 
 class Optimizer:

@@ -1,10 +1,10 @@
 """SGD with momentum, dampening, Nesterov, weight decay and maximize: torch's update, step for step."""
-from .optimizer import Optimizer, unsupported_flags
+from .optimizer import Optimizer, grouped_arrays, state_tensor, unsupported_flags, updated
 
 
 class SGD(Optimizer):
-    """``foreach`` and ``fused`` are accepted for torch compatibility; every update takes the one
-    per-parameter path (``sgd_update``)."""
+    """``foreach`` and ``fused`` are accepted for torch compatibility; every update is the one
+    backend primitive ``sgd_step`` (a multi-tensor kernel on cuda, numpy on the cpu)."""
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False, foreach=None, differentiable=False, fused=None):
@@ -31,36 +31,23 @@ class SGD(Optimizer):
                 group.setdefault(key, default)
 
     def _step_group(self, group):
+        """One ``backend.sgd_step`` per device over the group's parameters that have a gradient;
+        without momentum the parameters get no state (torch's layout)."""
         momentum = group["momentum"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            buf = sgd_update(p, p.grad, state.get("momentum_buffer"), lr=group["lr"],
-                             momentum=momentum, dampening=group["dampening"],
-                             weight_decay=group["weight_decay"], nesterov=group["nesterov"],
-                             maximize=group["maximize"])
+        for backend, params, arrays, grads in grouped_arrays(group["params"]):
+            states = bufs = buf_arrays = None
             if momentum != 0:
-                state["momentum_buffer"] = buf
-
-
-def sgd_update(param, grad, momentum_buffer, *, lr, momentum, dampening, weight_decay, nesterov,
-               maximize):
-    """Updates ``param`` in place; returns the momentum buffer (a new one on the first step,
-    a copy of that step's gradient, as torch), or None without momentum.
-
-    g = ±grad + weight_decay * param;  buf = momentum * buf + (1 - dampening) * g;
-    g = g + momentum * buf (Nesterov) or buf;  param -= lr * g.
-    """
-    if maximize:
-        grad = -grad
-    if weight_decay != 0:
-        grad = grad.add(param, alpha=weight_decay)
-    if momentum != 0:
-        if momentum_buffer is None:
-            momentum_buffer = grad.detach().clone()
-        else:
-            momentum_buffer.mul_(momentum).add_(grad, alpha=1 - dampening)
-        grad = grad.add(momentum_buffer, alpha=momentum) if nesterov else momentum_buffer
-    param.add_(grad, alpha=-lr)
-    return momentum_buffer
+                states = [self.state[p] for p in params]
+                bufs = [state.get("momentum_buffer") for state in states]
+                buf_arrays = [None if b is None else b._data for b in bufs]
+            new_bufs = backend.sgd_step(
+                arrays, grads, buf_arrays, lr=group["lr"], momentum=momentum,
+                dampening=group["dampening"], weight_decay=group["weight_decay"],
+                nesterov=group["nesterov"], maximize=group["maximize"])
+            updated(params)
+            if bufs is None:
+                continue
+            updated(b for b in bufs if b is not None)
+            for state, buf, array in zip(states, bufs, new_bufs):
+                if buf is None:
+                    state["momentum_buffer"] = state_tensor(array, backend)
