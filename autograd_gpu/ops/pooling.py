@@ -1,42 +1,19 @@
 """2-D pooling: max_pool2d, avg_pool2d and adaptive_avg_pool2d (torch.nn.functional semantics).
 
-Windows are read as strided slices of a padded copy of the input, one slice per kernel offset, so
-every loop runs over the kh*kw offsets (or kh + kw for the separable average), never over pixels.
-Each pooling is linear in its gradient, so each backward is an op whose own backward is the
-forward's pattern again (average: the pooling and its adjoint; max: a scatter to the argmax and a
-gather from it): higher-order gradients reuse the same kernels.
+Argument checks and the ops; the array work is the backend's (``max_pool2d``, ``avg_pool2d``,
+``adaptive_avg_pool2d`` and their backwards, see ``backend/conv_pool.py``), on (N, C, H, W) arrays:
+unbatched (C, H, W) inputs are viewed as a batch of one. Each pooling is linear in its gradient,
+so each backward is an op whose own backward is the forward's pattern again (average: the pooling
+and its adjoint; max: a scatter to the argmax and a gather from it): higher-order gradients reuse
+the same primitives.
 """
 import numbers
 
 from .. import dtypes
 from ..autograd.function import Op
+from ..backend.conv_pool_args import PoolWindow
 from ..tensor import Tensor, _wrap_dim
-
-
-class _Window:
-    """Kernel, stride, padding and dilation (each (h, w)), ceil_mode, input and output (h, w)."""
-
-    __slots__ = ("kernel", "stride", "padding", "dilation", "in_hw", "out_hw")
-
-    def __init__(self, kernel, stride, padding, dilation, in_hw, out_hw):
-        self.kernel, self.stride, self.padding, self.dilation = kernel, stride, padding, dilation
-        self.in_hw, self.out_hw = in_hw, out_hw
-
-    def padded_hw(self):
-        """The padded buffer: the input after ``padding`` zeros, long enough for the last window
-        (which ceil_mode may let run past the right padding)."""
-        return tuple(max(p + n, (o - 1) * s + (k - 1) * d + 1)
-                     for p, n, o, s, k, d in zip(self.padding, self.in_hw, self.out_hw, self.stride,
-                                                 self.kernel, self.dilation))
-
-    def offset_slices(self, axis):
-        """One slice of the padded buffer per kernel offset along axis 0 (rows) or 1 (columns)."""
-        k, s, d, o = self.kernel[axis], self.stride[axis], self.dilation[axis], self.out_hw[axis]
-        return [slice(i * d, i * d + s * (o - 1) + 1, s) for i in range(k)]
-
-    def window_starts(self, xp, axis):
-        """The input coordinate of each output's first window element along one axis."""
-        return xp.arange(self.out_hw[axis]) * self.stride[axis] - self.padding[axis]
+from .indexing import Gather
 
 
 def _batched(a):
@@ -44,71 +21,15 @@ def _batched(a):
     return a[None] if a.ndim == 3 else a
 
 
+def _batched_shape(shape):
+    return (1,) + tuple(shape) if len(shape) == 3 else tuple(shape)
+
+
 def _like_input(a, ndim):
     return a[0] if ndim == 3 else a
 
 
-def _padded(xp, a, win, fill):
-    """The (N, C, H, W) array inside a buffer of ``fill`` sized by ``win.padded_hw()``."""
-    (ph, pw), (h, w) = win.padding, win.in_hw
-    hp, wp = win.padded_hw()
-    if (hp, wp) == (h, w):
-        return a
-    buf = xp.full(a.shape[:2] + (hp, wp), fill, dtype=a.dtype)
-    buf[:, :, ph:ph + h, pw:pw + w] = a
-    return buf
-
-
-def _unpadded(buf, win):
-    (ph, pw), (h, w) = win.padding, win.in_hw
-    return buf[:, :, ph:ph + h, pw:pw + w]
-
-
 # -- max_pool2d -------------------------------------------------------------------------------------
-
-def _lowest(xp, dtype):
-    return -xp.inf if dtype.kind == "f" else xp.iinfo(dtype).min
-
-
-def _argmax(xp, buf, y, win):
-    """Flat per-plane input index (h * W + w) of each output's maximum, as torch's kernel picks
-    it: the first maximum in row-major window order, the last NaN if any, padding never.
-
-    The scans keep the winning kernel offset in the smallest unsigned type (one byte up to 255
-    offsets), updated in place by ``offset += hit * (k - offset)`` (exact in wrapping unsigned
-    arithmetic): a masked copy or ``where`` branches on a mask that is true about one time in
-    kh*kw and runs several times slower. The int64 index is formed once at the end."""
-    width = win.in_hw[1]
-    (kh, kw), (dh, dw) = win.kernel, win.dilation
-    rows, cols = win.window_starts(xp, 0), win.window_starts(xp, 1)
-    ks = xp.arange(kh * kw, dtype=xp.min_scalar_type(kh * kw))
-    first_i = xp.maximum(-rows + dh - 1, 0) // dh  # the first offset inside the input
-    first_j = xp.maximum(-cols + dw - 1, 0) // dw
-    first = xp.broadcast_to(ks[first_i[:, None] * kw + first_j[None, :]], y.shape)
-    windows = [buf[:, :, r, c] for r in win.offset_slices(0) for c in win.offset_slices(1)]
-    offset, delta = first.copy(), xp.empty(y.shape, dtype=ks.dtype)
-    hit = xp.empty(y.shape, dtype=bool)
-
-    def set_where_hit(new):
-        xp.subtract(new, offset, out=delta)
-        xp.multiply(delta, hit, out=delta)
-        xp.add(offset, delta, out=offset)
-
-    for k in reversed(range(len(windows))):
-        xp.equal(windows[k], y, out=hit)
-        set_where_hit(ks[k])
-    if buf.shape[2:] != tuple(win.in_hw):  # windows of nothing but -inf: torch keeps the first real one
-        xp.equal(y, _lowest(xp, y.dtype), out=hit)
-        set_where_hit(first)
-    if y.dtype.kind == "f" and bool(xp.isnan(y).any()):
-        for k, v in enumerate(windows):
-            xp.isnan(v, out=hit)
-            set_where_hit(ks[k])
-    steps = (xp.arange(kh)[:, None] * (dh * width) + xp.arange(kw)[None, :] * dw).reshape(-1)
-    idx = steps[offset]
-    idx += rows[:, None] * width + cols[None, :]
-    return idx
-
 
 class MaxPool2d(Op):
     """Outputs (values, indices) when indices are asked for; backward scatters to the argmax."""
@@ -116,149 +37,70 @@ class MaxPool2d(Op):
     op_name = "max_pool2d"
 
     def forward(ctx, x, win, return_indices):
-        xp = x._backend.xp
-        a = _batched(x._data)
-        buf = _padded(xp, a, win, _lowest(xp, a.dtype))
-        y = None
-        for r in win.offset_slices(0):
-            for c in win.offset_slices(1):
-                v = buf[:, :, r, c]
-                y = v.copy() if y is None else xp.maximum(y, v, out=y)
-        if not (return_indices or ctx.needs_input_grad[0]):
-            return _like_input(y, x._data.ndim)
-        idx = _argmax(xp, buf, y, win)
-        ctx.meta = (x._data.shape, idx)
+        ndim = x._data.ndim
+        need_indices = return_indices or ctx.needs_input_grad[0]
+        y, idx = x._backend.max_pool2d(_batched(x._data), win, need_indices)
+        if not need_indices:
+            return _like_input(y, ndim)
+        ctx.meta = (x._data.shape, idx, win)
         if return_indices:
-            return _like_input(y, x._data.ndim), _like_input(idx, x._data.ndim)
-        return _like_input(y, x._data.ndim)
+            return _like_input(y, ndim), _like_input(idx, ndim)
+        return _like_input(y, ndim)
 
     def backward(ctx, gy, _indices_grad=None):
-        shape, idx = ctx.meta
-        return MaxPool2dBackward.apply(gy, idx, shape)
+        shape, idx, win = ctx.meta
+        return MaxPool2dBackward.apply(gy, idx, shape, win)
 
 
 class MaxPool2dBackward(Op):
     """gx: gy added at each output's argmax (overlapping windows accumulate); its own gradient
-    gathers from the same places."""
+    gathers from the same places. ``idx`` is the batched (N, C, Ho, Wo) argmax array."""
     node_name = "MaxPool2DWithIndicesBackwardBackward0"
 
-    def forward(ctx, gy, idx, x_shape):
-        xp = gy._backend.xp
-        planes = x_shape[-3] * (x_shape[0] if len(x_shape) == 4 else 1)
-        plane_size = x_shape[-2] * x_shape[-1]
-        per_plane = idx.reshape(planes, idx.shape[-2] * idx.shape[-1])
-        flat = (per_plane + xp.arange(planes, dtype=xp.int64)[:, None] * plane_size).reshape(-1)
-        ctx.meta = (gy._data.shape, flat)
-        gx = xp.zeros(planes * plane_size, dtype=gy._data.dtype)
-        gy._backend.scatter_add(gx, flat, gy._data.reshape(-1))
+    def forward(ctx, gy, idx, x_shape, win):
+        ctx.meta = (gy._data.shape, idx)
+        gx = gy._backend.max_pool2d_backward(_batched(gy._data), idx, _batched_shape(x_shape), win)
         return gx.reshape(x_shape)
 
     def backward(ctx, ggx):
-        gy_shape, flat = ctx.meta
-        return ggx.reshape(-1)[Tensor._make(flat, ggx._backend)].reshape(gy_shape)
+        gy_shape, idx = ctx.meta
+        n, c, ho, wo = idx.shape
+        planes = ggx.reshape(n, c, ggx.shape[-2] * ggx.shape[-1])
+        at = Tensor._make(idx.reshape(n, c, ho * wo), ggx._backend)
+        return Gather.apply(planes, 2, at).reshape(gy_shape)
 
 
 # -- avg_pool2d -------------------------------------------------------------------------------------
-
-def _accumulation_dtype(xp, dtype):
-    return xp.float32 if dtype == xp.float16 else dtype
-
-
-def _window_sizes(xp, win, count_include_pad):
-    """torch's divisor per output (Ho, Wo): the window clipped to the padded input, or to the
-    input itself when padding is not counted."""
-    sizes = []
-    for axis in (0, 1):
-        start = win.window_starts(xp, axis)
-        n, p = win.in_hw[axis], win.padding[axis]
-        end = xp.minimum(start + win.kernel[axis], n + p)
-        if not count_include_pad:
-            start, end = xp.maximum(start, 0), xp.minimum(end, n)
-        sizes.append(end - start)
-    return sizes[0][:, None] * sizes[1][None, :]
-
-
-def _divide(xp, total, divisor):
-    if total.dtype.kind == "f":
-        return total / xp.asarray(divisor, dtype=total.dtype)
-    return xp.sign(total) * (xp.abs(total) // divisor)  # integers: C++ division truncates toward 0
-
-
-def _window_sums(buf, win):
-    """Sum of each window, separably: kh row slices, then kw column slices."""
-    rows = sum(buf[:, :, r, :] for r in win.offset_slices(0))
-    return sum(rows[:, :, :, c] for c in win.offset_slices(1))
-
-
-def _window_scatter(xp, g, win, shape):
-    """The adjoint of ``_window_sums``: each output's value added over its window."""
-    hp, wp = win.padded_hw()
-    rows = xp.zeros(shape[:2] + (g.shape[2], wp), dtype=g.dtype)
-    for c in win.offset_slices(1):
-        rows[:, :, :, c] += g
-    buf = xp.zeros(shape[:2] + (hp, wp), dtype=g.dtype)
-    for r in win.offset_slices(0):
-        buf[:, :, r, :] += rows
-    return buf
-
 
 class AvgPool2d(Op):
     node_name = "AvgPool2DBackward0"
     op_name = "avg_pool2d"
 
-    def forward(ctx, x, win, divisor):
-        xp = x._backend.xp
-        ctx.meta = (win, divisor, x._data.shape)
-        a = _batched(x._data)
-        acc = _accumulation_dtype(xp, a.dtype)
-        y = _divide(xp, _window_sums(_padded(xp, a.astype(acc, copy=False), win, 0), win), divisor)
-        return _like_input(y.astype(a.dtype, copy=False), x._data.ndim)
+    def forward(ctx, x, win, count_include_pad, divisor_override):
+        ctx.meta = (win, count_include_pad, divisor_override, x._data.shape)
+        y = x._backend.avg_pool2d(_batched(x._data), win, count_include_pad, divisor_override)
+        return _like_input(y, x._data.ndim)
 
     def backward(ctx, gy):
-        win, divisor, shape = ctx.meta
-        return AvgPool2dBackward.apply(gy, win, divisor, shape)
+        win, count_include_pad, divisor_override, shape = ctx.meta
+        return AvgPool2dBackward.apply(gy, win, count_include_pad, divisor_override, shape)
 
 
 class AvgPool2dBackward(Op):
     """gx: each gy / divisor spread over its window; its own gradient is avg_pool2d again."""
     node_name = "AvgPool2DBackwardBackward0"
 
-    def forward(ctx, gy, win, divisor, x_shape):
-        xp = gy._backend.xp
-        ctx.meta = (win, divisor)
-        g = _batched(gy._data)
-        g = g.astype(_accumulation_dtype(xp, g.dtype), copy=False) / xp.asarray(divisor, g.dtype)
-        buf = _window_scatter(xp, g, win, (1,) + x_shape if len(x_shape) == 3 else x_shape)
-        gx = xp.ascontiguousarray(_unpadded(buf, win)).astype(gy._data.dtype, copy=False)
+    def forward(ctx, gy, win, count_include_pad, divisor_override, x_shape):
+        ctx.meta = (win, count_include_pad, divisor_override)
+        gx = gy._backend.avg_pool2d_backward(_batched(gy._data), win, count_include_pad,
+                                             divisor_override, _batched_shape(x_shape))
         return gx.reshape(x_shape)
 
     def backward(ctx, ggx):
-        win, divisor = ctx.meta
-        return AvgPool2d.apply(ggx, win, divisor)
+        return AvgPool2d.apply(ggx, *ctx.meta)
 
 
 # -- adaptive_avg_pool2d ----------------------------------------------------------------------------
-
-def _pool_matrix(xp, n_in, n_out, dtype):
-    """(n_out, n_in): row i averages input [floor(i*n/m), ceil((i+1)*n/m)), torch's bins."""
-    i = xp.arange(n_out)
-    start = (i * n_in) // n_out
-    end = -((-(i + 1) * n_in) // n_out)
-    cols = xp.arange(n_in)
-    inside = (cols[None, :] >= start[:, None]) & (cols[None, :] < end[:, None])
-    return (inside / (end - start)[:, None]).astype(dtype)
-
-
-def _adaptive_matrices(xp, in_hw, out_hw, dtype):
-    return (_pool_matrix(xp, in_hw[0], out_hw[0], dtype), _pool_matrix(xp, in_hw[1], out_hw[1], dtype))
-
-
-def _sandwich(xp, left, a, right_t):
-    """left @ a @ right_t over the last two dims of ``a``, the inner product as one GEMM."""
-    lead, (h, w) = a.shape[:-2], a.shape[-2:]
-    t = xp.matmul(a.reshape(-1, w), right_t).reshape(lead + (h, right_t.shape[1]))
-    return xp.matmul(left, t)
-
 
 class AdaptiveAvgPool2d(Op):
     """y = P_h @ x @ P_w^T with P the bin-averaging matrices."""
@@ -266,12 +108,8 @@ class AdaptiveAvgPool2d(Op):
     op_name = "adaptive_avg_pool2d"
 
     def forward(ctx, x, out_hw):
-        xp = x._backend.xp
-        a = x._data
-        acc = _accumulation_dtype(xp, a.dtype)
-        ctx.meta = (a.shape[-2:], out_hw)
-        ph, pw = _adaptive_matrices(xp, a.shape[-2:], out_hw, acc)
-        return _sandwich(xp, ph, a.astype(acc, copy=False), pw.T).astype(a.dtype, copy=False)
+        ctx.meta = (x._data.shape[-2:], out_hw)
+        return x._backend.adaptive_avg_pool2d(x._data, out_hw)
 
     def backward(ctx, gy):
         in_hw, out_hw = ctx.meta
@@ -283,12 +121,8 @@ class AdaptiveAvgPool2dBackward(Op):
     node_name = "AdaptiveAvgPool2DBackwardBackward0"
 
     def forward(ctx, gy, in_hw, out_hw):
-        xp = gy._backend.xp
-        g = gy._data
-        acc = _accumulation_dtype(xp, g.dtype)
         ctx.meta = out_hw
-        ph, pw = _adaptive_matrices(xp, in_hw, out_hw, acc)
-        return _sandwich(xp, ph.T, g.astype(acc, copy=False), pw).astype(g.dtype, copy=False)
+        return gy._backend.adaptive_avg_pool2d_backward(gy._data, in_hw, out_hw)
 
     def backward(ctx, ggx):
         return AdaptiveAvgPool2d.apply(ggx, ctx.meta)
@@ -356,7 +190,7 @@ def _window(shape, kernel, stride, padding, dilation, ceil_mode):
         raise RuntimeError(f"Given input size: ({shape[-3]}x{in_hw[0]}x{in_hw[1]}). Calculated "
                            f"output size: ({shape[-3]}x{out_hw[0]}x{out_hw[1]}). Output size is too "
                            "small")
-    return _Window(kernel, stride, padding, dilation, in_hw, out_hw)
+    return PoolWindow(kernel, stride, padding, dilation, in_hw, out_hw)
 
 
 def _not_implemented(op, dt):
@@ -401,10 +235,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     win = _window(shape, kernel, stride, padding, (1, 1), ceil_mode)
     if not input.dtype.is_floating_point and input.dtype is not dtypes.int64:
         raise _not_implemented("avg_pool2d", input.dtype)
-    xp = input._backend.xp
-    divisor = int(divisor_override) if divisor_override is not None else \
-        _window_sizes(xp, win, count_include_pad)
-    return AvgPool2d.apply(input, win, divisor)
+    divisor_override = None if divisor_override is None else int(divisor_override)
+    return AvgPool2d.apply(input, win, bool(count_include_pad), divisor_override)
 
 
 def _adaptive_output(output_size, shape):
