@@ -3,8 +3,12 @@ weights, ignore_index and label smoothing, or class probabilities), binary_cross
 binary_cross_entropy_with_logits (pos_weight; finite for any logit).
 
 Class weights and pos_weight are constants, as in torch (which refuses them requiring grad), so
-they enter the ops as arrays and the graph shows only input and target. Every backward is in
-differentiable Tensor ops.
+they enter the ops as arrays and the graph shows only input and target. Every backward is
+differentiable: in Tensor ops, or (BCE with logits) a ``*Grad`` op with its own backward.
+
+cross_entropy keeps torch's graph, nll_loss over log_softmax (NllLossBackward0 over
+LogSoftmaxBackward0); both halves, and BCE with logits, run their array work as backend primitives
+(raw kernels on cuda).
 """
 import warnings
 
@@ -139,22 +143,15 @@ class NllLoss(Op):
     """-input[n, target[n], ...] * weight[target[n]], skipping ignore_index; 'mean' divides by
     the total weight of the targets counted (torch's weighted mean). Input is (C), (N, C) or
     (N, C, H, W); the caller folds other ranks into (N, C, 1, L). ``ignore_index`` None says that
-    the caller found every target to be a class index: no mask is built or applied."""
+    the caller found every target to be a class index: no mask is built or applied. Picking the
+    targets' entries and scattering the gradient back are backend primitives."""
     node_name = "NllLossBackward0"
 
     def forward(ctx, x, target, weight, ignore_index, reduction):
         xp = x._backend.xp
         data = x._data[None] if x._data.ndim == 1 else x._data
         t = target.reshape((data.shape[0],) + data.shape[2:])
-        if ignore_index is None:
-            valid, safe = None, t
-            w_t = None if weight is None else weight[t]
-        else:
-            valid = t != ignore_index
-            safe = xp.where(valid, t, 0)
-            w_t = valid.astype(data.dtype) if weight is None else xp.where(valid, weight[safe], 0)
-        picked = _picked(xp, data, safe)
-        losses = -picked if w_t is None else -(picked * w_t)
+        losses, w_t = x._backend.nll_forward(data, t, weight, ignore_index)
         total = None
         if reduction == "none":
             out = losses.reshape(target.shape)
@@ -168,45 +165,26 @@ class NllLoss(Op):
             nonzero = total != 0
             out = xp.where(nonzero, losses.sum() / xp.where(nonzero, total, 1), xp.nan)
             out = out.astype(data.dtype)
-        ctx.meta = (x._data.shape, data.shape, safe, valid, w_t, total, reduction)
+        ctx.meta = (x._data.shape, data.shape, t, ignore_index, w_t, total, reduction)
         return out
 
     def backward(ctx, gy):
-        shape, folded, safe, valid, w_t, total, reduction = ctx.meta
+        shape, folded, t, ignore_index, w_t, total, reduction = ctx.meta
         xp = gy._backend.xp
         if w_t is None:
             coef = -1.0 / total if reduction == "mean" else -1.0
         else:
             coef = -w_t
             if reduction == "mean":
-                # torch: ignored entries get 0 even when the total weight is 0 (the loss is NaN)
+                # NaN when the total weight is 0 (as the loss); nll_backward still gives ignored
+                # entries 0, as torch does
                 nonzero = total != 0
-                inv = xp.where(nonzero, 1 / xp.where(nonzero, total, 1), xp.nan)
-                coef = coef * inv if valid is None else xp.where(valid, coef * inv, 0)
-        scatter = _scattered(xp, folded, safe, coef, gy._data.dtype)
+                coef = coef * xp.where(nonzero, 1 / xp.where(nonzero, total, 1), xp.nan)
+        scatter = gy._backend.nll_backward(folded, t, coef, ignore_index, gy._data.dtype)
         if reduction == "none":
             gy = gy.reshape((folded[0], 1) + folded[2:])
         gx = gy * Tensor._make(scatter, gy._backend)
         return gx.reshape(shape) if len(shape) == 1 else gx
-
-
-def _picked(xp, data, t):
-    """data[n, t[n], ...]: each sample's entry at its target class."""
-    if data.ndim == 2:
-        return data[xp.arange(data.shape[0]), t]
-    return xp.take_along_axis(data, t[:, None], axis=1)[:, 0]
-
-
-def _scattered(xp, shape, t, coef, dtype):
-    """An array of ``shape`` (N, C, ...) holding coef (a number, or one per target) at each
-    sample's target class t[n, ...] and 0 elsewhere."""
-    if len(shape) == 2:
-        out = xp.zeros(shape, dtype)
-        out[xp.arange(shape[0]), t] = coef
-        return out
-    classes = xp.arange(shape[1]).reshape((1, -1) + (1,) * (len(shape) - 2))
-    coef = dtype.type(coef) if type(coef) is float else coef[:, None].astype(dtype, copy=False)
-    return (classes == t[:, None]) * coef
 
 
 class NllLoss2d(NllLoss):
@@ -427,47 +405,85 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return BinaryCrossEntropy.apply(input, target, w, reduction)
 
 
-def _log_sigmoid(x):
-    """log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|)), finite for any x (Tensor ops)."""
-    return x.clamp(max=0) - (1.0 + (-x.abs()).exp()).log()
-
-
 class BinaryCrossEntropyWithLogits(Op):
-    """loss = (1 - t) x - (1 + (pos_weight - 1) t) log sigmoid(x), times weight."""
+    """loss = (1 - t) x - (1 + (pos_weight - 1) t) log sigmoid(x), times weight; the elementwise
+    loss and both gradients are backend primitives (``bce_with_logits*``)."""
     node_name = "BinaryCrossEntropyWithLogitsBackward0"  # torch >= 2.0 (1.x: ...Backward)
 
     def forward(ctx, x, t, weight, pos_weight, reduction):
         xp = x._backend.xp
-        xd, td = x._data, t._data
-        log_sig = xp.minimum(xd, 0) - xp.log1p(xp.exp(-xp.abs(xd)))
-        if pos_weight is None:
-            loss = (1 - td) * xd - log_sig
-        else:
-            loss = (1 - td) * xd - (1 + (pos_weight - 1) * td) * log_sig
+        loss = x._backend.bce_with_logits(x._data, t._data, pos_weight)
         if weight is not None:
             loss = loss * weight
         ctx.save_for_backward(x, t)
         ctx.meta = (weight, pos_weight, reduction, loss.size)
-        return _reduce_array(xp, loss, reduction).astype(xd.dtype, copy=False)
+        return _reduce_array(xp, loss, reduction).astype(x._data.dtype, copy=False)
 
     def backward(ctx, gy):
         x, t = ctx.saved_tensors
         weight, pos_weight, reduction, count = ctx.meta
-        backend = gy._backend
         g = _scaled_grad(gy, reduction, count)
         if weight is not None:
-            g = g * Tensor._make(weight, backend)
-        pw = None if pos_weight is None else Tensor._make(pos_weight, backend)
-        gx = gt = None
-        if ctx.needs_input_grad[0]:
-            if pw is None:
-                gx = g * (sigmoid(x) - t)
-            else:
-                pt = pw * t
-                gx = g * ((pt + 1.0 - t) * sigmoid(x) - pt)
-        if ctx.needs_input_grad[1]:
-            gt = -g * x if pw is None else g * (-x - (pw - 1.0) * _log_sigmoid(x))
+            g = g * Tensor._make(weight, gy._backend)
+        gx = BceWithLogitsGrad.apply(x, t, g, pos_weight) if ctx.needs_input_grad[0] else None
+        gt = BceWithLogitsTargetGrad.apply(x, g, pos_weight) if ctx.needs_input_grad[1] else None
         return gx, gt
+
+
+class BceWithLogitsGrad(Op):
+    """gx = g * ((p t + 1 - t) sigmoid(x) - p t), p = pos_weight (1 without), g the upstream
+    gradient broadcasting against x. Its own backward, in Tensor ops with s = sigmoid(x):
+    d/dx = g (p t + 1 - t) s (1 - s),  d/dt = g ((p - 1) s - p),  d/dg = this op of the
+    incoming gradient."""
+    node_name = "BinaryCrossEntropyWithLogitsBackwardBackward0"
+
+    def forward(ctx, x, t, g, pos_weight):
+        ctx.save_for_backward(x, t, g)
+        ctx.pos_weight = pos_weight
+        return x._backend.bce_with_logits_backward(x._data, t._data, g._data, pos_weight)
+
+    def backward(ctx, gg):
+        x, t, g = ctx.saved_tensors
+        need_x, need_t, need_g = ctx.needs_input_grad[:3]
+        pw = _pos_weight_tensor(ctx.pos_weight, gg)
+        s = sigmoid(x) if need_x or need_t else None
+        gx = gt = gg_g = None
+        if need_x:
+            slope = s * (1.0 - s) if pw is None else (pw * t + 1.0 - t) * s * (1.0 - s)
+            gx = gg * g * slope
+        if need_t:
+            gt = -(gg * g) if pw is None else gg * g * ((pw - 1.0) * s - pw)
+        if need_g:
+            gg_g = BceWithLogitsGrad.apply(x, t, gg, ctx.pos_weight)
+        return gx, gt, gg_g
+
+
+class BceWithLogitsTargetGrad(Op):
+    """gt = g * (-x - (p - 1) log sigmoid(x)), p = pos_weight (1 without). Its own backward, in
+    Tensor ops: d/dx = g (-1 - (p - 1) (1 - sigmoid(x))),  d/dg = this op of the incoming
+    gradient."""
+    node_name = "BinaryCrossEntropyWithLogitsTargetBackwardBackward0"
+
+    def forward(ctx, x, g, pos_weight):
+        ctx.save_for_backward(x, g)
+        ctx.pos_weight = pos_weight
+        return x._backend.bce_with_logits_target_backward(x._data, g._data, pos_weight)
+
+    def backward(ctx, gg):
+        x, g = ctx.saved_tensors
+        need_x, need_g = ctx.needs_input_grad[:2]
+        pw = _pos_weight_tensor(ctx.pos_weight, gg)
+        gx = gg_g = None
+        if need_x:
+            slope = -1.0 if pw is None else -1.0 - (pw - 1.0) * (1.0 - sigmoid(x))
+            gx = gg * g * slope
+        if need_g:
+            gg_g = BceWithLogitsTargetGrad.apply(x, gg, ctx.pos_weight)
+        return gx, gg_g
+
+
+def _pos_weight_tensor(pos_weight, like):
+    return None if pos_weight is None else Tensor._make(pos_weight, like._backend)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,

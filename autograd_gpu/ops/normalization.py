@@ -10,16 +10,14 @@ an op whose own backward (derived by hand below, as torch's ``batchnorm_double_b
 Tensor ops, so second and higher derivatives work. batch_norm in eval mode normalises with the
 running statistics, constants, so its backward is a plain scaling.
 
-batch_norm's arrays are computed per channel on an ``(N, C, L)`` view, each formula folded into
-per-channel coefficients so that few passes go over the activations: training's forward is a
-sum, a centring pass, a sum of squares and an in-place scale and shift; eval's is one multiply
-and one in-place add with the statistics folded into the scale and shift, as torch's cpu kernel
-folds them.
+batch_norm's per-channel array work (statistics and forward, eval forward, the fused gradient)
+is done by backend primitives (``batch_norm_train``, ``batch_norm_eval``, ``batch_norm_backward``:
+folded numpy passes on the cpu, raw kernels on cuda); its statistics stay in the compute dtype
+(float32 for float16 inputs).
 """
-import math
-
 from ..autograd import grad_mode
 from ..autograd.function import Op
+from ..backend.softmax_norm import compute_dtype
 from ..tensor import Tensor
 
 
@@ -45,85 +43,6 @@ def _layer_layout(ndim, normalized_shape):
     k = len(normalized_shape)
     return _Layout(tuple(range(ndim - k, ndim)), tuple(range(ndim - k)), normalized_shape,
                    normalized_shape, False)
-
-
-# -- per-channel arrays of batch norm: a (N, C, L) view, channel vectors of shape (C,) ----------
-
-def _channels(a):
-    """(N, C, *) as (N, C, L): a view when a is contiguous."""
-    return a.reshape(a.shape[0], a.shape[1], math.prod(a.shape[2:]))
-
-
-def _per_channel(v):
-    """A (C,) vector broadcast against (N, C, L)."""
-    return v[:, None]
-
-
-def _compute_dtype(xp, dtype):
-    """float16 statistics are accumulated in float32 (einsum would sum in float16)."""
-    return xp.float32 if dtype == xp.float16 else dtype
-
-
-def _channel_sum(xp, a):
-    return xp.einsum("ncl->c", a)
-
-
-def _channel_dot(xp, a, b):
-    """sum over N and L of a * b per channel, without materialising the product."""
-    return xp.einsum("ncl,ncl->c", a, b)
-
-
-def _batch_norm_train(xp, x3, weight, bias, eps):
-    """(y, mean, biased variance, invstd) with the batch's own statistics."""
-    count = x3.shape[0] * x3.shape[2]
-    mean = _channel_sum(xp, x3) / count
-    y = x3 - _per_channel(mean)                  # centred; scaled and shifted in place below
-    var = _channel_dot(xp, y, y) / count
-    invstd = 1.0 / xp.sqrt(var + eps)
-    y *= _per_channel(invstd if weight is None else invstd * weight)
-    if bias is not None:
-        y += _per_channel(bias)
-    return y, mean, var, invstd
-
-
-def _batch_norm_eval(xp, x3, weight, bias, mean, invstd):
-    """y = x * scale + shift, the statistics folded into per-channel scale and shift."""
-    scale = invstd if weight is None else invstd * weight
-    shift = -mean * scale
-    if bias is not None:
-        shift = shift + bias
-    y = x3 * _per_channel(scale)
-    y += _per_channel(shift)
-    return y
-
-
-def _batch_norm_grad(xp, x3, weight, g3, mean, invstd):
-    """(gx, sum(gy * x_hat) per channel): the fused formula with h = gy * w per channel,
-
-        gx = k * (gy - E[gy] - (x - mean) * invstd^2 * E[gy * (x - mean)]),   k = invstd * w,
-
-    as one centring pass, two reductions and three passes that build gx."""
-    count = x3.shape[0] * x3.shape[2]
-    centered = x3 - _per_channel(mean)
-    dot = _channel_dot(xp, g3, centered)
-    k = invstd if weight is None else invstd * weight
-    centered *= _per_channel(-k * invstd * invstd * dot / count)
-    gx = g3 * _per_channel(k)
-    gx += centered
-    gx -= _per_channel(k * _channel_sum(xp, g3) / count)
-    return gx, dot * invstd
-
-
-def _batch_norm_grad_arrays(xp, x, weight, gy, mean, invstd):
-    """NormalizeGrad's outputs for batch norm, computed in the compute dtype."""
-    dtype = x.dtype
-    acc = _compute_dtype(xp, dtype)
-    w = None if weight is None else weight._data.astype(acc, copy=False)
-    gx, gw = _batch_norm_grad(xp, _channels(x).astype(acc, copy=False), w,
-                              _channels(gy).astype(acc, copy=False), mean.reshape(-1),
-                              invstd.reshape(-1))
-    gx = gx.astype(dtype, copy=False).reshape(x.shape)
-    return (gx,) if weight is None else (gx, gw.astype(dtype, copy=False))
 
 
 def _moments(xp, data, axes, eps):
@@ -154,7 +73,9 @@ class NormalizeGrad(Op):
         ctx.save_for_backward(x, weight, gy)
         ctx.meta = (layout, eps)
         if layout.per_channel:
-            return _batch_norm_grad_arrays(xp, x._data, weight, gy._data, mean, invstd)
+            w = None if weight is None else weight._data
+            gx, gw = x._backend.batch_norm_backward(x._data, w, gy._data, mean, invstd)
+            return (gx,) if weight is None else (gx, gw)
         axes = layout.stat_axes
         x_hat = (x._data - mean) * invstd
         g = gy._data
@@ -226,26 +147,25 @@ class NativeBatchNorm(Op):
     fixed_positions = (0, 1, 2)  # input, weight, bias: the running buffers are not graph inputs
 
     def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
-        xp = x._backend.xp
+        backend = x._backend
         data = x._data
         layout = _batch_layout(data.ndim, data.shape[1])
         ctx.training = training
         ctx.save_for_backward(x, weight)
-        acc = _compute_dtype(xp, data.dtype)
-        x3 = _channels(data).astype(acc, copy=False)
-        w = None if weight is None else weight._data.astype(acc, copy=False)
-        b = None if bias is None else bias._data.astype(acc, copy=False)
+        w = None if weight is None else weight._data
+        b = None if bias is None else bias._data
         if training:
-            y, mean, var, invstd = _batch_norm_train(xp, x3, w, b, eps)
+            y, mean, var, invstd = backend.batch_norm_train(data, w, b, eps)
             if running_mean is not None:
                 _update_running(x, running_mean, running_var, mean, var, momentum)
         else:
+            xp = backend.xp
+            acc = compute_dtype(xp, data.dtype)
             mean = running_mean._data.astype(acc)  # a copy: the buffer may change before backward
             invstd = 1.0 / xp.sqrt(running_var._data.astype(acc, copy=False) + eps)
-            y = _batch_norm_eval(xp, x3, w, b, mean, invstd)
-        ctx.meta = (layout, eps, mean.reshape(layout.param_view).astype(data.dtype, copy=False),
-                    invstd.reshape(layout.param_view).astype(data.dtype, copy=False))
-        return y.astype(data.dtype, copy=False).reshape(data.shape)
+            y = backend.batch_norm_eval(data, w, b, mean, invstd)
+        ctx.meta = (layout, eps, mean, invstd)  # (C,) vectors in the compute dtype
+        return y
 
     def backward(ctx, gy):
         if ctx.training:
@@ -254,13 +174,15 @@ class NativeBatchNorm(Op):
         x, weight = ctx.saved_tensors
         layout, _, mean, invstd = ctx.meta
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        invstd = Tensor._make(invstd, gy._backend)
+        dtype = gy._data.dtype
+        invstd = Tensor._make(invstd.astype(dtype).reshape(layout.param_view), gy._backend)
         gx = gw = gb = None
         if need_x:
             scale = invstd if weight is None else weight.reshape(layout.param_view) * invstd
             gx = gy * scale
         if need_w:
-            x_hat = (x - Tensor._make(mean, gy._backend)) * invstd
+            mean = Tensor._make(mean.astype(dtype).reshape(layout.param_view), gy._backend)
+            x_hat = (x - mean) * invstd
             gw = (gy * x_hat).sum(dim=layout.stat_axes).reshape(layout.param_shape)
         if need_b:
             gb = gy.sum(dim=layout.stat_axes).reshape(layout.param_shape)

@@ -242,6 +242,18 @@ def test_cross_entropy_huge_logits_float32(reduction, device, rng):
     assert np.isfinite(out[0].detach().cpu().numpy()).all()
 
 
+@pytest.mark.parametrize("ignore", [False, True], ids=["all", "ignore_index"])
+@pytest.mark.parametrize("shapes", [((5, 300), (5,)), ((3, 300, 4), (3, 4))], ids=str)
+def test_cross_entropy_many_classes(shapes, ignore, device, rng):
+    """More classes than a GPU block holds threads: log_softmax strides along each row."""
+    in_shape, t_shape = shapes
+    target = class_targets(rng, t_shape, in_shape[1], 7 if ignore else None)
+    weight = random_array(rng, (in_shape[1],), positive=True)
+    check_parity(lambda t, x, tgt: F(t).cross_entropy(x, tgt, const(t, weight, x), ignore_index=7,
+                                                      label_smoothing=0.1),
+                 random_array(rng, in_shape, low=-5.0, high=5.0), target, device=device, rng=rng)
+
+
 def test_cross_entropy_float16(device, rng):
     x = random_array(rng, (4, 5), "float16")
     target = np.array([0, 4, 2, 2])
@@ -321,6 +333,33 @@ def test_bce_with_logits_gradcheck(reduction, device, rng):
     check_grad(lambda t, a, b: F(t).binary_cross_entropy_with_logits(
         a, b, const(t, weight, a), reduction=reduction, pos_weight=const(t, pos_weight, a)),
         random_array(rng, (2, 3)), rng.uniform(0.0, 1.0, size=(2, 3)), device=device)
+
+
+@pytest.mark.parametrize("wrt", ["input", "target"])
+@pytest.mark.parametrize("pos_weighted", [False, True], ids=["plain", "pos_weight"])
+def test_bce_with_logits_third_derivative(pos_weighted, wrt, device, rng):
+    """The fused gradients' own backwards: gradgradcheck of the gradient with create_graph."""
+    pos_weight = random_array(rng, (3,), "float64", positive=True) if pos_weighted else None
+    weight = random_array(rng, (2, 1), "float64", positive=True)
+
+    def grad_of(t, x, y):
+        with t.enable_grad():  # gradcheck evaluates its numerical side under no_grad
+            loss = F(t).binary_cross_entropy_with_logits(x, y, const(t, weight, x),
+                                                         pos_weight=const(t, pos_weight, x))
+            (g,) = t.autograd.grad(loss, x if wrt == "input" else y, create_graph=True)
+        return g
+
+    check_grad(grad_of, random_array(rng, (2, 3)), rng.uniform(0.0, 1.0, size=(2, 3)),
+               device=device)
+
+
+def test_bce_with_logits_pos_weight_broadcast_rows(device, rng):
+    """A pos_weight that is not a trailing block of the input's shape (one per row)."""
+    pos_weight = random_array(rng, (3, 1), positive=True)
+    check_parity(lambda t, x, y: F(t).binary_cross_entropy_with_logits(
+        x, y, reduction="none", pos_weight=const(t, pos_weight, x)),
+        random_array(rng, (3, 5), low=-4.0, high=4.0),
+        rng.uniform(0, 1, size=(3, 5)).astype("float32"), device=device, rng=rng)
 
 
 def test_bce_with_logits_float16(device, rng):
