@@ -7,6 +7,8 @@ from .serialization import load, save
 from .utils.data import Generator
 from ._printing import get_printoptions, printoptions, set_printoptions
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (OutOfMemoryError, is_anomaly_check_nan_enabled, is_anomaly_enabled,
+                       set_anomaly_enabled)
 from .backend import device
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_dlpack, from_numpy, full,
                        full_like, linspace, manual_seed, ones, ones_like, rand, rand_like, randint,

@@ -11,6 +11,7 @@ allocated: "allocated" is what live arrays hold, "reserved" what the pool holds 
 """
 from dataclasses import dataclass
 
+from .autograd.out_of_memory import OutOfMemoryError
 from .backend.cuda_probe import device_count, is_available, unavailable_reason
 from .backend.device import device as _device
 
@@ -124,5 +125,5 @@ __all__ = [
     "is_available", "device_count", "current_device", "set_device", "get_device_name",
     "get_device_properties", "synchronize", "memory_allocated", "max_memory_allocated",
     "reset_peak_memory_stats", "memory_reserved", "mem_get_info", "empty_cache", "manual_seed",
-    "manual_seed_all",
+    "manual_seed_all", "OutOfMemoryError",
 ]

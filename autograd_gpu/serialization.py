@@ -2,15 +2,18 @@
 
 ``save`` writes safetensors (or numpy's ``.npz`` when the path ends in ``.npz``) atomically: the
 bytes go to a temporary file in the target's folder, are fsynced, and replace the target in one
-``os.replace``, so an interrupted save leaves the previous file whole. Tensors are stored by name;
-everything else of the object (nesting, dict key types, tuples, numbers, each tensor's device and
-requires_grad, a CRC32 of each tensor's bytes) is a JSON skeleton in the safetensors metadata
-(or an extra ``.npz`` entry, left out for a plain ``{name: cpu tensor}`` state dict).
+``os.replace``, so an interrupted save (even a killed process) leaves the previous file whole; the
+next save removes the temporary files of killed writers. Tensors are stored by name; everything
+else of the object (nesting, dict key types, tuples, numbers, each tensor's device and
+requires_grad) is a JSON skeleton in the safetensors metadata (or an extra ``.npz`` entry, left out
+for a plain ``{name: cpu tensor}`` state dict). safetensors files carry a CRC32 of each tensor's
+bytes and one of the rest of the header; in ``.npz`` files, the zip's own CRCs do that work.
 
 ``load`` recognises the content, not the name: safetensors, ``.npz``, or a torch ``.pth``
 checkpoint (``pth.py``, zip or legacy). A truncated or corrupted file raises a RuntimeError naming
-it. ``map_location`` is torch's: None (the saved device), a device or string, or a dict mapping
-saved locations to new ones.
+it (the legacy ``.pth`` format has no checksums: damaged tensor bytes there go unnoticed).
+``map_location`` is torch's: None (the saved device), a device or string, or a dict mapping saved
+locations to new ones.
 
 safetensors is an optional dependency: saving or loading that format without it raises an
 ImportError telling how to install it; ``.npz`` and ``.pth`` need nothing beyond numpy.
@@ -20,6 +23,8 @@ import contextlib
 import io
 import json
 import os
+import re
+import socket
 import tempfile
 import zipfile
 import zlib
@@ -34,6 +39,7 @@ _np = numpy_backend.xp
 
 _STRUCTURE_KEY = "autograd_gpu.structure"   # safetensors metadata / .npz entry: the JSON skeleton
 _CRC_KEY = "autograd_gpu.crc32"             # safetensors metadata: {tensor name: crc32}
+_HEADER_CRC_KEY = "autograd_gpu.header_crc32"  # safetensors metadata: crc32 of the rest
 _NPZ_STRUCTURE = "__autograd_gpu_structure__"
 
 
@@ -158,7 +164,17 @@ def _safetensors_bytes(obj):
     structure = encoder.encode(obj, "")
     crcs = {name: zlib.crc32(array) for name, array in encoder.arrays.items()}
     metadata = {"format": "pt", _STRUCTURE_KEY: json.dumps(structure), _CRC_KEY: json.dumps(crcs)}
+    metadata[_HEADER_CRC_KEY] = str(_header_crc(metadata, encoder.arrays))
     return _safetensors_numpy().save(encoder.arrays, metadata=metadata)
+
+
+def _header_crc(metadata, arrays):
+    """CRC32 of what the safetensors header says besides the tensors' bytes (their names, dtypes
+    and shapes, and our metadata), which the per-tensor CRCs do not cover: a damaged name, dtype
+    or skeleton would otherwise load as a different but well-formed object."""
+    described = [sorted((k, v) for k, v in metadata.items() if k != _HEADER_CRC_KEY),
+                 sorted((name, a.dtype.str, list(a.shape)) for name, a in arrays.items())]
+    return zlib.crc32(json.dumps(described).encode())
 
 
 def _npz_bytes(obj):
@@ -178,9 +194,13 @@ def _npz_bytes(obj):
 
 def _write_atomically(path, payload):
     """Writes ``payload`` to a temporary file beside ``path``, fsyncs it, then renames it over
-    ``path``: readers see the old file or the new one, never a part of one."""
+    ``path``: readers see the old file or the new one, never a part of one. The temporary file is
+    named after this host and process, so that the next save can remove those of writers that were
+    killed before they could (see ``_remove_stale_temporaries``)."""
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    base = os.path.basename(path)
+    _remove_stale_temporaries(folder, base)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{base}.{_HOST}-{os.getpid()}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(payload)
@@ -193,6 +213,37 @@ def _write_atomically(path, payload):
             os.unlink(tmp)
         raise
     _fsync_folder(folder)
+
+
+_HOST = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "host"
+
+
+def _remove_stale_temporaries(folder, base):
+    """Deletes the temporary files that saves to ``folder/base`` from this host left behind when
+    their process died mid-write (SIGKILL, power loss): those whose process no longer exists. A
+    live writer's file is never touched; nor, where processes cannot be probed (not POSIX), any."""
+    if os.name != "posix":
+        return
+    pattern = re.compile(re.escape(f".{base}.{_HOST}-") + r"(\d+)\.[A-Za-z0-9_]{8}\.tmp")
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        match = pattern.fullmatch(name)
+        if match is not None and not _process_exists(int(match.group(1))):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(folder, name))
+
+
+def _process_exists(pid):
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists (POSIX)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists, under another user
+        return True
+    return True
 
 
 def _fsync_folder(folder):
@@ -235,7 +286,7 @@ def _load(f, map_location, accept):
     name, data = _read_all(f)
     try:
         kind = _sniff(data)
-    except zipfile.BadZipFile as err:
+    except Exception as err:  # BadZipFile, or whatever else a damaged field makes zipfile raise
         raise RuntimeError(f"load: {name} is truncated or corrupted (not a readable zip archive: "
                            f"{err})") from err
     if kind is None or kind not in accept:
@@ -275,18 +326,34 @@ def _read(kind, data, name):
     """The object with StoredTensor records (host arrays) in place of tensors."""
     if kind == "safetensors":
         return _read_safetensors(data)
-    if kind == "npz":
-        return _read_npz(data)
     if pth.is_legacy(data):
         return pth.read_legacy(data, name)
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return pth.read_zip(zf, name)
+        _check_zip_directory(data, zf)
+        return _read_npz(data) if kind == "npz" else pth.read_zip(zf, name)
+
+
+_ZIP_END = b"PK\x05\x06"
+
+
+def _check_zip_directory(data, zf):
+    """zipfile walks the central directory by the lengths its entries state, and no CRC covers
+    them: a damaged length hides the entries after it, and the archive would load without some
+    tensors, or without its skeleton. The end record's entry count must match what was read."""
+    end = len(data) - 22 if data[-22:-18] == _ZIP_END else data.rfind(_ZIP_END)
+    count = int.from_bytes(data[end + 10:end + 12], "little") if end >= 0 else None
+    if count is not None and count != 0xFFFF and count != len(zf.infolist()):  # 0xFFFF: zip64
+        raise ValueError(f"its zip directory lists {len(zf.infolist())} entries where its end "
+                         f"record counts {count}")
 
 
 def _read_safetensors(data):
     arrays = _safetensors_numpy().load(data)
     header_len = int.from_bytes(data[:8], "little")
     metadata = json.loads(data[8:8 + header_len]).get("__metadata__") or {}
+    if _HEADER_CRC_KEY in metadata and str(_header_crc(metadata, arrays)) != \
+            metadata[_HEADER_CRC_KEY]:
+        raise ValueError("its header fails its CRC32 check")
     crcs = json.loads(metadata.get(_CRC_KEY, "{}"))
     stored = {}
     for name, array in arrays.items():

@@ -1,9 +1,14 @@
 """The backward engine: walks the graph iteratively from the roots, running each node once, after
 every node that consumes its outputs has passed it a gradient (Kahn's algorithm on the reversed
-graph), so a chain of any length needs no recursion."""
+graph), so a chain of any length needs no recursion.
+
+With anomaly detection on (``anomaly_mode``), each node runs through
+``anomaly_mode.run_checked``, and a failing node's forward traceback is reported before its error
+propagates. CuPy's out-of-memory error leaves as ``out_of_memory.OutOfMemoryError``. Neither costs
+anything otherwise."""
 import sys
 
-from . import function, grad_mode
+from . import anomaly_mode, function, grad_mode, out_of_memory
 from .function import AccumulateGrad, leaf_accumulator
 
 
@@ -196,6 +201,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
 
     deps = _count_dependencies(roots, needed)
     ready = [n for n in roots if n not in deps]
+    anomaly = anomaly_mode._enabled
+    node = None
     prev_mode = grad_mode._state.enabled
     grad_mode._state.enabled = create_graph
     try:
@@ -231,7 +238,10 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 if targets is not None:
                     _capture(node, buf, targets, inputs, captured, accumulate, create_graph)
                 if executed is None or node in executed:
-                    grad_inputs = _run_node(node, buf)
+                    if anomaly:
+                        grad_inputs = anomaly_mode.run_checked(_run_node, node, buf)
+                    else:
+                        grad_inputs = _run_node(node, buf)
                     if not retain_graph:
                         node._release()
 
@@ -260,9 +270,23 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     ready.append(child)
             # no variable of this frame may still hold a gradient passed on (see _adoptable)
             grad_inputs = g = b = old = None
+    except Exception as err:
+        if anomaly_mode._enabled and node is not None:
+            anomaly_mode.report(node)
+        if isinstance(err, MemoryError):
+            oom = out_of_memory.translate(err, _device_of(node))
+            if oom is not None:
+                raise oom from err
+        raise
     finally:
         grad_mode._state.enabled = prev_mode
     return captured
+
+
+def _device_of(node):
+    if type(node) is AccumulateGrad:
+        return node.variable.device
+    return None if node is None or node._backend is None else node._backend.device
 
 
 def _run_node(node, grad_outputs):

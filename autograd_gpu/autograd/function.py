@@ -13,7 +13,7 @@ in ``Node._backward_inputs``: ops never repeat that logic.
 import re
 import weakref
 
-from . import grad_mode
+from . import anomaly_mode, grad_mode, out_of_memory
 
 Tensor = None  # bound by tensor.py once the class exists (tensor.py imports this module)
 
@@ -35,10 +35,13 @@ class RemovableHandle:
         self._hooks, self._hook = hooks, hook
 
     def remove(self):
-        try:
-            self._hooks.remove(self._hook)
-        except ValueError:
-            pass
+        """Unregisters the hook and lets go of it: a handle kept after removal holds nothing."""
+        if self._hooks is not None:
+            try:
+                self._hooks.remove(self._hook)
+            except ValueError:
+                pass
+        self._hooks = self._hook = None
 
     def __enter__(self):
         return self
@@ -63,6 +66,8 @@ class Node:
     _pre_hooks = None        # node hooks: fn(grad_outputs)
     _post_hooks = None       # node hooks: fn(grad_inputs, grad_outputs)
     _backend = None
+    _anomaly_trace = None    # anomaly mode: the stack of the forward call that created this node
+    _anomaly_parent = None   # anomaly mode: the node whose backward created this one
 
     def name(self):
         return self.node_name
@@ -199,11 +204,16 @@ def _modified_text(dtype_name, shape, device, owner, now, expected):
     prefix = "torch.cuda." if device.type == "cuda" else "torch."
     dims = ", ".join(str(s) for s in shape)
     which = f", which is {owner}," if owner is not None else ""
+    if anomaly_mode._enabled:  # torch's hint depends on whether a forward traceback was printed
+        hint = ("the backtrace further above shows the operation that failed to compute its "
+                "gradient. The variable in question was changed in there or anywhere later. Good "
+                "luck!")
+    else:
+        hint = ("enable anomaly detection to find the operation that failed to compute its "
+                "gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).")
     return (f"one of the variables needed for gradient computation has been modified by an inplace "
             f"operation: [{prefix}{kind}Tensor [{dims}]]{which} is at version {now}; expected version "
-            f"{expected} instead. Hint: the backtrace further above can point to the operation that "
-            f"failed to compute its gradient. The variable in question was changed in there or "
-            f"anywhere later. Good luck!")
+            f"{expected} instead. Hint: {hint}")
 
 
 class AccumulateGrad(Node):
@@ -271,7 +281,13 @@ class Op(Node):
         else:
             ctx.needs_input_grad = (False,) * len(needs)
         ctx._backend = backend
-        out = ctx.forward(*args)
+        try:
+            out = ctx.forward(*args)
+        except MemoryError as err:
+            oom = out_of_memory.translate(err, None if backend is None else backend.device)
+            if oom is None:
+                raise
+            raise oom from err
         backend = ctx._backend  # forward may move the result (ToCopy, a cpu scalar joining cuda)
         if type(out) is tuple:
             return ctx._wrap_outputs(out, args, record, positions)
@@ -301,6 +317,8 @@ class Op(Node):
         self.next_functions = tuple(nexts)
         self._input_meta = meta
         self._tensor_positions = positions
+        if anomaly_mode._enabled:
+            anomaly_mode.record_forward(self)
 
     def _wrap_outputs(self, arrays, args, record, positions):
         backend = self._backend
@@ -370,8 +388,14 @@ class Function(Op, metaclass=_FunctionMeta):
         ctx._backend = backend
         ctx._non_differentiable = ()
         ctx._materialize_grads = True
-        with grad_mode.no_grad():
-            out = cls.forward(ctx, *args)
+        try:
+            with grad_mode.no_grad():
+                out = cls.forward(ctx, *args)
+        except MemoryError as err:
+            oom = out_of_memory.translate(err, None if backend is None else backend.device)
+            if oom is None:
+                raise
+            raise oom from err
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
         if any(not isinstance(o, Tensor) for o in outs):
