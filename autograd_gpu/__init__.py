@@ -4,6 +4,7 @@
 """
 from . import autograd, cuda, nn, optim, utils
 from .serialization import load, save
+from .fusion import erf, fuse
 from .utils.data import Generator
 from ._printing import get_printoptions, printoptions, set_printoptions
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled

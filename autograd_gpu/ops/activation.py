@@ -2,16 +2,19 @@
 by the row maximum, so logits of +-1e4 stay finite in float32), gelu (exact and tanh), leaky_relu,
 silu, elu, dropout and embedding.
 
-Each op's forward works on arrays and its backward in differentiable Tensor ops (or, for gelu, a
-``*Grad`` op with its own backward), so ``create_graph=True`` gives higher-order gradients.
+Each op's forward works on arrays and its backward in differentiable Tensor ops (or, for softmax
+and log_softmax, a ``*Grad`` op with its own backward; gelu is a fused function, whose backward is
+fused too), so ``create_graph=True`` gives higher-order gradients. softmax and log_softmax run
+as backend primitives (raw kernels on cuda).
 """
 import math
 import warnings
 
 from .._tensor_methods import _inplace_unary
 from ..autograd.function import Op
+from ..fusion import erf, fuse
 from ..tensor import Tensor, _wrap_dim
-from .elementwise import _array, exp, sigmoid, tanh, where
+from .elementwise import sigmoid, tanh, where
 from .indexing import IndexScatter
 
 _LEGACY_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
@@ -44,25 +47,40 @@ def _softmax_dim(x, dim, op):
     return dim if ndim else None  # a 0-d tensor is normalised over its single element
 
 
-def _shifted(data, dim):
-    """``data`` minus its maximum along ``dim`` (every element when dim is None)."""
-    return data - data.max(axis=dim, keepdims=True)
-
-
 class Softmax(Op):
     node_name = "SoftmaxBackward0"
     save_outputs = True
 
     def forward(ctx, x, dim):
-        xp = x._backend.xp
         ctx.dim = dim
-        e = xp.exp(_shifted(x._data, dim))
-        return _array(xp, e / e.sum(axis=dim, keepdims=True))
+        return x._backend.softmax(x._data, dim)
 
     def backward(ctx, gy):
-        # gx = y * (gy - sum(gy * y)): the Jacobian-vector product without forming the Jacobian
         (y,) = ctx.saved_outputs
-        return y * (gy - (gy * y).sum(dim=ctx.dim, keepdim=True))
+        return SoftmaxGrad.apply(gy, y, ctx.dim)
+
+
+class SoftmaxGrad(Op):
+    """gx = y * (gy - sum(gy * y)) over dim, from softmax's output y, as one op (the Jacobian-vector
+    product without forming the Jacobian); its arguments in torch's order (grad_output, output).
+    Its own backward is in Tensor ops: the Jacobian is symmetric, so d/dgy = y * (g - sum(g * y)),
+    and d/dy = g * (gy - sum(gy * y)) - gy * sum(g * y)."""
+    node_name = "SoftmaxBackwardDataBackward0"
+
+    def forward(ctx, gy, y, dim):
+        ctx.save_for_backward(gy if ctx.needs_input_grad[1] else None, y)
+        ctx.dim = dim
+        return y._backend.softmax_backward(y._data, gy._data, dim)
+
+    def backward(ctx, g):
+        gy, y = ctx.saved_tensors
+        need_gy, need_y = ctx.needs_input_grad[:2]
+        ggy = SoftmaxGrad.apply(g, y, ctx.dim) if need_gy else None
+        gyy = None
+        if need_y:
+            gyy = (g * (gy - (gy * y).sum(dim=ctx.dim, keepdim=True))
+                   - gy * (g * y).sum(dim=ctx.dim, keepdim=True))
+        return ggy, gyy
 
 
 class LogSoftmax(Op):
@@ -70,12 +88,8 @@ class LogSoftmax(Op):
     save_outputs = True
 
     def forward(ctx, x, dim):
-        xp = x._backend.xp
         ctx.dim = dim
-        shifted = _shifted(x._data, dim)
-        shifted = _array(xp, shifted)  # numpy gives a scalar for a 0-d input
-        shifted -= xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
-        return shifted
+        return x._backend.log_softmax(x._data, dim)
 
     def backward(ctx, gy):
         (y,) = ctx.saved_outputs
@@ -89,12 +103,9 @@ class LogSoftmaxGrad(Op):
     node_name = "LogSoftmaxBackwardDataBackward0"
 
     def forward(ctx, gy, y, dim):
-        xp = y._backend.xp
         ctx.save_for_backward(gy if ctx.needs_input_grad[1] else None, y)
         ctx.dim = dim
-        p = xp.exp(y._data)
-        p *= gy._data.sum(axis=dim, keepdims=True)
-        return _array(xp, gy._data - p)
+        return y._backend.log_softmax_backward(y._data, gy._data, dim)
 
     def backward(ctx, g):
         gy, y = ctx.saved_tensors
@@ -123,100 +134,29 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 
 # -- gelu ------------------------------------------------------------------------------------------
+# torch's formulas, fused (one kernel forward, one backward on cuda; float16 computed in float32):
+# exact: x/2 (1 + erf(x / sqrt 2)); tanh: x/2 (1 + tanh(k (x + c x^3))), k = sqrt(2/pi).
 
-# Chebyshev coefficients of erfc on [0, inf) (Numerical Recipes 3rd ed., ``Erf::erfccheb``):
-# relative error below 1e-14, so gelu matches torch in float64 too.
-_ERFC_COEFFS = (
-    -1.3026537197817094, 6.4196979235649026e-1, 1.9476473204185836e-2, -9.561514786808631e-3,
-    -9.46595344482036e-4, 3.66839497852761e-4, 4.2523324806907e-5, -2.0278578112534e-5,
-    -1.624290004647e-6, 1.303655835580e-6, 1.5626441722e-8, -8.5238095915e-8, 6.529054439e-9,
-    5.059343495e-9, -9.91364156e-10, -2.27365122e-10, 9.6467911e-11, 2.394038e-12, -6.886027e-12,
-    8.94487e-13, 3.13092e-13, -1.12708e-13, 3.81e-16, 7.106e-15, -1.523e-15, -9.4e-17, 1.21e-16,
-    -2.8e-17)
 _SQRT_HALF = math.sqrt(0.5)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-_TANH_K = math.sqrt(2.0 / math.pi)  # gelu's tanh approximation: tanh(k * (x + c x^3))
+_TANH_K = math.sqrt(2.0 / math.pi)
 _TANH_C = 0.044715
 
 
-def _normal_cdf(xp, x):
-    """Phi(x) = erfc(-x / sqrt 2) / 2, from the Chebyshev series of erfc (numpy has no erf)."""
-    z = xp.abs(x) * _SQRT_HALF
-    t = 2.0 / (2.0 + z)
-    ty = 4.0 * t - 2.0
-    d = dd = xp.zeros_like(z)
-    for c in _ERFC_COEFFS[:0:-1]:
-        d, dd = ty * d - dd + c, d
-    half_erfc = 0.5 * t * xp.exp(-z * z + 0.5 * (_ERFC_COEFFS[0] + ty * d) - dd)  # Phi(-|x|)
-    return xp.where(x >= 0, 1.0 - half_erfc, half_erfc)
+@fuse(name="GeluBackward0")
+def _gelu_erf(x):
+    return x * 0.5 * (1.0 + erf(x * _SQRT_HALF))
 
 
-def _compute_dtype(xp, data):
-    """float16 is computed in float32 (the erfc series needs more than 3 digits)."""
-    return data.astype(xp.float32) if data.dtype == xp.float16 else data
-
-
-class Gelu(Op):
-    node_name = "GeluBackward0"
-
-    def forward(ctx, x, approximate):
-        xp = x._backend.xp
-        ctx.save_for_backward(x)
-        ctx.approximate = approximate
-        v = _compute_dtype(xp, x._data)
-        if approximate == "tanh":
-            y = 0.5 * v * (1.0 + xp.tanh(_TANH_K * (v + _TANH_C * v * v * v)))
-        else:
-            y = v * _normal_cdf(xp, v)
-        return y.astype(x._data.dtype, copy=False)
-
-    def backward(ctx, gy):
-        (x,) = ctx.saved_tensors
-        return GeluGrad.apply(x, gy, ctx.approximate)
-
-
-class GeluGrad(Op):
-    """gx = gy * gelu'(x), in one pass; its own backward uses gelu''(x) in Tensor ops."""
-    node_name = "GeluBackwardBackward0"
-
-    def forward(ctx, x, gy, approximate):
-        xp = x._backend.xp
-        ctx.save_for_backward(x, gy)
-        ctx.approximate = approximate
-        v = _compute_dtype(xp, x._data)
-        if approximate == "tanh":
-            t = xp.tanh(_TANH_K * (v + _TANH_C * v * v * v))
-            du = _TANH_K * (1.0 + 3.0 * _TANH_C * v * v)
-            slope = 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * du
-        else:
-            slope = _normal_cdf(xp, v) + v * _INV_SQRT_2PI * xp.exp(-0.5 * v * v)
-        return (gy._data * slope).astype(gy._data.dtype, copy=False)
-
-    def backward(ctx, g):
-        x, gy = ctx.saved_tensors
-        need_x, need_gy = ctx.needs_input_grad[:2]
-        gx = g * gy * _gelu_second_derivative(x, ctx.approximate) if need_x else None
-        ggy = GeluGrad.apply(x, g, ctx.approximate) if need_gy else None
-        return gx, ggy
-
-
-def _gelu_second_derivative(x, approximate):
-    if approximate == "tanh":
-        # y = x (1 + t) / 2 with t = tanh(u), u = k (x + c x^3):
-        # y'' = (1 - t^2) (u' + x (u'' - 2 t u'^2) / 2)
-        t = tanh(_TANH_K * (x + _TANH_C * x * x * x))
-        du = _TANH_K * (1.0 + 3.0 * _TANH_C * x * x)
-        d2u = (6.0 * _TANH_K * _TANH_C) * x
-        return (1.0 - t * t) * (du + 0.5 * x * (d2u - 2.0 * t * du * du))
-    # y = x Phi(x): y'' = phi(x) (2 - x^2)
-    return exp(-0.5 * x * x) * _INV_SQRT_2PI * (2.0 - x * x)
+@fuse(name="GeluBackward0")
+def _gelu_tanh(x):
+    return 0.5 * x * (1.0 + tanh(_TANH_K * (x + _TANH_C * (x * x * x))))
 
 
 def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     check_floating(input, "GeluKernelImpl")
-    return Gelu.apply(input, approximate)
+    return _gelu_tanh(input) if approximate == "tanh" else _gelu_erf(input)
 
 
 # -- piecewise activations -------------------------------------------------------------------------

@@ -130,6 +130,34 @@ def test_log_softmax_double_backward_graph_matches_torch(device, rng):
                                       [None, "LogSoftmaxBackward0"])
 
 
+def test_softmax_double_backward_graph_matches_torch(device, rng):
+    """The gradient is one SoftmaxBackwardDataBackward0 node, fed by (grad_output, output)."""
+    x, seed = random_array(rng, (3, 4)), random_array(rng, (3, 4))
+    graphs = []
+    for t, dev in ((ag, device), (torch, "cpu")):
+        xt = t.tensor(x, device=dev, requires_grad=True)
+        y = F(t).softmax(xt, dim=1)
+        (g,) = t.autograd.grad(y, xt, t.tensor(seed, device=dev), create_graph=True)
+        graphs.append((g.grad_fn.name(), [None if f is None else f.name()
+                                          for f, _ in g.grad_fn.next_functions]))
+    assert graphs[0] == graphs[1] == ("SoftmaxBackwardDataBackward0", [None, "SoftmaxBackward0"])
+
+
+@pytest.mark.parametrize("shape, dim", [((4, 300), 1), ((3, 1000), -1), ((2, 5, 7), 1),
+                                        ((3, 300, 2), 1), ((6, 10), 0)], ids=str)
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+def test_softmax_row_layouts(fn, shape, dim, device, rng):
+    """Rows longer than a GPU block, short rows and inner dims: each layout the kernels take."""
+    x = random_array(rng, shape, low=-6.0, high=6.0)
+    check_parity(lambda t, v: getattr(F(t), fn)(v, dim=dim), x, device=device, rng=rng)
+
+
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+def test_softmax_gradgradcheck_inner_dim(fn, device, rng):
+    check_grad(lambda t, v: getattr(F(t), fn)(v, dim=1), random_array(rng, (2, 4, 3)),
+               device=device)
+
+
 def test_softmax_dtype_argument(device, rng):
     x = random_array(rng, (2, 5))
     out = check_parity(lambda t, v: F(t).softmax(v, dim=1, dtype=t.float64), x, device=device,

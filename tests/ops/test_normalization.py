@@ -85,6 +85,23 @@ def test_batch_norm_train_steps_then_eval(shape, device, rng):
 
 
 @pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
+@pytest.mark.parametrize("shape", [(300, 4), (2, 3, 48, 48)], ids=str)
+def test_batch_norm_large_channels(shape, training, device, rng):
+    """More samples than a GPU block has threads, and channels of 4608 elements, which the cuda
+    statistics split over several blocks; the per-channel offsets keep the variance honest."""
+    stats = RunningStats(rng, shape[1], device)
+    offsets = rng.uniform(-20.0, 20.0, size=(1, shape[1]) + (1,) * (len(shape) - 2))
+    x = (random_array(rng, shape) + offsets).astype("float32")
+    arrays = [x, random_array(rng, (shape[1],)), random_array(rng, (shape[1],))]
+
+    def fn(t, v, w, b):
+        return F(t).batch_norm(v, *stats(t), w, b, training=training)
+
+    check_parity(fn, *arrays, device=device, rng=rng, atol=1e-4)
+    stats.assert_equal()
+
+
+@pytest.mark.parametrize("training", [True, False], ids=["train", "eval"])
 def test_batch_norm_non_contiguous_input(training, device, rng):
     """Channels read through a transposed view: the per-channel (N, C, L) view must copy."""
     stats = RunningStats(rng, 4, device)
