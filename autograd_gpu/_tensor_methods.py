@@ -17,7 +17,7 @@ from .ops import indexing as I
 from .ops import linalg as L
 from .ops import reduction as R
 from .ops import shape as S
-from .tensor import Tensor
+from .tensor import Tensor, check_tensor, op_note, with_note
 
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 
@@ -65,10 +65,14 @@ def _shape_mismatch(t, shape):
                         f"{list(shape)}")
 
 
-def _check_broadcast_into(t, other_shape):
-    shape = _broadcast_shape(t._data.shape, other_shape)
-    if tuple(shape) != t._data.shape:
-        raise _shape_mismatch(t, shape)
+def _check_broadcast_into(t, other_shape, op):
+    try:
+        shape = _broadcast_shape(t._data.shape, other_shape)
+        if tuple(shape) != t._data.shape:
+            raise _shape_mismatch(t, shape)
+    except RuntimeError as err:
+        raise with_note(err, f"in {op}() of a tensor of shape {list(t._data.shape)} with one of "
+                             f"shape {list(other_shape)}") from None
 
 
 def _commit(t, result):
@@ -124,27 +128,31 @@ def _plain_operand(t, other):
 
 def _inplace_binary(t, other, out_of_place, ufunc_name, alpha=1):
     if _recording(t, other):
+        op = f"{out_of_place.__name__}_"
+        other = E._operand(other, op)  # a bad argument is reported before the leaf, as in torch
         _check_leaf(t)
         if alpha == 1:
             return _record(t, lambda a: out_of_place(a, other))
         return _record(t, lambda a: out_of_place(a, other, alpha=alpha))
     operand = _plain_operand(t, other)
     if operand is None:
-        operand = _promoted_operand(t, other, ufunc_name)
+        operand = _promoted_operand(t, other, ufunc_name, f"{out_of_place.__name__}_")
     if alpha != 1:
         operand = operand * alpha
     try:
         getattr(t._backend.xp, ufunc_name)(t._data, operand, out=t._data, casting="unsafe")
     except ValueError:
-        _check_broadcast_into(t, E._shape(other))
+        _check_broadcast_into(t, E._shape(other), f"{out_of_place.__name__}_")
         raise
     t._version[0] += 1
     return t
 
 
-def _promoted_operand(t, other, ufunc_name):
+def _promoted_operand(t, other, ufunc_name, op):
     """``other`` cast to the dtype of ``t op other``, which must fit into ``t`` (torch's rule)."""
-    E._check_operand(other, ufunc_name)
+    other = E._operand(other, op)
+    if ufunc_name == "subtract":
+        E._check_bool_sub(t, other)
     dt = E._result_dtype(t, other)
     if ufunc_name == "true_divide" and not dt.is_floating_point:
         dt = dtypes.get_default_dtype()
@@ -246,15 +254,19 @@ def zero_(self):
 
 
 def fill_(self, value):
+    value = E._operand(value, "fill_")
     _check_leaf(self)
     if isinstance(value, Tensor):
         if value._data.ndim != 0:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value._data.ndim} dimensions.")
+        value = _same_device(value, self)
         if _recording(self, value):
-            value = _same_device(value, self)
             return _record(self, lambda a: _FillTensor.apply(a, value))
-        value = value.item()
+        self._data[...] = value._data  # cast as torch casts a tensor value, overflow and all
+        self._version[0] += 1
+        return self
+    I.check_fits(self, value, "fill_")
     if _recording(self):
         return _record(self, lambda a: _FillScalar.apply(a, value))
     self._data.fill(value)
@@ -263,11 +275,13 @@ def fill_(self, value):
 
 
 def copy_(self, src, non_blocking=False):
+    if not isinstance(src, Tensor):  # a Python number is copied as a 0-d tensor, as in torch
+        try:
+            src = E._scalar_tensor(E._operand(src, "copy_"), self._backend)
+        except TypeError:
+            check_tensor(src, "copy_", "other", 1)
     _check_leaf(self)
-    if not isinstance(src, Tensor):
-        raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not "
-                        f"{type(src).__name__}")
-    _check_broadcast_into(self, src._data.shape)
+    _check_broadcast_into(self, src._data.shape, "copy_")
     if _recording(self, src):
         src = _same_device(src, self)
         return _record(self, lambda a: _Copy.apply(a, src))
@@ -283,7 +297,18 @@ def copy_(self, src, non_blocking=False):
 
 
 def clamp_(self, min=None, max=None):
+    min, max = E._clamp_bound(min), E._clamp_bound(max)
     return _inplace_unary(self, lambda t: E.clamp(t, min, max))
+
+
+def pow_(self, exponent):
+    exponent = E._operand(exponent, "pow_")
+    return _inplace_unary(self, lambda t: E.pow(t, exponent))
+
+
+def masked_fill_(self, mask, value):
+    check_tensor(mask, "masked_fill_", "mask", 1)
+    return _inplace_unary(self, lambda t: I.masked_fill(t, mask, value))
 
 
 # -- addcmul_, addcdiv_, lerp_: torch's fused pointwise updates (an Adam step is made of them) -----
@@ -381,11 +406,15 @@ def _check_tensor_arg(op, value, name, position):
 def _check_broadcast_args(t, *others):
     """torch's errors for operands that do not broadcast together, or not into ``t``."""
     shape = t._data.shape
-    for o in others:
-        if o._data.shape != t._data.shape:
-            shape = _broadcast_shape(shape, o._data.shape)
-    if tuple(shape) != t._data.shape:
-        raise _shape_mismatch(t, shape)
+    try:
+        for o in others:
+            if o._data.shape != t._data.shape:
+                shape = _broadcast_shape(shape, o._data.shape)
+        if tuple(shape) != t._data.shape:
+            raise _shape_mismatch(t, shape)
+    except RuntimeError as err:
+        shapes = ", ".join(str(list(o._data.shape)) for o in (t, *others))
+        raise with_note(err, f"in an in-place update of tensors of shapes {shapes}") from None
 
 
 def _fused_inplace(t, op, tensors, numbers, arrays_update):
@@ -424,6 +453,9 @@ def addcmul_(self, tensor1, tensor2, *, value=1):
     """self += value * tensor1 * tensor2."""
     _check_tensor_arg("addcmul_", tensor1, "tensor1", 1)
     _check_tensor_arg("addcmul_", tensor2, "tensor2", 2)
+    if self.dtype is tensor1.dtype is tensor2.dtype is dtypes.bool_:
+        raise op_note(NotImplementedError("\"addcmul_cpu_out\" not implemented for 'Bool'"),
+                      "addcmul_", self, tensor1, tensor2)
     value = _integral_value(value, self, tensor1, tensor2)
     return _fused_inplace(self, _Addcmul, (tensor1, tensor2), (value,), _addcmul_arrays)
 
@@ -468,14 +500,14 @@ def lerp_(self, end, weight):
     if scalar and not isinstance(weight, numbers.Real):
         raise TypeError(f"lerp_(): argument 'weight' (position 2) must be Tensor or Number, not "
                         f"{type(weight).__name__}")
-    if not self.dtype.is_floating_point:
-        kernel = "lerp_kernel_scalar" if scalar else "lerp_kernel_tensor"
-        raise NotImplementedError(f"\"{kernel}\" not implemented for "
-                                  f"'{_LEGACY_NAMES[self.dtype.name]}'")
     for other, name in ((end, "end"), (None if scalar else weight, "weight")):
         if other is not None and other.dtype is not self.dtype:
-            raise RuntimeError(f"expected dtype {L._C10[self.dtype.name]} for `{name}` but got "
-                               f"dtype {L._C10[other.dtype.name]}")
+            raise op_note(RuntimeError(f"expected dtype {L._C10[self.dtype.name]} for `{name}` but "
+                                       f"got dtype {L._C10[other.dtype.name]}"), "lerp_", self, other)
+    if not self.dtype.is_floating_point:
+        kernel = "lerp_kernel_scalar" if scalar else "lerp_kernel_tensor"
+        raise op_note(NotImplementedError(f"\"{kernel}\" not implemented for "
+                                          f"'{_LEGACY_NAMES[self.dtype.name]}'"), "lerp_", self)
     if scalar:
         return _fused_inplace(self, _LerpScalar, (end,), (float(weight),), _lerp_scalar_arrays)
     return _fused_inplace(self, _LerpTensor, (end, weight), (), _lerp_tensor_arrays)
@@ -483,8 +515,11 @@ def lerp_(self, end, weight):
 
 def setitem(self, key, value):
     if _recording(self, value):
+        if self.grad_fn is None and self._requires_grad:  # torch reports a bad key or value first
+            I.check_assignment(self, key, value)
         _check_leaf(self)
-        return _record(self, lambda a: I.put_result(a, key, value))
+        _record(self, lambda a: I.put_result(a, key, value))
+        return
     with grad_mode.no_grad():
         result = I.put_result(self, key, value)
     self._data[...] = result._data
@@ -497,38 +532,53 @@ def _unary_inplace_method(fn):
     return method
 
 
-def _swap(fn):
-    return lambda self, other: fn(other, self)
+def _equality(fn):
+    """``==`` and ``!=`` with an operand that is neither a Tensor nor a number answer
+    NotImplemented, so Python falls back to identity (``t == None`` is False), as torch's do."""
+    def method(self, other):
+        try:
+            other = E._operand(other, fn.__name__)
+        except TypeError:
+            return NotImplemented
+        return fn(self, other)
+    return method
 
 
-def _rtruediv(self, other):
-    return E.div(other, self)
-
-
-def _rpow(self, other):
-    return E.pow(other, self)
-
-
-def _rmatmul(self, other):
-    return L.matmul(other, self)
+def _reflected(method):
+    """A reflected operator (``2 * t`` runs ``t.__rmul__(2)``) for a number; anything else answers
+    NotImplemented, so Python tries the other operand's own operator (``"ab" * t`` repeats the
+    string for an integer 0-d t), as torch's reflected operators do."""
+    def reflected(self, other):
+        try:
+            other = E._operand(other, "")
+        except TypeError:
+            return NotImplemented
+        return method(self, other)
+    return reflected
 
 
 def _ops_methods():
     return {
         # operators
-        "__add__": E.add, "__radd__": E.add, "__iadd__": add_,
-        "__sub__": E.sub, "__rsub__": lambda self, other: E.sub(other, self), "__isub__": sub_,
-        "__mul__": E.mul, "__rmul__": E.mul, "__imul__": mul_,
-        "__truediv__": E.div, "__rtruediv__": _rtruediv, "__itruediv__": div_,
-        "__floordiv__": E.floor_divide, "__rfloordiv__": _swap(E.floor_divide),
-        "__mod__": E.remainder, "__rmod__": _swap(E.remainder),
-        "__pow__": E.pow, "__rpow__": _rpow,
-        "__matmul__": L.matmul, "__rmatmul__": _rmatmul,
+        "__add__": E.add, "__radd__": _reflected(E.add), "__iadd__": add_,
+        "__sub__": E.sub, "__rsub__": _reflected(lambda self, other: E.sub(other, self)),
+        "__isub__": sub_,
+        "__mul__": E.mul, "__rmul__": _reflected(E.mul), "__imul__": mul_,
+        "__truediv__": E.div, "__rtruediv__": _reflected(lambda self, other: E.div(other, self)),
+        "__itruediv__": div_,
+        "__floordiv__": E.floor_divide,
+        "__rfloordiv__": _reflected(lambda self, other: E.floor_divide(other, self)),
+        "__mod__": E.remainder,
+        "__rmod__": _reflected(lambda self, other: E.remainder(other, self)),
+        "__pow__": E.pow, "__rpow__": _reflected(lambda self, other: E.pow(other, self)),
+        "__matmul__": L.matmul, "__rmatmul__": lambda self, other: L.matmul(other, self),
         "__neg__": E.neg, "__pos__": lambda self: self, "__abs__": E.abs,
         "__invert__": E.bitwise_not,
         "__and__": E.bitwise_and, "__or__": E.bitwise_or, "__xor__": E.bitwise_xor,
-        "__rand__": E.bitwise_and, "__ror__": E.bitwise_or, "__rxor__": E.bitwise_xor,
-        "__eq__": E.eq, "__ne__": E.ne, "__lt__": E.lt, "__le__": E.le, "__gt__": E.gt, "__ge__": E.ge,
+        "__rand__": _reflected(E.bitwise_and), "__ror__": _reflected(E.bitwise_or),
+        "__rxor__": _reflected(E.bitwise_xor),
+        "__eq__": _equality(E.eq), "__ne__": _equality(E.ne),
+        "__lt__": E.lt, "__le__": E.le, "__gt__": E.gt, "__ge__": E.ge,
         "__getitem__": I.getitem, "__setitem__": setitem,
         # elementwise
         "add": E.add, "sub": E.sub, "subtract": E.sub, "mul": E.mul, "multiply": E.mul,
@@ -564,12 +614,12 @@ def _ops_methods():
         "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "zero_": zero_, "fill_": fill_,
         "copy_": copy_, "clamp_": clamp_, "clip_": clamp_, "addcmul_": addcmul_,
         "addcdiv_": addcdiv_, "lerp_": lerp_,
-        "pow_": _unary_inplace_method(E.pow), "neg_": _unary_inplace_method(E.neg),
+        "pow_": pow_, "neg_": _unary_inplace_method(E.neg),
         "exp_": _unary_inplace_method(E.exp), "log_": _unary_inplace_method(E.log),
         "sqrt_": _unary_inplace_method(E.sqrt), "abs_": _unary_inplace_method(E.abs),
         "relu_": _unary_inplace_method(E.relu), "sigmoid_": _unary_inplace_method(E.sigmoid),
         "tanh_": _unary_inplace_method(E.tanh),
-        "masked_fill_": _unary_inplace_method(I.masked_fill),
+        "masked_fill_": masked_fill_,
     }
 
 

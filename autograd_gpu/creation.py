@@ -5,9 +5,10 @@ import numbers
 import warnings
 
 from . import dtypes
+from .autograd.out_of_memory import translating
 from .backend import device as _device
 from .backend import get_backend, numpy_backend, seed_all
-from .tensor import Tensor
+from .tensor import Tensor, with_note
 
 _np = numpy_backend.xp
 
@@ -70,7 +71,7 @@ def _scalar_dtype(x):
         return dtypes.int64
     if isinstance(x, numbers.Real):
         return dtypes.get_default_dtype()
-    if isinstance(x, str):
+    if isinstance(x, (str, bytes)):
         raise TypeError(f"new(): invalid data type '{t.__name__}'")
     if isinstance(x, numbers.Number):
         raise TypeError(f"complex data is not supported: {x!r}")
@@ -83,7 +84,10 @@ def _is_sequence(x):
 
 def _nested_to_host(data, dtype):
     """Python (nested) sequences of numbers, numpy scalars/arrays or one-element tensors to a numpy
-    array of ``dtype`` (None: inferred as torch does, promoting over every element's type)."""
+    array of ``dtype`` (None: inferred as torch does, promoting over every element's type).
+
+    Regular data of plain Python numbers takes one pass; anything else (or any error) goes
+    through torch's two passes, which report torch's first error in torch's order."""
     shape = []
     probe = data
     while _is_sequence(probe):
@@ -91,43 +95,93 @@ def _nested_to_host(data, dtype):
         if not len(probe):
             break
         probe = probe[0]
-    level = [data]
-    for dim, n in enumerate(shape):
-        nxt = []
-        for x in level:
-            if not _is_sequence(x):
-                raise TypeError("not a sequence")
-            if len(x) != n:
-                raise ValueError(f"expected sequence of length {n} at dim {dim} (got {len(x)})")
-            nxt.extend(x)
-        level = nxt
-    leaves = level
-    kinds = set(map(type, leaves))
-    if kinds - {float, int, bool}:
-        if any(_is_sequence(x) for x in leaves):
-            raise TypeError(f"'{type(next(x for x in leaves if _is_sequence(x))).__name__}' object "
-                            "cannot be interpreted as a number")
-        for i, x in enumerate(leaves):
-            if isinstance(x, Tensor):
-                if x._data.size != 1:
-                    raise TypeError("only integer tensors of a single element can be converted to "
-                                    "an index")
-                if dtype is None:
-                    kinds.add(x.dtype)
-                leaves[i] = x._backend.to_host(x._data).reshape(()).item()
+    if shape and isinstance(probe, (str, bytes)):  # torch reads a string there as a sequence
+        raise ValueError(f"tensor(): too many dimensions '{type(probe).__name__}'")
+    leaves = _regular_leaves(data, shape)
+    if leaves is None or set(map(type, leaves)) - {float, int, bool}:
+        return _checked_to_host(data, shape, dtype)
     if dtype is None:
         dtype = dtypes.get_default_dtype() if not leaves else None
-        for k in kinds:
-            if isinstance(k, dtypes.dtype):
-                d = k
-            elif k is Tensor:
-                continue
-            else:
-                d = _scalar_dtype(next(x for x in leaves if type(x) is k))
+        for kind in set(map(type, leaves)):
+            d = _scalar_dtype(next(x for x in leaves if type(x) is kind))
             dtype = d if dtype is None else dtypes.promote_types(dtype, d)
-    return _np.array(leaves, dtype=dtype.np).reshape(shape), dtype
+    try:
+        return _np.array(leaves, dtype=dtype.np).reshape(shape), dtype
+    except (OverflowError, ValueError):  # NaN, inf or a huge int: find it and say so
+        return _checked_to_host(data, shape, dtype)
 
 
+def _regular_leaves(data, shape):
+    """The elements at depth len(shape), level by level; None if the nesting is irregular."""
+    level = [data]
+    for n in shape:
+        nxt = []
+        for x in level:
+            if not _is_sequence(x) or len(x) != n:
+                return None
+            nxt.extend(x)
+        level = nxt
+    return level
+
+
+def _checked_to_host(data, shape, dtype):
+    """torch's two passes: the dtype inferred over every element, in order (its errors first),
+    then every element stored, in order, each checked."""
+    if dtype is None:
+        dtype = _inferred_dtype(data)
+    out = []
+    _store(data, shape, 0, dtype, out)
+    return _np.array(out, dtype=dtype.np).reshape(shape), dtype
+
+
+def _inferred_dtype(x):
+    if isinstance(x, _np.ndarray) and x.ndim:
+        return dtypes.from_numpy_dtype(x.dtype)
+    if not _is_sequence(x):
+        return _scalar_dtype(x)
+    dtype = None
+    for element in x:
+        d = _inferred_dtype(element)
+        dtype = d if dtype is None else dtypes.promote_types(dtype, d)
+    return dtypes.get_default_dtype() if dtype is None else dtype
+
+
+def _store(x, shape, dim, dtype, out):
+    if dim == len(shape):
+        out.append(_element(x, dtype))
+        return
+    if not _is_sequence(x):
+        raise TypeError("not a sequence")
+    if len(x) != shape[dim]:
+        raise ValueError(f"expected sequence of length {shape[dim]} at dim {dim} (got {len(x)})")
+    for element in x:
+        _store(element, shape, dim + 1, dtype, out)
+
+
+def _element(x, dtype):
+    """One element as a Python number that ``dtype`` holds, or torch's error for it."""
+    if isinstance(x, Tensor):
+        if x._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        x = x._backend.to_host(x._data).reshape(()).item()
+    elif _is_sequence(x) or not isinstance(x, (numbers.Real, _np.bool_)):
+        if dtype.is_floating_point:
+            raise TypeError(f"tensor(): must be real number, not {type(x).__name__}")
+        raise TypeError(f"tensor(): '{type(x).__name__}' object cannot be interpreted as an "
+                        "integer")
+    if dtype.is_floating_point or dtype is dtypes.bool_:
+        return x
+    if isinstance(x, numbers.Integral) and not -2 ** 63 <= x < 2 ** 63:
+        raise ValueError("tensor(): Overflow when unpacking long long")
+    info = _np.iinfo(dtype.np)
+    if not (x == x and info.min <= x <= info.max):  # NaN, inf, or past the integer type
+        raise RuntimeError(f"tensor(): value cannot be converted to type {dtype.name} without "
+                           "overflow")
+    return x
+
+
+@translating
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of ``data`` (Python numbers, nested sequences, arrays, tensors)."""
     backend = _backend(device)
@@ -143,6 +197,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
             backend.asarray(host, dtype=dt.np)
         return _finish(array, backend, requires_grad)
     if hasattr(data, "__cuda_array_interface__") or isinstance(data, _np.ndarray):
+        _check_strides(data, "tensor")
         src_dt = dtypes.from_numpy_dtype(data.dtype)
         array = backend.asarray(data, dtype=(dt or src_dt).np)
         if array is data or (backend is numpy_backend and _np.shares_memory(array, data)):
@@ -152,11 +207,22 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     return _finish(backend.asarray(host), backend, requires_grad)
 
 
+def _check_strides(array, op):
+    """torch refuses numpy arrays with negative strides (a[::-1]) rather than copying them."""
+    if isinstance(array, _np.ndarray) and any(s < 0 for s in array.strides):
+        raise with_note(ValueError(
+            "At least one stride in the given numpy array is negative, and tensors with negative "
+            "strides are not currently supported. (You can probably work around this by making a "
+            "copy of your array  with array.copy().)"),
+            f"in {op}() of an array of shape {list(array.shape)} and strides {list(array.strides)}")
+
+
 def as_tensor(data, dtype=None, device=None):
     """Like ``tensor`` but shares memory where it can (same device and dtype)."""
     dt = dtypes.to_dtype(dtype)
     if isinstance(data, Tensor):
         return data.to(device=device, dtype=dt) if device is not None or dt is not None else data
+    _check_strides(data, "as_tensor")
     if isinstance(data, _np.ndarray) and device is None and (dt is None or dt.np == data.dtype):
         return from_numpy(data)
     return tensor(data, dtype=dtype, device=device)
@@ -166,6 +232,7 @@ def from_numpy(array):
     """A cpu tensor sharing ``array``'s memory."""
     if not isinstance(array, _np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    _check_strides(array, "from_numpy")
     dtypes.from_numpy_dtype(array.dtype)
     return Tensor._make(array, numpy_backend)
 
@@ -190,19 +257,23 @@ def _filled(size, value, dtype, device, requires_grad, op):
     return _finish(array, backend, requires_grad)
 
 
+@translating
 def zeros(*size, dtype=None, device=None, requires_grad=False, layout=None):
     return _filled(size, 0, dtype, device, requires_grad, "zeros")
 
 
+@translating
 def ones(*size, dtype=None, device=None, requires_grad=False, layout=None):
     return _filled(size, 1, dtype, device, requires_grad, "ones")
 
 
+@translating
 def empty(*size, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
     """Uninitialised in torch; zero-filled here so that no test can depend on garbage."""
     return _filled(size, 0, dtype, device, requires_grad, "empty")
 
 
+@translating
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
@@ -213,6 +284,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
                    device, requires_grad, "full")
 
 
+@translating
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     backend = _backend(device)
     dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
@@ -221,6 +293,7 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     return _finish(backend.xp.eye(n, m, dtype=dt.np), backend, requires_grad)
 
 
+@translating
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
@@ -236,6 +309,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     return _finish(backend.asarray(host), backend, requires_grad)
 
 
+@translating
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
@@ -245,6 +319,7 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     return _finish(backend.asarray(host), backend, requires_grad)
 
 
+@translating
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
     backend = _backend(device)
     dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
@@ -252,6 +327,7 @@ def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
     return _finish(backend.rand(_size(size, "rand"), dt.np), backend, requires_grad)
 
 
+@translating
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
     backend = _backend(device)
     dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
@@ -272,6 +348,7 @@ def _legacy(dt):
             "uint8": "Byte"}.get(dt.name, dt.name)
 
 
+@translating
 def randint(low=0, high=None, size=None, dtype=None, device=None, requires_grad=False,
             generator=None):
     """``randint(high, size)`` or ``randint(low, high, size)``: integers in [low, high), int64 by

@@ -12,7 +12,7 @@ from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, 
                         l1_loss, mse_loss, nll_loss)
 from ..ops.normalization import batch_norm, layer_norm
 from ..ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
-from ..tensor import Tensor
+from ..tensor import Tensor, check_tensor, op_note
 
 __all__ = ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "elu",
@@ -60,7 +60,7 @@ def pad(input, pad, mode="constant", value=None):
     pad = [int(p) for p in pad]
     ndim = input._data.ndim
     if len(pad) % 2:
-        raise RuntimeError("Padding length must be divisible by 2")
+        raise op_note(RuntimeError("Padding length must be divisible by 2"), "pad", input)
     if len(pad) // 2 > ndim:
         raise RuntimeError(f"Padding length should be less than or equal to two times the input "
                            f"dimension but got padding length {len(pad)} and input of dimension "
@@ -80,17 +80,21 @@ def pad(input, pad, mode="constant", value=None):
 
 def one_hot(tensor, num_classes=-1):
     """int64 one-hot encoding along a new last dim (not differentiable, as in torch)."""
-    if not isinstance(tensor, Tensor) or tensor.dtype.name != "int64":
-        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    check_tensor(tensor, "one_hot")
+    if tensor.dtype.name != "int64":
+        raise op_note(RuntimeError("one_hot is only applicable to index tensor of type "
+                                   "LongTensor."), "one_hot", tensor)
     if tensor.numel() == 0:
         if num_classes == -1:
-            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+            raise op_note(RuntimeError("Can not infer total number of classes from empty tensor."),
+                          "one_hot", tensor)
     else:
         if bool((tensor < 0).any()):
-            raise RuntimeError("Class values must be non-negative.")
+            raise op_note(RuntimeError("Class values must be non-negative."), "one_hot", tensor)
         top = int(tensor.max())
         if num_classes == -1:
             num_classes = top + 1
         elif top >= num_classes:
-            raise RuntimeError("Class values must be smaller than num_classes.")
+            raise op_note(RuntimeError("Class values must be smaller than num_classes."),
+                          "one_hot", tensor)
     return (tensor.unsqueeze(-1) == arange(num_classes, device=tensor.device)).long()

@@ -10,7 +10,10 @@ import numbers
 
 from .. import dtypes
 from ..autograd.function import Op
-from ..tensor import Tensor
+from ..backend import numpy_backend
+from ..tensor import Tensor, check_tensor, op_note
+
+_np = numpy_backend.xp  # the numpy scalar types torch reads as Python numbers
 
 
 # -- operands: Python scalars, promotion, devices ------------------------------------------------
@@ -33,24 +36,50 @@ def _result_dtype(a, b):
     return dtypes.promote_types(da, db)
 
 
-def _check_operand(x, op):
-    if isinstance(x, Tensor):
-        return
-    if isinstance(x, numbers.Number) and not isinstance(x, complex):
-        return
+def _operand(x, op):
+    """``x`` as an operand: a Tensor or a Python number. Other number types become the Python
+    number torch reads them as (numpy integers int, numpy floats float, numpy bools float);
+    anything else is a TypeError naming the op."""
+    kind = type(x)
+    if kind is Tensor or kind is float or kind is int or kind is bool or isinstance(x, Tensor):
+        return x
+    if isinstance(x, numbers.Integral):
+        return int(x)
+    if isinstance(x, numbers.Real) or isinstance(x, _np.bool_):
+        return float(x)
     raise TypeError(f"{op}(): expected a Tensor or a Python number as operand, but got "
-                    f"{type(x).__name__}")
+                    f"{kind.__name__}")
 
 
-def _as_operand(x, dtype, backend):
+def _operands(a, b, op):
+    """Both operands checked; two Python numbers make the first a 0-d tensor, as torch's
+    add/sub/mul/div do. (A Tensor with a Tensor or a float, the hot path, calls nothing.)"""
+    kind = type(b)
+    if type(a) is Tensor and (kind is Tensor or kind is float):
+        return a, b
+    a, b = _operand(a, op), _operand(b, op)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = _scalar_tensor(a, numpy_backend)
+    return a, b
+
+
+def _scalar_tensor(x, backend):
+    """A Python number as the 0-d tensor torch makes of it when no operand is a Tensor."""
+    from ..creation import tensor  # noqa: PLC0415 - creation imports this module's Tensor
+
+    return tensor(x, device=backend.device)
+
+
+def _as_operand(x, dtype, backend, op=None):
     """The array (or Python scalar) to compute with, cast to the result dtype."""
     if isinstance(x, Tensor):
         if x._backend is not backend:
             if x._data.ndim == 0 and x._backend.device.type == "cpu":
                 return backend.asarray(x._data.item(), dtype=dtype.np)  # a cpu scalar may mix
+            checking = f" (when checking arguments for {op})" if op else ""
             raise RuntimeError(
                 f"Expected all tensors to be on the same device, but found at least two devices, "
-                f"{backend.device} and {x.device}!")
+                f"{backend.device} and {x.device}!{checking}")
         a = x._data
         return a if a.dtype == dtype.np else a.astype(dtype.np)
     if dtype.is_floating_point:
@@ -59,12 +88,39 @@ def _as_operand(x, dtype, backend):
 
 
 def _binary(op_cls, a, b, name, float_result=False):
-    _check_operand(a, name)
-    _check_operand(b, name)
+    a, b = _operands(a, b, name)
     dt = _result_dtype(a, b)
     if float_result and not dt.is_floating_point:
         dt = dtypes.get_default_dtype()
     return op_cls.apply(a, b, dt)
+
+
+def _result_dtype_of(*operands):
+    """torch's result_type of any operands (None skipped): dimensioned tensors, 0-d tensors and
+    Python numbers are promoted within each group, then the groups combine by category (a
+    lower group only lifts bool to integer, or integer to floating)."""
+    groups = [None, None, None]
+    for x in operands:
+        if x is None:
+            continue
+        if isinstance(x, Tensor):
+            group, dt = (0 if x._data.ndim else 1), x.dtype
+        else:
+            group = 2
+            dt = (dtypes.bool_ if isinstance(x, bool) else dtypes.int64 if isinstance(x, int)
+                  else dtypes.get_default_dtype())
+        groups[group] = dt if groups[group] is None else dtypes.promote_types(groups[group], dt)
+    return _combine_categories(groups[0], _combine_categories(groups[1], groups[2]))
+
+
+def _combine_categories(higher, lower):
+    if higher is None:
+        return lower
+    if lower is None or higher.is_floating_point:
+        return higher
+    if higher is dtypes.bool_ or lower.is_floating_point:
+        return dtypes.promote_types(higher, lower)
+    return higher
 
 
 def _backend2(a, b):
@@ -282,6 +338,8 @@ class Pow(_BinaryOp):
         return _BinaryOp.forward(ctx, a, b, dt)
 
     def compute(ctx, xp, a, b):
+        if a.dtype.kind in "iu":
+            return _integer_power(xp, a, b)
         return xp.power(a, b)
 
     def backward(ctx, gy):
@@ -306,7 +364,9 @@ class RPow(Op):
         if base == 0:
             ctx.save_for_backward(x)
         xp = x._backend.xp
-        out = xp.power(_as_operand(base, dt, x._backend), _as_operand(x, dt, x._backend))
+        scalar, exponent = _as_operand(base, dt, x._backend), _as_operand(x, dt, x._backend)
+        out = (xp.power(scalar, exponent) if dt.is_floating_point
+               else _integer_power(xp, scalar, exponent))
         return xp.asarray(out, dtype=dt.np)
 
     def backward(ctx, gy):
@@ -666,27 +726,28 @@ def to_copy(x, device, dtype, copy):
 
 
 def clone(x, memory_format=None):
+    if type(x) is not Tensor:
+        check_tensor(x, "clone")
     return Clone.apply(x)
 
 
 # -- public functions ------------------------------------------------------------------------------
 
-def _check_alpha(alpha, dt):
+def _check_alpha(alpha, dt, op, a, b):
     if isinstance(alpha, bool) and dt is not dtypes.bool_:
-        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+        raise op_note(RuntimeError("Boolean alpha only supported for Boolean results."), op, a, b)
     if isinstance(alpha, float) and not dt.is_floating_point:
-        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point "
-                           "number.")
+        raise op_note(RuntimeError("For integral input tensors, argument alpha must not be a "
+                                   "floating point number."), op, a, b)
     if not isinstance(alpha, numbers.Real):
-        raise TypeError(f"alpha must be a Python number, not {type(alpha).__name__}")
+        raise TypeError(f"{op}(): alpha must be a Python number, not {type(alpha).__name__}")
 
 
 def add(a, b, alpha=1):
-    _check_operand(a, "add")
-    _check_operand(b, "add")
+    a, b = _operands(a, b, "add")
     dt = _result_dtype(a, b)
     if type(alpha) is not int or alpha != 1:
-        _check_alpha(alpha, dt)
+        _check_alpha(alpha, dt, "add", a, b)
     return Add.apply(a, b, dt, alpha)
 
 
@@ -707,12 +768,11 @@ def _is_bool(x):
 
 
 def sub(a, b, alpha=1):
-    _check_operand(a, "sub")
-    _check_operand(b, "sub")
+    a, b = _operands(a, b, "sub")
     _check_bool_sub(a, b)
     dt = _result_dtype(a, b)
     if type(alpha) is not int or alpha != 1:
-        _check_alpha(alpha, dt)
+        _check_alpha(alpha, dt, "sub", a, b)
     if not isinstance(a, Tensor):
         return RSub.apply(b, a, dt, alpha)
     return Sub.apply(a, b, dt, alpha)
@@ -729,15 +789,10 @@ def mul(a, b):
 
 def div(a, b, rounding_mode=None):
     if rounding_mode is not None:
-        q = _binary(Div, a, b, "div", float_result=True).detach()
-        xp = q._backend.xp
-        data = xp.floor(q._data) if rounding_mode == "floor" else xp.trunc(q._data)
-        dt = _result_dtype(a, b)
-        return Tensor._make(_array(xp, data.astype(dt.np)), q._backend)
+        return _rounded_division(a, b, rounding_mode)
     if not isinstance(a, Tensor) and isinstance(b, Tensor):
         # torch computes ``scalar / x`` as reciprocal(x) * scalar: MulBackward0 over Reciprocal
-        _check_operand(a, "div")
-        return mul(reciprocal(b), a)
+        return mul(reciprocal(b), _operand(a, "div"))
     return _binary(Div, a, b, "div", float_result=True)
 
 
@@ -749,35 +804,109 @@ def floor_divide(a, b):
     return div(a, b, rounding_mode="floor")
 
 
-def remainder(a, b):
-    _check_operand(a, "remainder")
-    _check_operand(b, "remainder")
+_ROUNDING_MODES = {"floor": "div_floor_cpu", "trunc": "div_trunc_cpu"}
+
+
+def _rounded_division(a, b, mode):
+    """div(rounding_mode="floor"/"trunc") and remainder: not differentiable, computed in the
+    result dtype. Floats follow IEEE (x // 0 is +-inf, inf // 2 is nan, as in torch and Python);
+    an integer divisor of zero is torch's ZeroDivisionError, not numpy's silent 0."""
+    op = "remainder" if mode == "remainder" else "div"
+    if op == "div" and mode not in _ROUNDING_MODES:
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                           f"found '{mode}'")
+    a, b = _operands(a, b, op) if op == "div" else (_operand(a, op), _operand(b, op))
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(f"{op}(): expected a Tensor as dividend or divisor, got "
+                        f"{type(a).__name__} and {type(b).__name__}")
     dt = _result_dtype(a, b)
+    if dt is dtypes.bool_:
+        kernel = "remainder_cpu" if op == "remainder" else _ROUNDING_MODES[mode]
+        raise op_note(NotImplementedError(f'"{kernel}" not implemented for \'Bool\''), op, a, b)
     backend = _backend2(a, b)
+    xp = backend.xp
     xa, xb = _as_operand(a, dt, backend), _as_operand(b, dt, backend)
-    return Tensor._make(backend.xp.asarray(backend.xp.remainder(xa, xb), dtype=dt.np), backend)
+    if not dt.is_floating_point and _has_zero(xp, xb):
+        _check_divides(op, a, b)
+    try:
+        if mode == "remainder":
+            out = xp.remainder(xa, xb)
+        elif mode == "floor" or not dt.is_floating_point:
+            out = xp.floor_divide(xa, xb)
+            if mode == "trunc":  # towards zero: up by one where negative and inexact
+                out = out + ((out < 0) & (out * xb != xa))
+        else:
+            out = xp.trunc(xp.true_divide(xa, xb))
+    except ValueError:
+        raise _shape_error(op, a, b) from None
+    return Tensor._make(_array(xp, xp.asarray(out, dtype=dt.np)), backend)
+
+
+def _has_zero(xp, divisor):
+    return divisor == 0 if isinstance(divisor, int) else bool(xp.any(divisor == 0))
+
+
+def _check_divides(op, a, b):
+    """An integer divisor with a zero: torch's ZeroDivisionError, unless the operands do not
+    broadcast (reported first) or the result has no elements (nothing is divided)."""
+    from .indexing import _broadcast_shapes  # noqa: PLC0415 - indexing imports this module
+
+    try:
+        shape = _broadcast_shapes(_shape(a), _shape(b))
+    except RuntimeError:
+        raise _shape_error(op, a, b) from None
+    if 0 not in shape:
+        raise op_note(RuntimeError("ZeroDivisionError"), op, a, b)
+
+
+def remainder(a, b):
+    return _rounded_division(a, b, "remainder")
 
 
 def pow(a, b):
+    a, b = _operand(a, "pow"), _operand(b, "pow")
     if isinstance(a, Tensor) and not isinstance(b, Tensor):
-        _check_operand(b, "pow")
-        if isinstance(b, bool) or (isinstance(b, int) and a._data.dtype.kind != "f"):
-            if isinstance(b, int) and b < 0 and a._data.dtype.kind in "iu":
-                raise RuntimeError("Integers to negative integer powers are not allowed.")
-            xp = a._backend.xp
-            return Tensor._make(_array(xp, xp.power(a._data, b).astype(a._data.dtype)), a._backend)
+        dt = dtypes.scalar_result_dtype(a.dtype, b)
+        if not dt.is_floating_point:
+            return _integer_pow_scalar(a, b, dt)
         if a._data.dtype.kind != "f":
-            a = a.to(dtypes.get_default_dtype())
-        return PowScalar.apply(a, float(b) if isinstance(b, float) else b)
+            a = a.to(dt)
+        return PowScalar.apply(a, int(b) if type(b) is bool else b)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(f"pow(): expected a Tensor as base or exponent, got {type(a).__name__} and "
+                        f"{type(b).__name__}")
+    dt = _result_dtype(a, b)
+    if dt is dtypes.bool_:
+        raise op_note(NotImplementedError('"pow" not implemented for \'Bool\''), "pow", a, b)
     if not isinstance(a, Tensor):
-        _check_operand(a, "pow")
-        if not isinstance(b, Tensor):
-            raise TypeError("pow(): expected a Tensor as base or exponent")
-        return RPow.apply(b, a, _result_dtype(b, a))
-    return _binary(Pow, a, b, "pow")
+        return RPow.apply(b, a, dt)
+    return Pow.apply(a, b, dt)
+
+
+def _integer_pow_scalar(x, p, dt):
+    """An integer or bool tensor to a Python int (or bool) power, in the result dtype."""
+    if type(p) is int and p < 0:
+        raise op_note(RuntimeError("Integers to negative integer powers are not allowed."), "pow", x)
+    xp = x._backend.xp
+    base = x._data.astype(dtypes.int64.np if dt is dtypes.bool_ else dt.np, copy=False)
+    return Tensor._make(_array(xp, xp.power(base, int(p)).astype(dt.np)), x._backend)
+
+
+def _integer_power(xp, base, exponent):
+    """torch's integer power, where numpy refuses negative exponents: base ** negative is 1 for
+    base 1, +-1 for base -1 (by the exponent's parity) and 0 otherwise."""
+    base, exponent = xp.asarray(base), xp.asarray(exponent)  # either may be a Python int
+    negative = exponent < 0
+    if not xp.any(negative):
+        return xp.power(base, exponent)
+    positive = xp.power(base, xp.where(negative, 0, exponent))
+    inverse = xp.where(base == 1, 1, xp.where(base == -1, 1 - 2 * (exponent % 2), 0))
+    return xp.where(negative, inverse, positive).astype(positive.dtype)
 
 
 def neg(x):
+    if type(x) is not Tensor:  # the check costs a call; backward runs neg on every sub
+        check_tensor(x, "neg")
     return Neg.apply(x)
 
 
@@ -813,14 +942,17 @@ def cos(x):
 
 
 def abs(x):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"abs(): argument 'input' must be Tensor, not {type(x).__name__}")
+    check_tensor(x, "abs")
+    if x._data.dtype.kind == "b":
+        raise op_note(NotImplementedError('"abs_cpu" not implemented for \'Bool\''), "abs", x)
     return Abs.apply(x)
 
 
 def relu(x):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"relu(): argument 'input' must be Tensor, not {type(x).__name__}")
+    if type(x) is not Tensor:
+        check_tensor(x, "relu")
+    if x._data.dtype.kind == "b":
+        raise op_note(RuntimeError("Boolean inputs not supported for relu"), "relu", x)
     return Relu.apply(x)
 
 
@@ -832,23 +964,29 @@ def tanh(x):
     return Tanh.apply(_float_input(x, "tanh"))
 
 
+def _clamp_bound(bound):
+    if bound is None or isinstance(bound, Tensor):
+        return bound
+    try:
+        return _operand(bound, "clamp")
+    except TypeError:
+        raise TypeError(f"clamp(): min and max must be numbers or Tensors, got "
+                        f"{type(bound).__name__}") from None
+
+
 def clamp(x, min=None, max=None):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"clamp(): argument 'input' must be Tensor, not {type(x).__name__}")
+    check_tensor(x, "clamp")
+    min, max = _clamp_bound(min), _clamp_bound(max)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    dt = x.dtype
-    for bound in (min, max):
-        if bound is None:
-            continue
-        if isinstance(bound, Tensor):
-            dt = dtypes.promote_types(dt, _result_dtype(x, bound))
-        elif isinstance(bound, numbers.Real):
-            dt = dtypes.promote_types(dt, dtypes.scalar_result_dtype(x.dtype, bound))
-        else:
-            raise TypeError(f"clamp(): min and max must be numbers or Tensors, got "
-                            f"{type(bound).__name__}")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
+    dt = _result_dtype_of(x, min, max)
+    tensors = isinstance(min, Tensor) or isinstance(max, Tensor)
+    if dt is dtypes.bool_ and not tensors:
+        which = "clamp" if min is not None and max is not None else "clamp_min" if max is None \
+            else "clamp_max"
+        kernel = f"{which}_scalar_cpu"
+        raise op_note(NotImplementedError(f'"{kernel}" not implemented for \'Bool\''), "clamp", x)
+    if tensors:
         return ClampTensor.apply(x, min, max, dt)
     if dt is not x.dtype:
         x = x.to(dt)
@@ -875,11 +1013,12 @@ def where(condition, input=None, other=None):
         from .indexing import nonzero  # noqa: PLC0415
 
         return nonzero(condition, as_tuple=True)
-    if not isinstance(condition, Tensor) or condition._data.dtype.kind != "b":
+    if type(condition) is not Tensor:
+        check_tensor(condition, "where", "condition")
+    if condition._data.dtype.kind != "b":
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with "
-                           f"dtype {getattr(condition, 'dtype', type(condition).__name__)}")
-    _check_operand(input, "where")
-    _check_operand(other, "where")
+                           f"dtype {condition.dtype}")
+    input, other = _operand(input, "where"), _operand(other, "where")
     dt = _result_dtype(input, other) if isinstance(input, Tensor) or isinstance(other, Tensor) \
         else dtypes.scalar_result_dtype(dtypes.get_default_dtype() if isinstance(input, float)
                                         or isinstance(other, float) else dtypes.int64, 0)
@@ -887,18 +1026,24 @@ def where(condition, input=None, other=None):
 
 
 def sign(x):
-    return Tensor._make(_array(x._backend.xp, x._backend.xp.sign(x._data)), x._backend)
+    """(x > 0) - (x < 0), as torch computes it: 0 for NaN and for -0.0; a bool tensor is its own
+    sign."""
+    check_tensor(x, "sign")
+    xp, data = x._backend.xp, x._data
+    if data.dtype.kind == "b":
+        return Tensor._make(data.copy(), x._backend)
+    out = xp.greater(data, 0).astype(data.dtype) - xp.less(data, 0).astype(data.dtype)
+    return Tensor._make(_array(xp, out), x._backend)
 
 
 # -- comparisons and logic (not differentiable: bool results) --------------------------------------
 
 def _compare(a, b, ufunc_name, op):
-    if not isinstance(a, Tensor):
-        raise TypeError(f"{op}(): expected a Tensor as first operand")
-    _check_operand(b, op)
+    check_tensor(a, op)
+    b = _operand(b, op)
     dt = _result_dtype(a, b)
-    backend = a._backend
-    xa, xb = _as_operand(a, dt, backend), _as_operand(b, dt, backend)
+    backend = _backend2(a, b)
+    xa, xb = _as_operand(a, dt, backend, op), _as_operand(b, dt, backend, op)
     try:
         out = getattr(backend.xp, ufunc_name)(xa, xb)
     except ValueError:
@@ -930,21 +1075,17 @@ def ge(a, b):
     return _compare(a, b, "greater_equal", "ge")
 
 
-def _truth(x, op):
-    """The truth value of a logical operand, as a bool array (or Python bool)."""
-    if isinstance(x, Tensor):
-        return x._data if x._data.dtype.kind == "b" else x._data != 0
-    _check_operand(x, op)
-    return bool(x)
+def _truth(x):
+    """The truth value of a logical operand, as a bool array."""
+    return x._data if x._data.dtype.kind == "b" else x._data != 0
 
 
 def _logical(a, b, ufunc, op):
-    if not isinstance(a, Tensor):
-        raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(a).__name__}")
+    check_tensor(a, op)
+    check_tensor(b, op, "other", 2)
     backend = _backend2(a, b)
-    xa, xb = _truth(a, op), _truth(b, op)
-    if isinstance(b, Tensor):
-        xb = _as_operand(Tensor._make(xb, b._backend), dtypes.bool_, backend)
+    xa = _truth(a)
+    xb = _as_operand(Tensor._make(_truth(b), b._backend), dtypes.bool_, backend, op)
     try:
         out = getattr(backend.xp, ufunc)(xa, xb)
     except ValueError:
@@ -953,6 +1094,7 @@ def _logical(a, b, ufunc, op):
 
 
 def logical_not(x):
+    check_tensor(x, "logical_not")
     return Tensor._make(_array(x._backend.xp, x._backend.xp.logical_not(x._data)), x._backend)
 
 
@@ -969,14 +1111,23 @@ def logical_xor(a, b):
 
 
 def _bitwise(a, b, ufunc, op):
-    for x in (a, b):
-        if (x._data.dtype.kind == "f") if isinstance(x, Tensor) else isinstance(x, float):
-            raise TypeError(f"{op}: bitwise operations need integer or bool operands, got "
-                            f"{x.dtype if isinstance(x, Tensor) else type(x).__name__}")
+    check_tensor(a, op)
+    b = _operand(b, op)
+    dt = _result_dtype(a, b)
+    if dt.is_floating_point:
+        from .indexing import _broadcast_shapes  # noqa: PLC0415 - indexing imports this module
+
+        try:  # torch reports operands that do not broadcast first
+            _broadcast_shapes(a._data.shape, _shape(b))
+        except RuntimeError as err:
+            raise op_note(err, op, a, b) from None
+        raise TypeError(f"{op}: bitwise operations need integer or bool operands, got "
+                        f"{a.dtype} and {b.dtype if isinstance(b, Tensor) else type(b).__name__}")
     return _compare(a, b, ufunc, op)
 
 
 def bitwise_not(x):
+    check_tensor(x, "bitwise_not")
     if x._data.dtype.kind == "f":
         raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors, got "
                         f"{x.dtype}")
@@ -996,21 +1147,44 @@ def bitwise_xor(a, b):
 
 
 def isnan(x):
+    check_tensor(x, "isnan")
     return Tensor._make(_array(x._backend.xp, x._backend.xp.isnan(x._data)), x._backend)
 
 
 def isinf(x):
+    check_tensor(x, "isinf")
     return Tensor._make(_array(x._backend.xp, x._backend.xp.isinf(x._data)), x._backend)
 
 
 def isfinite(x):
+    check_tensor(x, "isfinite")
     return Tensor._make(_array(x._backend.xp, x._backend.xp.isfinite(x._data)), x._backend)
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return bool(a._backend.xp.allclose(a._data, _as_operand(b, a.dtype, a._backend), rtol=rtol,
-                                       atol=atol, equal_nan=equal_nan))
+    """Both tensors of one dtype (torch's rule), broadcast together."""
+    check_tensor(a, "allclose")
+    check_tensor(b, "allclose", "other", 2)
+    if a.dtype is not b.dtype:
+        raise op_note(RuntimeError(f"{_LEGACY[a.dtype.name]} did not match "
+                                   f"{_LEGACY[b.dtype.name]}"), "allclose", a, b)
+    backend = _backend2(a, b)
+    try:
+        return bool(backend.xp.allclose(a._data, _as_operand(b, b.dtype, backend, "allclose"),
+                                        rtol=rtol, atol=atol, equal_nan=equal_nan))
+    except ValueError:
+        raise _shape_error("allclose", a, b) from None
+
+
+_LEGACY = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
+           "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 def equal(a, b):
-    return a._data.shape == b._data.shape and bool((a._data == b._data).all())
+    """Same shape and the same values (compared in the promoted dtype; NaN equals nothing)."""
+    check_tensor(a, "equal")
+    check_tensor(b, "equal", "other", 2)
+    if a._data.shape != b._data.shape:
+        return False
+    backend = _backend2(a, b)
+    return bool((a._data == _as_operand(b, b.dtype, backend, "equal")).all())

@@ -1,7 +1,7 @@
 """Indexing: ``x[key]`` with ints, slices, None, Ellipsis, bool masks and integer tensors (repeated
 indices accumulate in backward), ``x[key] = v``, gather, and the scatters their backwards need."""
 from ..autograd.function import Op
-from ..tensor import Tensor
+from ..tensor import Tensor, check_tensor, op_note, with_note
 
 _BAD_INDEX = ("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
               "valid indices (got {})")
@@ -9,7 +9,9 @@ _BAD_INDEX = ("only integers, slices (`:`), ellipsis (`...`), None and long or b
 
 def _component(k, backend):
     """One part of an index key, as numpy/cupy understand it; the second value says 'advanced'."""
-    if k is None or k is Ellipsis or isinstance(k, slice):
+    if k is None or k is Ellipsis:
+        return k, False
+    if isinstance(k, slice):
         return k, False
     if isinstance(k, bool):
         return k, True
@@ -42,18 +44,31 @@ def convert_key(key, backend, shape=None):
     """(key for the array module, is_advanced, torch's node name for this kind of index)."""
     parts = key if isinstance(key, tuple) else (key,)
     converted, advanced = [], False
-    for k in parts:
-        c, adv = _component(k, backend)
-        converted.append(c)
-        advanced = advanced or adv
-    converted = tuple(converted)
-    if shape is not None:
-        _check_key(converted, shape, backend.xp)
+    try:
+        if isinstance(key, slice):  # a bare slice is unpacked first; a tuple's parts in order
+            _check_step(key)
+        for k in parts:
+            c, adv = _component(k, backend)
+            converted.append(c)
+            advanced = advanced or adv
+        converted = tuple(converted)
+        if shape is not None:
+            _check_key(converted, shape, backend.xp)
+    except (IndexError, TypeError, ValueError) as err:
+        where = f" of shape {list(shape)}" if shape is not None else ""
+        raise with_note(err, f"in index() of a tensor{where} with the key {key!r}")
     if advanced:
         return converted, True, "IndexBackward0"
     if isinstance(key, slice):  # torch never elides a bare slice
         return converted, False, "SliceBackward0"
     return converted, False, _basic_name(converted, shape)
+
+
+def _check_step(s):
+    """torch has no negative-stride views: a slice steps forward."""
+    if s.step is not None and s.step <= 0:
+        raise ValueError("slice step cannot be zero" if s.step == 0 else
+                         f"step must be greater than zero (indexing with the slice {s})")
 
 
 def _basic_name(key, shape):
@@ -101,6 +116,10 @@ def _check_key(key, shape, xp):
             continue
         if c is Ellipsis:
             dim += len(shape) - consuming
+            continue
+        if isinstance(c, slice):
+            _check_step(c)
+            dim += 1
             continue
         kind = getattr(c, "dtype", None)
         if kind is not None and kind.kind == "b":
@@ -211,6 +230,8 @@ def index_put_zeros(gy, shape, key):
 
 
 def getitem(x, key):
+    if x._data.ndim == 0 and type(key) is int:
+        raise _zero_dim_index(x)
     conv, advanced, name = convert_key(key, x._backend, x._data.shape)
     return (Index if advanced else BasicIndex).apply(x, conv, advanced, name)
 
@@ -245,10 +266,64 @@ class IndexPut(Op):
         return gx, gv
 
 
+def _zero_dim_index(x):
+    return op_note(IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                              "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number"),
+                   "index", x)
+
+
+def _assigned_value(x, value):
+    """A value that ``x[key] = value`` can take: a Tensor or a Python number that x's dtype
+    holds (torch's TypeError, or its overflow error, otherwise)."""
+    from .elementwise import _operand  # noqa: PLC0415
+
+    if isinstance(value, Tensor):
+        return value
+    try:
+        value = _operand(value, "setitem")
+    except TypeError:
+        raise TypeError(f"can't assign a {type(value).__name__} to a {_legacy_type(x)}") from None
+    check_fits(x, value, "setitem")
+    return value
+
+
+def check_fits(t, value, op):
+    """torch refuses a Python number that t's dtype cannot hold: NaN, inf or too big an integer
+    for an integer tensor, a finite number past float16's range for a half tensor."""
+    data = t._data
+    if data.dtype.kind in "iu" and not isinstance(value, bool):
+        info = t._backend.xp.iinfo(data.dtype)
+        fits = value == value and info.min <= value <= info.max
+    elif data.dtype.itemsize == 2 and data.dtype.kind == "f":
+        fits = not abs(value) > 65504 or abs(value) == float("inf") or value != value
+    else:
+        return
+    if not fits:
+        raise op_note(RuntimeError(f"value cannot be converted to type {_C10_NAMES[t.dtype.name]} "
+                                   f"without overflow"), op, t)
+
+
+def _legacy_type(x):
+    from ..tensor import _legacy_type_name  # noqa: PLC0415
+
+    return _legacy_type_name(x)
+
+
+def check_assignment(x, key, value):
+    """The errors ``x[key] = value`` reports before anything else: a bad value, a bad key."""
+    _assigned_value(x, value)
+    if x._data.ndim == 0 and type(key) is int:
+        raise _zero_dim_index(x)
+    convert_key(key, x._backend, x._data.shape)
+
+
 def put_result(x, key, value):
     """The tensor ``x`` would become after ``x[key] = value`` (a new tensor; x is untouched)."""
     from .elementwise import _as_operand  # noqa: PLC0415
 
+    value = _assigned_value(x, value)
+    if x._data.ndim == 0 and type(key) is int:
+        raise _zero_dim_index(x)
     conv, advanced, _ = convert_key(key, x._backend, x._data.shape)
     # torch's node: index_put_ on x, on a view of x (CopySlices), or a copy_/fill_ into all of x
     # (setitem elides whole-dim slices even for a bare slice key)
@@ -300,15 +375,20 @@ class Gather(Op):
 def gather(x, dim, index):
     from ..tensor import _wrap_dim  # noqa: PLC0415
 
-    if not isinstance(index, Tensor):
-        raise TypeError(f"gather(): argument 'index' (position 3) must be Tensor, not "
-                        f"{type(index).__name__}")
-    if index._data.dtype.kind not in "iu":
-        raise RuntimeError("gather(): Expected dtype int32/int64 for index")
+    check_tensor(x, "gather")
+    check_tensor(index, "gather", "index", 3)
     d = _wrap_dim(dim, x._data.ndim, "gather")
+    if index._data.dtype.kind not in "iu":
+        raise op_note(RuntimeError("gather(): Expected dtype int32/int64 for index"), "gather", x,
+                      index)
     shape, ishape = x._data.shape, index._data.shape
+    if index._data.size == 0:  # torch checks nothing else for an empty index
+        if index._data.ndim != x._data.ndim:
+            return Tensor._make(x._backend.xp.zeros(ishape, x._data.dtype), x._backend)
+        return Gather.apply(x, d, index)
     if index._data.ndim != x._data.ndim and not (index._data.ndim <= 1 and x._data.ndim <= 1):
-        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+        raise op_note(RuntimeError("Index tensor must have the same number of dimensions as input "
+                                   "tensor"), "gather", x, index)
     for ax in range(len(ishape)):
         if ax != d and ishape[ax] > shape[ax]:
             raise RuntimeError(f"Size does not match at dimension {ax} expected index {list(ishape)} "
@@ -317,8 +397,10 @@ def gather(x, dim, index):
         size = shape[d] if shape else 1
         lo, hi = int(index._data.min()), int(index._data.max())
         if lo < 0 or hi >= size:
-            raise RuntimeError(f"index {lo if lo < 0 else hi} is out of bounds for dimension {d} "
-                               f"with size {size}")
+            raise op_note(RuntimeError(f"index {lo if lo < 0 else hi} is out of bounds for "
+                                       f"dimension {d} with size {size}"), "gather", x, index)
+    if index._data.ndim == 0:  # one element of a 0-d or 1-d x: a 0-d result
+        return Gather.apply(x.reshape(-1), 0, index.reshape(1)).reshape(())
     return Gather.apply(x, d, index)
 
 
@@ -329,6 +411,7 @@ def scatter_along(gy, shape, dim, index):
 
 
 def nonzero(x, as_tuple=False):
+    check_tensor(x, "nonzero")
     xp = x._backend.xp
     data = x._data
     if data.ndim == 0:  # torch treats a 0-d tensor as one element of a 1-d one
@@ -383,14 +466,19 @@ _C10_NAMES = {"int64": "long int", "int32": "int", "int16": "short int", "int8":
 
 
 def masked_fill(x, mask, value):
-    if not isinstance(mask, Tensor):
-        raise TypeError(f"masked_fill(): argument 'mask' (position 1) must be Tensor, not "
-                        f"{type(mask).__name__}")
+    from .elementwise import _operand  # noqa: PLC0415
+
+    check_tensor(x, "masked_fill")
+    check_tensor(mask, "masked_fill", "mask", 1)
+    value = _operand(value, "masked_fill")
     if mask._data.dtype.kind != "b":
         raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
                            f"{_C10_NAMES.get(mask.dtype.name, mask.dtype.name)}")
     if isinstance(value, Tensor) and value._data.ndim != 0:
         raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
                            f"with {value._data.ndim} dimension(s).")
-    _broadcast_shapes(mask._data.shape, x._data.shape)
+    try:
+        _broadcast_shapes(mask._data.shape, x._data.shape)
+    except RuntimeError as err:
+        raise op_note(err, "masked_fill", x, mask) from None
     return MaskedFill.apply(x, mask, value)

@@ -1,7 +1,7 @@
 """Matrix products (cuBLAS through CuPy on the GPU, BLAS through numpy on the CPU): matmul for
 1-D, 2-D and batched operands with broadcast batch dims, mm, bmm, dot, mv, outer."""
 from ..autograd.function import Op
-from ..tensor import Tensor
+from ..tensor import Tensor, op_note
 
 
 def _node_name(a_nd, b_nd):
@@ -160,84 +160,126 @@ def _prod(shape):
     return out
 
 
-def matmul(a, b):
-    _check_types(a, b, "matmul")
+def _bool_error(kernel):
+    """torch has no bool matrix products (its kernels are named in the message)."""
+    return NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+
+
+def _is_bool(t):
+    return t._data.dtype.kind == "b"
+
+
+def _checked(op, a, b, check):
+    """Runs ``check(a, b)``; its error (torch's wording) gets a note naming the op and operands."""
+    try:
+        check(a, b)
+    except (RuntimeError, IndexError) as err:
+        raise op_note(err, op, a, b) from None
+
+
+def _check_matmul(a, b):
     na, nb = a._data.ndim, b._data.ndim
     sa, sb = a._data.shape, b._data.shape
     if na == 0 or nb == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
                            f"{na}D and {nb}D")
     if na == 1 and nb == 1:
-        return dot(a, b)
+        return _check_dot(a, b)
     if na == 2 and nb == 1:
-        return mv(a, b)
+        return _check_mv(a, b)
     if na <= 2 and nb <= 2:  # (k)@(k, m) is torch's unsqueeze + mm + squeeze
         n, k = (1, sa[0]) if na == 1 else sa
         if k != sb[0]:
             raise _mm_mismatch(n, k, *sb)
-        if a.dtype is not b.dtype:
-            raise _dtype_error(a, b, "mm")
-        return Matmul.apply(a, b)
+        return _check_same_dtype(a, b, "mm", "addmm_impl_cpu_")
     if nb <= 2 and na >= 3:  # folded into one mv / mm over the flattened batch
         n = _prod(sa[:-1])
         if nb == 1 and sa[-1] != sb[0]:
             raise _mv_mismatch(n, sa[-1], sb[0])
         if nb == 2 and sa[-1] != sb[0]:
             raise _mm_mismatch(n, sa[-1], *sb)
-        if a.dtype is not b.dtype:
-            raise _dtype_error(a, b, "mv" if nb == 1 else "mm")
-        return Matmul.apply(a, b)
+        if nb == 1:
+            return _check_same_dtype(a, b, "mv", "addmv_impl_cpu")
+        return _check_same_dtype(a, b, "mm", "addmm_impl_cpu_")
     batch = _prod(_broadcast_batch(sa[:-2], sb[:-2]))  # bmm over the broadcast batch
     k = sa[-1]
     if k != sb[-2]:
         raise _bmm_mismatch(batch, k, batch, sb[-2])
+    return _check_same_dtype(a, b, "bmm", "bmm")
+
+
+def _check_same_dtype(a, b, kind, kernel):
+    """Operands of one dtype, and not bool. torch's order between the two depends on the kernel
+    it reaches (which may depend on strides); a bool operand reports first here, and its
+    NotImplementedError is a RuntimeError, as torch's dtype error is."""
+    if _is_bool(a) or _is_bool(b):
+        raise _bool_error(kernel)
     if a.dtype is not b.dtype:
-        raise _dtype_error(a, b, "bmm")
+        raise _dtype_error(a, b, kind)
+
+
+def matmul(a, b):
+    _check_types(a, b, "matmul")
+    _checked("matmul", a, b, _check_matmul)
     return Matmul.apply(a, b)
 
 
-def mm(a, b):
-    _check_types(a, b, "mm")
+def _check_mm(a, b):
     if a._data.ndim != 2 or b._data.ndim != 2:
         raise RuntimeError(f"{'self' if a._data.ndim != 2 else 'mat2'} must be a matrix")
     if a._data.shape[1] != b._data.shape[0]:
         raise _mm_mismatch(*a._data.shape, *b._data.shape)
-    if a.dtype is not b.dtype:
-        raise _dtype_error(a, b, "mm")
+    _check_same_dtype(a, b, "mm", "addmm_impl_cpu_")
+
+
+def mm(a, b):
+    _check_types(a, b, "mm")
+    _checked("mm", a, b, _check_mm)
     return Matmul.apply(a, b, "MmBackward0")
 
 
-def bmm(a, b):
-    _check_types(a, b, "bmm")
+def _check_bmm(a, b):
     if a._data.ndim != 3 or b._data.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor" if a._data.ndim != 3 else
                            "batch2 must be a 3D tensor")
     if a._data.shape[0] != b._data.shape[0] or a._data.shape[2] != b._data.shape[1]:
         raise _bmm_mismatch(a._data.shape[0], a._data.shape[2], *b._data.shape[:2])
-    if a.dtype is not b.dtype:
-        raise _dtype_error(a, b, "bmm")
+    _check_same_dtype(a, b, "bmm", "bmm")
+
+
+def bmm(a, b):
+    _check_types(a, b, "bmm")
+    _checked("bmm", a, b, _check_bmm)
     return Matmul.apply(a, b, "BmmBackward0")
+
+
+def _check_dot(a, b):
+    if a._data.ndim != 1 or b._data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a._data.ndim}D and {b._data.ndim}D tensors")
+    _check_same_dtype(a, b, "dot", "dot")
+    if a._data.shape != b._data.shape:
+        raise _dot_mismatch(a._data.shape[0], b._data.shape[0])
 
 
 def dot(a, b):
     _check_types(a, b, "dot")
-    if a._data.ndim != 1 or b._data.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {a._data.ndim}D and {b._data.ndim}D tensors")
-    if a.dtype is not b.dtype:
-        raise _dtype_error(a, b, "dot")
-    if a._data.shape != b._data.shape:
-        raise _dot_mismatch(a._data.shape[0], b._data.shape[0])
+    _checked("dot", a, b, _check_dot)
     return Matmul.apply(a, b, "DotBackward0")
 
 
-def mv(a, b):
-    _check_types(a, b, "mv")
+def _check_mv(a, b):
+    if a._data.ndim == 0:  # torch reads the matrix's first size before it checks the ranks
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     if a._data.ndim != 2 or b._data.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a._data.ndim}, {b._data.ndim}")
     if a._data.shape[1] != b._data.shape[0]:
         raise _mv_mismatch(*a._data.shape, b._data.shape[0])
-    if a.dtype is not b.dtype:
-        raise _dtype_error(a, b, "mv")
+    _check_same_dtype(a, b, "mv", "addmv_impl_cpu")
+
+
+def mv(a, b):
+    _check_types(a, b, "mv")
+    _checked("mv", a, b, _check_mv)
     return Matmul.apply(a, b, "MvBackward0")
 
 
@@ -245,7 +287,8 @@ def outer(a, b):
     _check_types(a, b, "outer")
     for t, name in ((a, "self"), (b, "vec2")):
         if t._data.ndim != 1:
-            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t._data.ndim}-D")
+            raise op_note(RuntimeError(f"outer: Expected 1-D argument {name}, but got "
+                                       f"{t._data.ndim}-D"), "outer", a, b)
     return a.unsqueeze(-1) * b.unsqueeze(0)
 
 
@@ -279,6 +322,23 @@ def linear(x, weight, bias=None):
             and x._data.shape[1] == weight._data.shape[1]
             and bias._data.shape[0] == weight._data.shape[0]):
         return Addmm.apply(bias, x, weight)
-    y = matmul(x, weight.t())
-    return y if bias is None else y + bias
+    _check_linear(x, weight, bias)
+    try:
+        y = matmul(x, weight.t())
+        return y if bias is None else y + bias
+    except RuntimeError as err:
+        raise op_note(err, "linear", x, weight, *(() if bias is None else (bias,))) from None
+
+
+def _check_linear(x, weight, bias):
+    for position, (t, name) in enumerate(((x, "input"), (weight, "weight")), 1):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"linear(): argument '{name}' (position {position}) must be Tensor, not "
+                            f"{type(t).__name__}")
+    if bias is not None and not isinstance(bias, Tensor):
+        raise TypeError(f"linear(): argument 'bias' (position 3) must be Tensor, not "
+                        f"{type(bias).__name__}")
+    if x._data.ndim == 0 or weight._data.ndim == 0:
+        raise op_note(RuntimeError(f"both arguments to linear need to be at least 1D, but they are "
+                                   f"{x._data.ndim}D and {weight._data.ndim}D"), "linear", x, weight)
 

@@ -1,8 +1,9 @@
 """Reductions: sum, mean, var, std, max/min (full and along a dim), amax/amin, argmax/argmin,
 logsumexp, and ``sum_to_shape``, the broadcasting reduction the engine applies to gradients."""
 from .. import dtypes
+from ..autograd import grad_mode
 from ..autograd.function import Op
-from ..tensor import Tensor, _wrap_dim
+from ..tensor import Tensor, _wrap_dim, check_tensor, op_note
 
 
 def _dims(dim, ndim, op):
@@ -11,8 +12,10 @@ def _dims(dim, ndim, op):
     if dim is None:
         return tuple(range(ndim))
     if ndim == 0:
-        for d in (dim if isinstance(dim, (list, tuple)) else (dim,)):
-            _wrap_dim(d, ndim, op)
+        dims = dim if isinstance(dim, (list, tuple)) else (dim,)
+        wrapped = [_wrap_dim(d, ndim, op) for d in dims]
+        if len(set(wrapped)) != len(wrapped):
+            raise RuntimeError(f"{op}: dim {list(dims)} appears multiple times in the list of dims")
         return ()
     if isinstance(dim, (list, tuple)):
         axes = tuple(_wrap_dim(d, ndim, op) for d in dim)
@@ -43,8 +46,7 @@ def _count(shape, axes):
 
 
 def _check_tensor(x, op):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(x).__name__}")
+    check_tensor(x, op)
 
 
 class Sum(Op):
@@ -56,7 +58,10 @@ class Sum(Op):
         if dt is not None and data.dtype != dt.np:
             data = data.astype(dt.np)
         xp = x._backend.xp
-        return _array(xp, xp.sum(data, axis=axes, keepdims=keepdim))
+        if data.dtype.kind == "f":
+            return _array(xp, xp.sum(data, axis=axes, keepdims=keepdim))
+        # numpy would widen int32 (or bool) sums to int64; torch keeps the asked-for dtype
+        return _array(xp, xp.sum(data, axis=axes, keepdims=keepdim, dtype=data.dtype))
 
     def backward(ctx, gy):
         shape, axes, keepdim = ctx.meta
@@ -265,6 +270,10 @@ def sum(x, dim=None, keepdim=False, *, dtype=None):
     data_dtype = dtypes.to_dtype(dtype) if dtype is not None else None
     if data_dtype is None and x._data.dtype.kind in "bi" or (data_dtype is None and x._data.dtype.kind == "u"):
         data_dtype = dtypes.int64
+    elif (data_dtype is not None and not data_dtype.is_floating_point and x._requires_grad
+          and grad_mode._state.enabled):
+        raise op_note(RuntimeError(f"Autograd not support dtype: {_legacy_name(data_dtype)}"),
+                      "sum", x)
     if dim is None:
         return SumAll.apply(x, None, False, data_dtype)
     return Sum.apply(x, _dims(dim, x._data.ndim, "sum"), keepdim, data_dtype)
@@ -340,13 +349,38 @@ def min(x, dim=None, keepdim=False):
     return min_result(values, indices)
 
 
+def _empty_reduction_error(x, op):
+    return op_note(RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() "
+                                "== 0. Specify the reduction dim with the 'dim' argument."), op, x)
+
+
+def _all_dims(dim):
+    return dim is None or (isinstance(dim, (tuple, list)) and not dim)
+
+
+def _check_nonempty_dims(x, dim, op):
+    """torch's checks of an empty input, before the dims' own: all dims (none given) or any
+    given dim of size 0."""
+    if x._data.size:
+        return
+    if _all_dims(dim):
+        raise _empty_reduction_error(x, op)
+    for d in (dim if isinstance(dim, (list, tuple)) else (dim,)):
+        axis = _wrap_dim(d, x._data.ndim, op)
+        if x._data.ndim and x._data.shape[axis] == 0:
+            raise op_note(IndexError(f"{op}(): Expected reduction dim {axis} to have non-zero "
+                                     "size."), op, x)
+
+
 def amax(x, dim=(), keepdim=False):
     _check_tensor(x, "amax")
+    _check_nonempty_dims(x, dim, "amax")
     return Amax.apply(x, _dims(dim if dim != () else None, x._data.ndim, "amax"), keepdim, True)
 
 
 def amin(x, dim=(), keepdim=False):
     _check_tensor(x, "amin")
+    _check_nonempty_dims(x, dim, "amin")
     return Amin.apply(x, _dims(dim if dim != () else None, x._data.ndim, "amin"), keepdim, False)
 
 
@@ -400,12 +434,14 @@ def sum_to_shape(g, shape):
 
 
 def all(x, dim=None, keepdim=False):
+    _check_tensor(x, "all")
     xp = x._backend.xp
     axes = None if dim is None else _dims(dim, x._data.ndim, "all")
     return Tensor._make(xp.asarray(xp.all(x._data, axis=axes, keepdims=keepdim)), x._backend)
 
 
 def any(x, dim=None, keepdim=False):
+    _check_tensor(x, "any")
     xp = x._backend.xp
     axes = None if dim is None else _dims(dim, x._data.ndim, "any")
     return Tensor._make(xp.asarray(xp.any(x._data, axis=axes, keepdims=keepdim)), x._backend)

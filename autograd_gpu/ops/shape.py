@@ -3,8 +3,10 @@ split/chunk. The view-like ones return array views that share the input's versio
 import math
 import operator
 
+import warnings
+
 from ..autograd.function import Op
-from ..tensor import Tensor, _wrap_dim
+from ..tensor import Tensor, _wrap_dim, check_tensor, op_note, with_note
 
 
 def _shape_arg(shape, op="view"):
@@ -19,7 +21,15 @@ def _shape_arg(shape, op="view"):
 
 
 def _infer_shape(shape, numel, op, in_shape):
-    """Resolves one -1 and checks the element count, with torch's messages."""
+    """Resolves one -1 and checks the element count, with torch's messages (and a note naming the
+    op and the input's shape)."""
+    try:
+        return _resolve_shape(shape, numel)
+    except RuntimeError as err:
+        raise with_note(err, f"in {op}() of a tensor of shape {list(in_shape)} to {list(shape)}")
+
+
+def _resolve_shape(shape, numel):
     if shape.count(-1) > 1:
         raise RuntimeError("only one dimension can be inferred")
     known = 1
@@ -70,6 +80,11 @@ class ReshapeAlias(View):
     node_name = "ReshapeAliasBackward0"
 
 
+class Alias(View):
+    """A view of all of x, as torch records for a no-op reshuffle of a 0-d tensor."""
+    node_name = "AliasBackward0"
+
+
 class Squeeze(View):
     node_name = "SqueezeBackward0"
 
@@ -92,6 +107,8 @@ class Transpose(Op):
 
     def forward(ctx, x, d0, d1):
         ctx.dims = (d0, d1)
+        if x._data.ndim == 0:  # t() of a 0-d tensor: the tensor itself, as a view
+            return x._data[...]
         return x._backend.xp.swapaxes(x._data, d0, d1)
 
     def backward(ctx, gy):
@@ -114,7 +131,7 @@ class Permute(Op):
         inverse = [0] * len(ctx.dims)
         for i, d in enumerate(ctx.dims):
             inverse[d] = i
-        return gy.permute(*inverse)
+        return Permute.apply(gy, tuple(inverse))
 
 
 class Expand(Op):
@@ -248,15 +265,19 @@ def _viewable(x, shape):
 
 
 def view(x, *shape):
+    check_tensor(x, "view")
     shape = _infer_shape(_shape_arg(shape, "view"), x._data.size, "view", x._data.shape)
     if not _viewable(x, shape):
-        raise RuntimeError(
+        raise with_note(RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
-            "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead."),
+            f"in view() of a tensor of shape {list(x._data.shape)} and stride {list(x.stride())} "
+            f"to {list(shape)}")
     return View.apply(x, shape)
 
 
 def reshape(x, *shape):
+    check_tensor(x, "reshape")
     shape = _infer_shape(_shape_arg(shape, "reshape"), x._data.size, "reshape", x._data.shape)
     if x._data.flags.c_contiguous or x._data.size <= 1:
         return View.apply(x, shape)
@@ -266,10 +287,11 @@ def reshape(x, *shape):
 
 
 def flatten(x, start_dim=0, end_dim=-1):
+    check_tensor(x, "flatten")
     nd = x._data.ndim
+    s, e = _wrap_dim(start_dim, nd, "flatten"), _wrap_dim(end_dim, nd, "flatten")
     if nd == 0:
         return reshape(x, 1)
-    s, e = _wrap_dim(start_dim, nd, "flatten"), _wrap_dim(end_dim, nd, "flatten")
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
@@ -279,21 +301,28 @@ def flatten(x, start_dim=0, end_dim=-1):
 
 
 def unflatten(x, dim, sizes):
-    d = _wrap_dim(dim, x._data.ndim, "unflatten")
-    shape = x._data.shape
+    check_tensor(x, "unflatten")
     sizes = _shape_arg((sizes,), "unflatten")
     if not sizes:
         raise RuntimeError("unflatten: sizes must be non-empty")
+    d = _wrap_dim(dim, x._data.ndim, "unflatten")
+    if x._data.ndim == 0:
+        raise op_note(RuntimeError(f"unflatten: Dimension specified as {dim} but tensor has no "
+                                   "dimensions"), "unflatten", x)
+    shape = x._data.shape
     known = math.prod(s for s in sizes if s != -1)
     size = shape[d]
     if (-1 in sizes and (known == 0 or size % known)) or (-1 not in sizes and known != size):
         raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of "
                            f"dim {d} ({size}) in the input tensor")
+    if sizes.count(-1) == 1 and known > 0:  # resolved here, where view could not tell 0 from -1
+        sizes = tuple(size // known if s == -1 else s for s in sizes)
     return view(x, shape[:d] + sizes + shape[d + 1:]) if _viewable(x, shape) else \
         reshape(x, shape[:d] + sizes + shape[d + 1:])
 
 
 def squeeze(x, dim=None):
+    check_tensor(x, "squeeze")
     shape = x._data.shape
     if dim is None:
         return Squeeze.apply(x, tuple(s for s in shape if s != 1))
@@ -307,24 +336,35 @@ def squeeze(x, dim=None):
     return (SqueezeDims if several else SqueezeDim).apply(x, out)
 
 
+def _wrap_new_dim(dim, ndim, op, x):
+    """A dim of the result of inserting one dim into ``ndim`` dims (unsqueeze, stack)."""
+    n = ndim + 1
+    if type(dim) is not int or not -n <= dim < n:
+        try:
+            return _wrap_dim(dim, n, op)
+        except IndexError as err:
+            raise op_note(IndexError(str(err)), op, x) from None
+    return dim % n
+
+
 def unsqueeze(x, dim):
-    nd = x._data.ndim + 1
-    if not -nd <= dim < nd:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], "
-                         f"but got {dim})")
-    d = dim % nd
+    check_tensor(x, "unsqueeze")
+    d = _wrap_new_dim(dim, x._data.ndim, "unsqueeze", x)
     shape = x._data.shape
     return Unsqueeze.apply(x, shape[:d] + (1,) + shape[d:])
 
 
 def transpose(x, dim0, dim1):
+    check_tensor(x, "transpose")
     nd = x._data.ndim
     if nd == 0:
-        return View.apply(x, ())
+        _wrap_dim(dim0, 0, "transpose"), _wrap_dim(dim1, 0, "transpose")
+        return Transpose.apply(x, 0, 0)
     return Transpose.apply(x, _wrap_dim(dim0, nd, "transpose"), _wrap_dim(dim1, nd, "transpose"))
 
 
 def t(x):
+    check_tensor(x, "t")
     nd = x._data.ndim
     if nd > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
@@ -337,7 +377,12 @@ def numpy_T(x):
 
 
 def mT(x):
-    """``x.mT``: the last two dims swapped; torch refuses fewer than 2 dims."""
+    """``x.mT``: the last two dims swapped; torch refuses 1 dim and, with a deprecation warning,
+    returns a 0-d tensor itself."""
+    if x._data.ndim == 0:
+        warnings.warn("Tensor.mT is deprecated on 0-D tensors. This function is the identity in "
+                      "these cases.", UserWarning, stacklevel=2)
+        return x
     if x._data.ndim < 2:
         raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got "
                            f"{x._data.ndim}-D tensor.")
@@ -345,7 +390,10 @@ def mT(x):
 
 
 def permute(x, *dims):
-    dims = _shape_arg(dims)
+    check_tensor(x, "permute")
+    if not dims:
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
+    dims = _shape_arg(dims, "permute")
     nd = x._data.ndim
     if len(dims) != nd:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not "
@@ -360,6 +408,9 @@ def permute(x, *dims):
 def expand(x, *sizes):
     from ..tensor import _legacy_type_name  # noqa: PLC0415
 
+    check_tensor(x, "expand")
+    if not sizes:
+        raise TypeError('expand() missing 1 required positional arguments: "size"')
     sizes = _shape_arg(sizes, "expand")
     shape = x._data.shape
     if len(sizes) < len(shape):
@@ -381,10 +432,15 @@ def expand(x, *sizes):
             raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size "
                                f"({own}) at non-singleton dimension {i}.  Target sizes: "
                                f"{list(sizes)}.  Tensor sizes: {list(shape)}")
+    if any(s < 0 for s in target):
+        raise RuntimeError(f"expand({_legacy_type_name(x)}{{{list(shape)}}}, size={list(sizes)}): "
+                           f"the expanded size of the tensor ({min(target)}) must be -1 or "
+                           f"non-negative")
     return Expand.apply(x, tuple(target))
 
 
 def expand_as(x, other):
+    check_tensor(other, "expand_as", "other", 1)
     return expand(x, other._data.shape)
 
 
@@ -402,8 +458,8 @@ def _check_sequence(tensors, op):
         raise RuntimeError(f"{op} expects a non-empty TensorList")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
-                            f"{type(t).__name__}")
+            raise with_note(TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                                      f"{type(t).__name__}"), f"in {op}()")
 
 
 def _common_dtype(tensors):
@@ -417,11 +473,19 @@ def _common_dtype(tensors):
 
 def cat(tensors, dim=0):
     _check_sequence(tensors, "cat")
-    tensors = _common_dtype(list(tensors))
+    try:
+        return _cat(_common_dtype(list(tensors)), dim)
+    except (IndexError, RuntimeError) as err:
+        raise _sequence_note(err, "cat", tensors) from None
+
+
+def _cat(tensors, dim):
     for i, t in enumerate(tensors):
         if t._data.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
-    ref = next((t for t in tensors if not _legacy_empty(t)), tensors[0])
+    ref = next((t for t in tensors if not _legacy_empty(t)), None)
+    if ref is None:  # only 1-D empty tensors, which torch skips whatever the dim
+        return Cat.apply(*tensors, 0)
     d = _wrap_dim(dim, ref._data.ndim, "cat")
     for i, t in enumerate(tensors):
         if _legacy_empty(t):
@@ -437,41 +501,53 @@ def cat(tensors, dim=0):
     return Cat.apply(*tensors, d)
 
 
+def _sequence_note(err, op, tensors):
+    shapes = ", ".join(f"{list(t._data.shape)} {t.dtype}" for t in tensors)
+    return with_note(err, f"in {op}() of tensors of shapes {shapes}")
+
+
 concat = cat
 concatenate = cat
 
 
 def stack(tensors, dim=0):
     _check_sequence(tensors, "stack")
-    tensors = _common_dtype(list(tensors))
     shape = tensors[0]._data.shape
+    d = _wrap_new_dim(dim, len(shape), "stack", tensors[0])
+    tensors = _common_dtype(list(tensors))
     for i, t in enumerate(tensors):
         if t._data.shape != shape:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(shape)} at "
-                               f"entry 0 and {list(t._data.shape)} at entry {i}")
-    nd = len(shape) + 1
-    if not -nd <= dim < nd:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], "
-                         f"but got {dim})")
-    return Stack.apply(*tensors, dim % nd)
+            raise _sequence_note(RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 and "
+                f"{list(t._data.shape)} at entry {i}"), "stack", tensors)
+    return Stack.apply(*tensors, d)
+
+
+def _at_least_1d(x, op, message="{op}() cannot be applied to a 0-dim tensor.", exc=RuntimeError):
+    check_tensor(x, op)
+    if x._data.ndim == 0:
+        raise op_note(exc(message.format(op=op)), op, x)
 
 
 def narrow(x, dim, start, length):
+    _at_least_1d(x, "narrow")
+    if length < 0:
+        raise op_note(RuntimeError("narrow(): length must be non-negative."), "narrow", x)
     d = _wrap_dim(dim, x._data.ndim, "narrow")
     size = x._data.shape[d]
     if not -size <= start <= size:
-        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got "
-                         f"{start})")
+        raise op_note(IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
+                                 f"but got {start})"), "narrow", x)
     if start < 0:
         start += size
-    if length < 0:
-        raise RuntimeError("narrow(): length must be non-negative.")
     if start + length > size:
-        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+        raise op_note(RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
+                                   f"({size})."), "narrow", x)
     return Narrow.apply(x, d, start, length)
 
 
 def select(x, dim, index):
+    _at_least_1d(x, "select", exc=IndexError)
     d = _wrap_dim(dim, x._data.ndim, "select")
     size = x._data.shape[d]
     if not -size <= index < size:
@@ -481,12 +557,14 @@ def select(x, dim, index):
 
 
 def split(x, split_size_or_sections, dim=0):
+    _at_least_1d(x, "split", "split expects at least a 1-dimensional tensor")
+    if isinstance(split_size_or_sections, int) and split_size_or_sections < 0:
+        raise op_note(RuntimeError(f"split expects split_size be non-negative, but got "
+                                   f"split_size={split_size_or_sections}"), "split", x)
     d = _wrap_dim(dim, x._data.ndim, "split")
     size = x._data.shape[d]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
-        if step < 0:
-            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
         if step == 0 and size:
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension "
                                f"size of {size}")
@@ -508,16 +586,19 @@ def split(x, split_size_or_sections, dim=0):
 
 
 def chunk(x, chunks, dim=0):
+    _at_least_1d(x, "chunk", "chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     d = _wrap_dim(dim, x._data.ndim, "chunk")
-    step = -(-x._data.shape[d] // chunks) if x._data.shape[d] else 1
-    return split(x, step, d)
+    size = x._data.shape[d]
+    if size == 0:  # torch hands back ``chunks`` empty pieces
+        return SplitWithSizes.apply(x, d, (0,) * chunks)
+    return split(x, -(-size // chunks), d)
 
 
 def unbind(x, dim=0):
-    if x._data.ndim == 0:
-        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    _at_least_1d(x, "unbind", f"Dimension specified as {dim} but tensor has no dimensions",
+                 IndexError)
     return Unbind.apply(x, _wrap_dim(dim, x._data.ndim, "unbind"))
 
 
@@ -530,6 +611,7 @@ def contiguous(x, memory_format=None):
 
 
 def movedim(x, source, destination):
+    check_tensor(x, "movedim")
     nd = x._data.ndim
     src = tuple(source) if isinstance(source, (tuple, list)) else (source,)
     dst = tuple(destination) if isinstance(destination, (tuple, list)) else (destination,)
@@ -538,6 +620,8 @@ def movedim(x, source, destination):
                            f"should contain the same number of dims as destination ({list(dst)} dims)")
     src = [_wrap_dim(d, nd, "movedim") for d in src]
     dst = [_wrap_dim(d, nd, "movedim") for d in dst]
+    if nd == 0:
+        return Alias.apply(x, ())
     for name, dims, given in (("source", src, source), ("destination", dst, destination)):
         if len(set(dims)) != len(dims):
             raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(given)})")
