@@ -9,7 +9,7 @@ launch where there is no element, so callers can run every launch as it comes. `
 caps each grid (the kernels' grid-stride loops cover the rest), which the tests lower to prove
 the striding.
 """
-from typing import NamedTuple
+from .kernels import Launch
 
 BLOCK = 256  # threads per block
 
@@ -52,15 +52,6 @@ class PoolWindow:
     def window_starts(self, xp, axis):
         """The input coordinate of each output's first window element along one axis."""
         return xp.arange(self.out_hw[axis]) * self.stride[axis] - self.padding[axis]
-
-
-class Launch(NamedTuple):
-    family: str    # kernels/<family>.cu
-    name: str      # the kernel template's name
-    dtype: object  # its T
-    grid: int
-    block: int
-    args: tuple
 
 
 def _per_element(family, name, dtype, n, args, max_blocks):

@@ -17,6 +17,7 @@ CuPy is imported only when a kernel is first needed, so that this module, and th
 import functools
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy
 
@@ -96,6 +97,17 @@ def max_blocks(device_id):
 
     return BLOCKS_PER_SM * runtime.deviceGetAttribute(runtime.cudaDevAttrMultiProcessorCount,
                                                       device_id)
+
+
+class Launch(NamedTuple):
+    """One planned launch of ``name<dtype>`` from ``kernels/<family>.cu``: the launch plans of the
+    ``*_args`` modules list these, and the cuda backend and the emulator tests run the same list."""
+    family: str
+    name: str
+    dtype: object
+    grid: int
+    block: int
+    args: tuple
 
 
 _launchers = {}  # (device id, family, name, dtype) -> (RawKernel, grid cap)

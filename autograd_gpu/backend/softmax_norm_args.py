@@ -8,23 +8,14 @@ callers can run every launch as it comes. ``max_blocks`` caps each grid (the ker
 the rest), which the tests lower to prove the striding.
 """
 import math
-from typing import NamedTuple
 
+from .kernels import Launch
 from .softmax_norm import compute_dtype
 
 BLOCK = 256       # threads per block: REDUCE_BLOCK in kernels/block_reduce.cuh, sizing its buffers
 SHORT_ROW = 64    # softmax rows up to this long go one per thread (a block each would idle)
 MIN_CHUNK = 2048  # batch norm: elements a block reduces, at least, when a channel is split
 MAX_SPLITS = 64   # batch norm: blocks per channel, at most
-
-
-class Launch(NamedTuple):
-    family: str   # kernels/<family>.cu
-    name: str     # the kernel template's name
-    dtype: object  # its T
-    grid: int
-    block: int
-    args: tuple
 
 
 def _blocks(n, max_blocks):
