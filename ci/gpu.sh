@@ -11,6 +11,14 @@ mkdir -p "$out"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 export AUTOGRAD_GPU_TEST_DEVICES="cpu,cuda"
 
+# The lent GPU machine has no network and lacks the notebook test's packages (nbclient, nbformat,
+# ipykernel and their needs): wheels fetched beforehand into .whl/ (see ci/fetch_wheels.sh) are
+# installed first, so that tests/test_notebooks.py executes the notebooks on the GPU too.
+if compgen -G ".whl/*.whl" > /dev/null; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+    --target /tmp/site .whl/*.whl && export PYTHONPATH="/tmp/site:$PYTHONPATH"
+fi
+
 python3 - <<'PY' 2>&1 | tee "$out/environment.txt"
 import autograd_gpu as ag, autograd_gpu.__main__ as m
 assert ag.cuda.is_available(), "ci/gpu.sh needs a usable GPU"
