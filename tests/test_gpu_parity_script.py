@@ -23,7 +23,9 @@ def gpu_parity():
 @pytest.mark.parametrize("subset", ["relu", "conv2d s2", "cross_entropy label", "Adam", "resnet18"])
 def test_parity_script_passes_on_cpu(gpu_parity, subset, tmp_path, capsys):
     report = tmp_path / "parity.json"
-    assert gpu_parity.main(["--device", "cpu", "-k", subset, "--json", str(report)]) == 0
+    # A fixed seed keeps CI deterministic; on the GPU the script draws fresh inputs each run.
+    assert gpu_parity.main(["--device", "cpu", "-k", subset, "--seed", "7",
+                            "--json", str(report)]) == 0
     assert "0 failed" in capsys.readouterr().out
     assert '"failed": 0' in report.read_text()
 
