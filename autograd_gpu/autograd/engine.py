@@ -274,9 +274,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
         if anomaly_mode._enabled and node is not None:
             anomaly_mode.report(node)
         if isinstance(err, MemoryError):
-            oom = out_of_memory.translate(err, _device_of(node))
-            if oom is not None:
-                raise oom from err
+            out_of_memory.reraise(err, _device_of(node))
         raise
     finally:
         grad_mode._state.enabled = prev_mode

@@ -284,10 +284,7 @@ class Op(Node):
         try:
             out = ctx.forward(*args)
         except MemoryError as err:
-            oom = out_of_memory.translate(err, None if backend is None else backend.device)
-            if oom is None:
-                raise
-            raise oom from err
+            out_of_memory.reraise(err, None if backend is None else backend.device)
         backend = ctx._backend  # forward may move the result (ToCopy, a cpu scalar joining cuda)
         if type(out) is tuple:
             return ctx._wrap_outputs(out, args, record, positions)
@@ -392,10 +389,7 @@ class Function(Op, metaclass=_FunctionMeta):
             with grad_mode.no_grad():
                 out = cls.forward(ctx, *args)
         except MemoryError as err:
-            oom = out_of_memory.translate(err, None if backend is None else backend.device)
-            if oom is None:
-                raise
-            raise oom from err
+            out_of_memory.reraise(err, None if backend is None else backend.device)
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
         if any(not isinstance(o, Tensor) for o in outs):

@@ -5,7 +5,7 @@ CuPy raises ``cupy.cuda.memory.OutOfMemoryError`` (a MemoryError) with the text 
 allocating 1,024 bytes (allocated so far: ...)" when its pool cannot get a block, even after
 handing its cached blocks back to the driver. The places that see every allocation of an op
 (``Op.apply``, ``Function.apply``, the backward engine) turn that error into this one with
-``translate``, and tensor factories with the ``translating`` decorator; a ``try`` costs nothing
+``reraise``, and tensor factories with the ``translating`` decorator; a ``try`` costs nothing
 until something is raised. The pool is left as it was, so the process computes on once the caller
 lets go of what it no longer needs. Host ``MemoryError``s (numpy's "Unable to allocate ...") pass
 through unchanged: their text is clear already.
@@ -46,6 +46,15 @@ def translate(err, device=None):
     return OutOfMemoryError(_message(cuda, requested, index))
 
 
+def reraise(err, device=None):
+    """Raises the MemoryError ``err`` being handled again: as OutOfMemoryError when it is CuPy's
+    out-of-memory error, unchanged otherwise. Called from an ``except MemoryError`` block."""
+    oom = translate(err, device)
+    if oom is None:
+        raise err
+    raise oom from err
+
+
 def _message(cuda, requested, index):
     try:
         if index is None:
@@ -73,10 +82,7 @@ def translating(fn):
         try:
             return fn(*args, **kwargs)
         except MemoryError as err:
-            oom = translate(err, _device_argument(kwargs.get("device")))
-            if oom is None:
-                raise
-            raise oom from err
+            reraise(err, _device_argument(kwargs.get("device")))
 
     return wrapper
 
