@@ -3,11 +3,19 @@
 # the whole test suite with the cuda device enabled (every device-parametrized test runs on cpu
 # and cuda; the notebooks execute there too), then ci/gpu_parity.py (torch on cuda as the oracle),
 # then the GPU benchmarks. Writes gpu_tests.log, junit.xml, gpu_parity.json, results.json and the
-# benchmark tables to $OUT when it is set (else to ./gpu_results).
+# benchmark tables to ./gpu_results; where $OUT is set (the device tool, which brings back at most
+# 8 files), they also go there as one gpu_results.tar.gz beside results.json and gpu_tests.log.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-out="${OUT:-gpu_results}"
+out="$PWD/gpu_results"
 mkdir -p "$out"
+pack() {
+  [ -n "${OUT:-}" ] || return 0
+  tar czf "$OUT/gpu_results.tar.gz" -C "$(dirname "$out")" "$(basename "$out")"
+  cp "$out/gpu_tests.log" "$out/results.json" "$OUT/" 2>/dev/null
+  return 0
+}
+trap pack EXIT
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 export AUTOGRAD_GPU_TEST_DEVICES="cpu,cuda"
 
@@ -25,17 +33,26 @@ assert ag.cuda.is_available(), "ci/gpu.sh needs a usable GPU"
 m.report()
 PY
 
-python3 -m pytest -q -p no:cacheprovider --junitxml="$out/junit.xml" "$@" 2>&1 | tee "$out/gpu_tests.log"
+# One device call may run 10 minutes: the suite runs on several workers (pytest-xdist is on the
+# lent machine) and each stage has a time budget, so that a hang in one stage still leaves the
+# others their turn. GPU_TEST_WORKERS=0 runs the suite in one process.
+workers="${GPU_TEST_WORKERS:-8}"
+parallel=()
+if [ "$workers" != 0 ] && python3 -c "import xdist" 2>/dev/null; then
+  parallel=(-n "$workers")
+fi
+timeout "${GPU_TEST_BUDGET_S:-330}" python3 -m pytest -q -p no:cacheprovider "${parallel[@]}" \
+  -rfE --durations=15 --junitxml="$out/junit.xml" "$@" 2>&1 | tee "$out/gpu_tests.log"
 test_rc=${PIPESTATUS[0]}
 
 # Every op, layer, loss, optimiser and ResNet-18 on cuda against torch on cuda, 2^24 cases included.
-python3 ci/gpu_parity.py --device cuda --large --json "$out/gpu_parity.json" 2>&1 | tail -40 | tee "$out/gpu_parity.txt"
+timeout "${GPU_PARITY_BUDGET_S:-100}" python3 ci/gpu_parity.py --device cuda --large --json "$out/gpu_parity.json" 2>&1 | tee "$out/gpu_parity.txt" | tail -40
 parity_rc=${PIPESTATUS[0]}
 
 bench_rc=0
 for script in benchmarks/bench_*.py; do
   name=$(basename "$script" .py)
-  python3 "$script" --device cuda --json "$out/$name.json" 2>&1 | tee "$out/$name.txt" || bench_rc=1
+  timeout "${GPU_BENCH_BUDGET_S:-60}" python3 "$script" --device cuda --json "$out/$name.json" 2>&1 | tee "$out/$name.txt" || bench_rc=1
 done
 
 python3 ci/summarize.py "$out" > "$out/results.json"
