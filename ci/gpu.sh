@@ -34,25 +34,33 @@ m.report()
 PY
 
 # One device call may run 10 minutes: the suite runs on several workers (pytest-xdist is on the
-# lent machine) and each stage has a time budget, so that a hang in one stage still leaves the
-# others their turn. GPU_TEST_WORKERS=0 runs the suite in one process.
+# lent machine), the parity script runs beside it, and each stage has a time budget, so that a hang
+# in one stage still leaves the others their turn. GPU_TEST_WORKERS=0 runs the suite in one process.
+# Every case of ci/gpu_parity.py (every op, layer, loss, optimiser and ResNet-18, 2^24 cases
+# included) on cuda against torch on cuda.
+timeout "${GPU_PARITY_BUDGET_S:-330}" python3 ci/gpu_parity.py --device cuda --large \
+  --json "$out/gpu_parity.json" > "$out/gpu_parity.txt" 2>&1 &
+parity_pid=$!
+
 workers="${GPU_TEST_WORKERS:-8}"
 parallel=()
 if [ "$workers" != 0 ] && python3 -c "import xdist" 2>/dev/null; then
   parallel=(-n "$workers")
 fi
-timeout "${GPU_TEST_BUDGET_S:-330}" python3 -m pytest -q -p no:cacheprovider "${parallel[@]}" \
-  -rfE --durations=15 --junitxml="$out/junit.xml" "$@" 2>&1 | tee "$out/gpu_tests.log"
+timeout "${GPU_TEST_BUDGET_S:-330}" python3 -m pytest -q -p no:cacheprovider -p no:benchmark \
+  "${parallel[@]}" -rfE --durations=15 --junitxml="$out/junit.xml" "$@" 2>&1 \
+  | tee "$out/gpu_tests.log"
 test_rc=${PIPESTATUS[0]}
 
-# Every op, layer, loss, optimiser and ResNet-18 on cuda against torch on cuda, 2^24 cases included.
-timeout "${GPU_PARITY_BUDGET_S:-100}" python3 ci/gpu_parity.py --device cuda --large --json "$out/gpu_parity.json" 2>&1 | tee "$out/gpu_parity.txt" | tail -40
-parity_rc=${PIPESTATUS[0]}
+wait "$parity_pid"
+parity_rc=$?
+tail -40 "$out/gpu_parity.txt"
 
+# The benchmarks run last, alone on the device, so that nothing else shares it while they time.
 bench_rc=0
 for script in benchmarks/bench_*.py; do
   name=$(basename "$script" .py)
-  timeout "${GPU_BENCH_BUDGET_S:-60}" python3 "$script" --device cuda --json "$out/$name.json" 2>&1 | tee "$out/$name.txt" || bench_rc=1
+  timeout "${GPU_BENCH_BUDGET_S:-45}" python3 "$script" --device cuda --json "$out/$name.json" 2>&1 | tee "$out/$name.txt" || bench_rc=1
 done
 
 python3 ci/summarize.py "$out" > "$out/results.json"

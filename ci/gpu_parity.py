@@ -18,6 +18,7 @@ import importlib.util
 import json
 import pathlib
 import sys
+import time
 import traceback
 
 import numpy as np
@@ -351,11 +352,15 @@ def main(argv=None):
     for name, dtype, job in jobs:
         if args.k not in name:
             continue
+        start = time.perf_counter()
         try:
             problems = job()
         except Exception:  # noqa: BLE001 - a crash is a failed case, reported with its traceback
             problems = ["raised:\n" + traceback.format_exc()]
-        results.append({"case": name, "dtype": dtype, "ok": not problems, "problems": problems})
+        seconds = time.perf_counter() - start
+        print(f"{'ok  ' if not problems else 'FAIL'} {name} [{dtype}] {seconds:.2f} s", flush=True)
+        results.append({"case": name, "dtype": dtype, "ok": not problems, "problems": problems,
+                        "seconds": seconds})
 
     failed = [r for r in results if not r["ok"]]
     for r in failed:

@@ -244,7 +244,8 @@ def test_corrupted_npz_member_fails_the_zip_crc(tmp_path, rng):
         serialization.load(path)
 
 
-@pytest.mark.parametrize("content", [b"", b"not a checkpoint at all", os.urandom(64)])
+@pytest.mark.parametrize("content", [b"", b"not a checkpoint at all", os.urandom(64)],
+                         ids=["empty", "text", "random bytes"])
 def test_unrecognised_content_raises(tmp_path, content):
     path = tmp_path / "junk.bin"
     path.write_bytes(content)
