@@ -158,7 +158,7 @@ def _promoted_operand(t, other, ufunc_name, op):
         dt = dtypes.get_default_dtype()
     if dt is not t.dtype and not _castable(dt, t.dtype):
         raise _cast_error(dt, t.dtype)
-    return E._as_operand(other, dt, t._backend)
+    return E._as_operand(other, dt, t._backend, op, inplace=True)
 
 
 def add_(self, other, alpha=1):

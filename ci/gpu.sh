@@ -56,9 +56,10 @@ wait "$parity_pid"
 parity_rc=$?
 tail -40 "$out/gpu_parity.txt"
 
-# The benchmarks run last, alone on the device, so that nothing else shares it while they time.
+# The benchmarks run last, alone on the device, so that nothing else shares it while they time
+# (GPU_BENCHMARKS=0 leaves them out: a correctness-only run).
 bench_rc=0
-for script in benchmarks/bench_*.py; do
+[ "${GPU_BENCHMARKS:-1}" = 0 ] || for script in benchmarks/bench_*.py; do
   name=$(basename "$script" .py)
   timeout "${GPU_BENCH_BUDGET_S:-45}" python3 "$script" --device cuda --json "$out/$name.json" 2>&1 | tee "$out/$name.txt" || bench_rc=1
 done

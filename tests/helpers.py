@@ -11,10 +11,22 @@ import pytest
 import autograd_gpu as ag
 
 TORCH_REASON = "torch is the test oracle for parity; install it with the test extra"
+ORACLE_TORCH = "2.13"  # the version CI installs; messages and printed forms follow its wording
 
 
 def torch_or_skip():
     return pytest.importorskip("torch", reason=TORCH_REASON)
+
+
+def assert_torch_wording(ours, theirs):
+    """``ours == theirs`` for a message or printed form. Where another torch than the oracle is
+    installed (the GPU machine has an older one) and words it differently, the test is skipped
+    with both texts: CI's torch decides the wording."""
+    torch = torch_or_skip()
+    if ours != theirs and not torch.__version__.startswith(ORACLE_TORCH + "."):
+        pytest.skip(f"torch {torch.__version__} is not the oracle (torch {ORACLE_TORCH}) and words "
+                    f"this differently: {theirs!r}; ours (torch {ORACLE_TORCH}'s): {ours!r}")
+    assert ours == theirs
 
 
 def random_array(rng, shape, dtype="float32", low=-2.0, high=2.0, positive=False, integers=None):

@@ -231,13 +231,18 @@ def _mixed_backend(cls, backend, first, a):
         return backend, first
     if first._data.ndim == 0 and backend.device.type == "cpu":
         return a._backend, a
-    raise _device_mismatch(cls._op_label(), a, first)
+    raise device_mismatch(cls._op_label(), first, a)
 
 
-def _device_mismatch(op, a, b):
-    return RuntimeError(
+def device_mismatch(op, expected, found, checking=True):
+    """torch's error for tensors on two devices (its wording: "when checking arguments for" the
+    aten op, where torch names one), with a note naming ``op`` and both tensors."""
+    from ..tensor import op_note  # noqa: PLC0415 - tensor.py imports this module
+
+    where = f" (when checking arguments for {op})" if checking else ""
+    return op_note(RuntimeError(
         f"Expected all tensors to be on the same device, but found at least two devices, "
-        f"{b.device} and {a.device}! (when checking arguments for {op})")
+        f"{expected.device} and {found.device}!{where}"), op, expected, found)
 
 
 class Op(Node):
@@ -375,7 +380,7 @@ class Function(Op, metaclass=_FunctionMeta):
                 if backend is None:
                     backend, first = a._backend, a
                 elif a._backend is not backend:
-                    raise _device_mismatch(cls.__name__, a, first)
+                    raise device_mismatch(cls.__name__, first, a)
                 positions.append(i)
                 needs.append(a._requires_grad)
             else:

@@ -22,7 +22,7 @@ def fused_kernel(source, name_expression):
     key = (source, name_expression)
     kernel = _compiled.get(key)
     if kernel is None:
-        module = cupy.RawModule(code=source, options=kernels.compile_options(),
+        module = cupy.RawModule(code=source, options=kernels.fused_compile_options(),
                                 name_expressions=[name_expression])
         kernel = _compiled[key] = module.get_function(name_expression)
     return kernel

@@ -52,6 +52,13 @@ def compile_options():
     return (STANDARD, f"-I{kernel_dir()}")
 
 
+def fused_compile_options():
+    """NVRTC options of the kernels ``autograd_gpu.fuse`` generates: no multiply-add contraction.
+    torch eager rounds every op of a chain on its own; a contracted ``a * b + c`` would differ
+    from it in the last bit (the kernels are bandwidth-bound, so FMA buys no speed there)."""
+    return (*compile_options(), "--fmad=false")
+
+
 @functools.cache
 def _sources():
     return {path.stem: path.read_text() for path in sorted(kernel_dir().glob("*.cu"))}

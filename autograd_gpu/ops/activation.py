@@ -11,7 +11,7 @@ import math
 import warnings
 
 from .._tensor_methods import _inplace_unary
-from ..autograd.function import Op
+from ..autograd.function import Op, device_mismatch
 from ..fusion import erf, fuse
 from ..tensor import Tensor, _wrap_dim
 from .elementwise import sigmoid, tanh, where
@@ -321,9 +321,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if weight._data.ndim != 2:
         raise RuntimeError("'weight' must be 2-D")
     if input._backend is not weight._backend:
-        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two "
-                           f"devices, {weight.device} and {input.device}! (when checking arguments "
-                           "for embedding)")
+        raise device_mismatch("embedding", weight, input)
     num = weight._data.shape[0]
     if padding_idx is not None:
         if not -num <= padding_idx < num:

@@ -70,16 +70,18 @@ def _scalar_tensor(x, backend):
     return tensor(x, device=backend.device)
 
 
-def _as_operand(x, dtype, backend, op=None):
-    """The array (or Python scalar) to compute with, cast to the result dtype."""
+def _as_operand(x, dtype, backend, op=None, inplace=False):
+    """The array (or Python scalar) to compute with, cast to the result dtype. ``op`` names the op
+    in a device-mismatch error (torch names the aten op, except for in-place arithmetic)."""
     if isinstance(x, Tensor):
         if x._backend is not backend:
             if x._data.ndim == 0 and x._backend.device.type == "cpu":
                 return backend.asarray(x._data.item(), dtype=dtype.np)  # a cpu scalar may mix
-            checking = f" (when checking arguments for {op})" if op else ""
-            raise RuntimeError(
+            exc = RuntimeError(
                 f"Expected all tensors to be on the same device, but found at least two devices, "
-                f"{backend.device} and {x.device}!{checking}")
+                f"{backend.device} and {x.device}!"
+                + (f" (when checking arguments for {op})" if op and not inplace else ""))
+            raise op_note(exc, op, x) if op else exc
         a = x._data
         return a if a.dtype == dtype.np else a.astype(dtype.np)
     if dtype.is_floating_point:

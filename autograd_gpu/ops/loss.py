@@ -14,7 +14,7 @@ import warnings
 
 from .. import dtypes
 from ..autograd import grad_mode
-from ..autograd.function import Op
+from ..autograd.function import Op, device_mismatch
 from ..tensor import Tensor
 from .activation import LogSoftmax, check_floating, legacy_name, log_softmax
 from .elementwise import sigmoid, where
@@ -44,8 +44,7 @@ def _check_tensors(op, **tensors):
     first = next(iter(tensors.values()))
     for t in tensors.values():
         if t._backend is not first._backend:
-            raise RuntimeError(f"Expected all tensors to be on the same device, but found at least "
-                               f"two devices, {first.device} and {t.device}! ({op})")
+            raise device_mismatch(op, first, t)
 
 
 def _constant(t, fn, name, like):

@@ -254,14 +254,29 @@ class Unbind(Split):
 # -- public functions ------------------------------------------------------------------------------
 
 def _viewable(x, shape):
-    """True when ``shape`` can be a view of x's memory (numpy refuses otherwise)."""
-    if x._data.flags.c_contiguous or x._data.size <= 1:
+    """True when ``shape`` can be a view of x's memory: torch's ``computeStride`` walk, which
+    matches each run of dimensions that are contiguous with one another to the new dimensions
+    of the same element count."""
+    a = x._data
+    if a.flags.c_contiguous or a.size <= 1:
         return True
-    try:
-        x._data.view().shape = shape
-    except AttributeError:
-        return False
-    return True
+    old_shape, old_strides = a.shape, a.strides
+    view_d, base_stride = len(shape) - 1, old_strides[-1]
+    chunk_numel = view_numel = 1
+    for d in range(len(old_shape) - 1, -1, -1):
+        chunk_numel *= old_shape[d]
+        chunk_ends = d == 0 or (old_shape[d - 1] != 1
+                                and old_strides[d - 1] != chunk_numel * base_stride)
+        if not chunk_ends:
+            continue
+        while view_d >= 0 and (view_numel < chunk_numel or shape[view_d] == 1):
+            view_numel *= shape[view_d]
+            view_d -= 1
+        if view_numel != chunk_numel:
+            return False
+        if d > 0:
+            base_stride, chunk_numel, view_numel = old_strides[d - 1], 1, 1
+    return view_d == -1
 
 
 def view(x, *shape):

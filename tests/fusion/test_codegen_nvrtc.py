@@ -19,7 +19,7 @@ def compile_module(source, names, arch):
     try:
         for name in names:
             check(nvrtc.nvrtcAddNameExpression(prog, name.encode()), f"add {name}")
-        options = [*kernels.compile_options(), f"--gpu-architecture={arch}",
+        options = [*kernels.fused_compile_options(), f"--gpu-architecture={arch}",
                    f"-I{cuda_include_dir()}"]
         check(nvrtc.nvrtcCompileProgram(prog, len(options), [o.encode() for o in options]),
               f"compiling the fused kernels for {arch}", prog)

@@ -42,7 +42,7 @@ def frozen_pair(nets, device, copy_from_torch):
     torch = torch_or_skip()
     ours, ref = nets("resnet18", device)
     freeze_and_replace_head(ref, torch.nn.Linear)
-    freeze_and_replace_head(ours, nn.Linear)
+    freeze_and_replace_head(ours, nn.Linear).to(device)  # the new head is made on the cpu
     copy_from_torch(ours.fc, ref.fc, device)
     return ours, ref
 

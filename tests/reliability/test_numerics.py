@@ -40,23 +40,28 @@ CASES = {
     "softmax": lambda lib, F, x: F.softmax(x, dim=1),
     "logsumexp": lambda lib, F, x: lib.logsumexp(x, 1),
     "logsumexp_keepdim_dim0": lambda lib, F, x: lib.logsumexp(x, 0, keepdim=True),
-    "cross_entropy": lambda lib, F, x: F.cross_entropy(x, lib.tensor(TARGETS)),
-    "cross_entropy_sum": lambda lib, F, x: F.cross_entropy(x, lib.tensor(TARGETS),
+    "cross_entropy": lambda lib, F, x: F.cross_entropy(x, on(x, lib, TARGETS)),
+    "cross_entropy_sum": lambda lib, F, x: F.cross_entropy(x, on(x, lib, TARGETS),
                                                            reduction="sum"),
-    "cross_entropy_none": lambda lib, F, x: F.cross_entropy(x, lib.tensor(TARGETS),
+    "cross_entropy_none": lambda lib, F, x: F.cross_entropy(x, on(x, lib, TARGETS),
                                                             reduction="none"),
     "cross_entropy_label_smoothing": lambda lib, F, x: F.cross_entropy(
-        x, lib.tensor(TARGETS), label_smoothing=0.1),
+        x, on(x, lib, TARGETS), label_smoothing=0.1),
     "cross_entropy_weighted": lambda lib, F, x: F.cross_entropy(
-        x, lib.tensor(TARGETS), weight=lib.tensor(np.linspace(0.5, 2, 7).astype(x_dtype(lib, x)))),
+        x, on(x, lib, TARGETS), weight=on(x, lib, np.linspace(0.5, 2, 7).astype(x_dtype(lib, x)))),
     "bce_with_logits": lambda lib, F, x: F.binary_cross_entropy_with_logits(
-        x, lib.tensor(bce_targets(x_dtype(lib, x)))),
+        x, on(x, lib, bce_targets(x_dtype(lib, x)))),
     "bce_with_logits_none": lambda lib, F, x: F.binary_cross_entropy_with_logits(
-        x, lib.tensor(bce_targets(x_dtype(lib, x))), reduction="none"),
+        x, on(x, lib, bce_targets(x_dtype(lib, x))), reduction="none"),
     "bce_with_logits_pos_weight": lambda lib, F, x: F.binary_cross_entropy_with_logits(
-        x, lib.tensor(bce_targets(x_dtype(lib, x))),
-        pos_weight=lib.tensor(np.linspace(0.5, 3, 7).astype(x_dtype(lib, x)))),
+        x, on(x, lib, bce_targets(x_dtype(lib, x))),
+        pos_weight=on(x, lib, np.linspace(0.5, 3, 7).astype(x_dtype(lib, x)))),
 }
+
+
+def on(x, lib, values):
+    """A tensor of ``values`` on the device of the logits ``x``."""
+    return lib.tensor(values, device=x.device)
 
 
 def x_dtype(lib, x):
