@@ -31,6 +31,9 @@ __device__ __forceinline__ float tanh_(float v) { return tanhf(v); }
 __device__ __forceinline__ double tanh_(double v) { return tanh(v); }
 __device__ __forceinline__ float pow_(float v, float p) { return powf(v, p); }
 __device__ __forceinline__ double pow_(double v, double p) { return pow(v, p); }
+// A quiet NaN of the compute type (the argument only picks the overload).
+__device__ __forceinline__ float nan_(float) { return nanf(""); }
+__device__ __forceinline__ double nan_(double) { return nan(""); }
 
 // 64-bit grid-stride loop: correct for any n and any grid size.
 #define GRID_STRIDE_LOOP(i, n)                                                  \

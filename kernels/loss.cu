@@ -15,13 +15,24 @@
 template <typename T>
 __global__ void nll_forward(const T* __restrict__ x, const long long* __restrict__ target,
                             const T* __restrict__ weight, T* __restrict__ losses,
-                            T* __restrict__ sample_weight, long long classes, long long inner,
-                            long long ignore_index, bool has_ignore, bool has_weight,
-                            long long n) {
+                            T* __restrict__ sample_weight, long long* __restrict__ bad_target,
+                            long long classes, long long inner, long long ignore_index,
+                            bool has_ignore, bool has_weight, long long n) {
     GRID_STRIDE_LOOP(i, n) {
         const long long t = target[i];
         const bool counted = !(has_ignore && t == ignore_index);
         acc_t<T> w = 0, picked = 0;
+        if (counted && (t < 0 || t >= classes)) {
+            // torch asserts on the device; here the host raises at its next read (see
+            // backend/device_errors.py): a NaN loss meanwhile, and no out-of-bounds read
+            bad_target[0] = 1;
+            bad_target[1] = t;
+            bad_target[2] = classes;
+            bad_target[3] = ignore_index;
+            losses[i] = narrow<T>(nan_(acc_t<T>()));
+            if (has_ignore || has_weight) sample_weight[i] = narrow<T>(nan_(acc_t<T>()));
+            continue;
+        }
         if (counted) {
             const long long o = i / inner;
             w = has_weight ? widen(weight[t]) : acc_t<T>(1);

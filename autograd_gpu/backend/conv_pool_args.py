@@ -75,20 +75,42 @@ def _conv_scalars(x_shape, kernel_hw, geom):
     return tuple(int(v) for v in (n, c, h, w, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo))
 
 
+def _plane_launch(name, dtype, args, batch, rows, plane_hw, max_blocks):
+    """The launch of a plane-tiled kernel of conv.cu: 256 threads as (x, y, z) = plane columns,
+    plane rows, images (small planes take several images a block), and a grid of (plane row
+    blocks, ``rows``, image blocks), each dimension capped by ``max_blocks`` (and CUDA's 65535
+    for y and z): the kernels stride over the rest."""
+    if batch == 0 or rows == 0 or plane_hw[0] * plane_hw[1] == 0:
+        return ()
+    height, width = plane_hw
+    bx = min(32, _pow2_at_least(width))
+    by = min(BLOCK // bx, _pow2_at_least(height))
+    bz = min(BLOCK // (bx * by), _pow2_at_least(batch))
+    grid = (min(-(-height // by), max_blocks), min(rows, max_blocks, 65535),
+            min(-(-batch // bz), max_blocks, 65535))
+    return (Launch("conv", name, dtype, grid, (bx, by, bz), args),)
+
+
+def _pow2_at_least(n):
+    return 1 << max(int(n) - 1, 0).bit_length()
+
+
 def im2col(xp, x, kernel_hw, geom, max_blocks):
     """``(cols, launches)``: x's (C*kh*kw, N*Ho*Wo) columns, rows (c, i, j), positions (n, h, w)."""
     n, c = x.shape[:2]
     ho, wo = geom.output_size(x.shape[2:], kernel_hw)
-    cols = xp.empty((c * kernel_hw[0] * kernel_hw[1], n * ho * wo), dtype=x.dtype)
-    return cols, _per_element("conv", "im2col", x.dtype, cols.size,
-                              (x, cols, *_conv_scalars(x.shape, kernel_hw, geom)), max_blocks)
+    rows = c * kernel_hw[0] * kernel_hw[1]
+    cols = xp.empty((rows, n * ho * wo), dtype=x.dtype)
+    return cols, _plane_launch("im2col", x.dtype, (x, cols, *_conv_scalars(x.shape, kernel_hw, geom)),
+                               n, rows, (ho, wo), max_blocks)
 
 
 def col2im(xp, cols, x_shape, kernel_hw, geom, max_blocks):
     """``(x, launches)``: the adjoint of ``im2col``, each input element the sum of its copies."""
     x = xp.empty(tuple(x_shape), dtype=cols.dtype)
-    return x, _per_element("conv", "col2im", cols.dtype, x.size,
-                           (cols, x, *_conv_scalars(x_shape, kernel_hw, geom)), max_blocks)
+    n, c, h, w = x_shape
+    return x, _plane_launch("col2im", cols.dtype, (cols, x, *_conv_scalars(x_shape, kernel_hw, geom)),
+                            n, c, (h, w), max_blocks)
 
 
 # -- pooling: kernels/pooling.cu -------------------------------------------------------------------

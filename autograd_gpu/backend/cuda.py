@@ -32,6 +32,7 @@ from .cuda_softmax_norm import CudaSoftmaxNorm
 from .cuda_util import kernel_arrays as _kernel_arrays
 from .cuda_util import on_device as _on_device
 from .device import device
+from .device_errors import TargetCheck
 
 _FAMILY = "elementwise"
 _FLOAT16 = numpy.dtype(numpy.float16)
@@ -71,6 +72,7 @@ class CupyBackend(CudaConvPool, CudaSoftmaxNorm, CudaOptimStep, CudaFused, Backe
         self.device = device("cuda", index)
         self._seed = None
         self._rng = None  # created on first use, on this device
+        self._target_check = None
         _backend_devices.add(index)
 
     def __repr__(self):
@@ -83,11 +85,25 @@ class CupyBackend(CudaConvPool, CudaSoftmaxNorm, CudaOptimStep, CudaFused, Backe
             data = data.copy()  # ndarray.copy copies across GPUs onto the current one
         return cupy.asarray(data, dtype=dtype)
 
+    @property
+    def target_check(self):
+        """The buffer in which kernels report bad class indices (see ``device_errors``)."""
+        if self._target_check is None:
+            with cupy.cuda.Device(self.index):
+                self._target_check = TargetCheck(cupy)
+        return self._target_check
+
     def to_host(self, array):
-        return array.get()
+        host = array.get()
+        self._raise_device_errors()
+        return host
 
     def synchronize(self):
         synchronize(self.index)
+
+    def _raise_device_errors(self):
+        if self._target_check is not None:
+            self._target_check.raise_if_found(self.device)
 
     # -- fused elementwise primitives -------------------------------------------------------------
     def _launch(self, name, inputs, *scalars):
@@ -239,10 +255,11 @@ def set_device(index):
 
 
 def synchronize(index):
-    """Waits for all work queued on GPU ``index``."""
+    """Waits for all work queued on GPU ``index``; raises what its kernels found meanwhile."""
     _require_device(index)
     with cupy.cuda.Device(index):
         cupy.cuda.runtime.deviceSynchronize()
+    get_backend(device("cuda", index))._raise_device_errors()
 
 
 def device_properties(index):

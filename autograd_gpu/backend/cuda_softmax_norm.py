@@ -95,11 +95,12 @@ class CudaSoftmaxNorm:
     # -- nll ---------------------------------------------------------------------------------------
     @on_device
     def nll_forward(self, x, target, weight, ignore_index):
+        """The kernel checks the targets on the device (``device_errors``): no host read here."""
         if not (kernel_arrays(x) and isinstance(target, cupy.ndarray) and target.dtype == _INT64
                 and _same_dtype(x.dtype, weight)):
             return super().nll_forward(x, target, weight, ignore_index)
         return _planned(self.index, plans.nll_forward, _contiguous(x), _contiguous(target),
-                        _contiguous(weight), ignore_index)
+                        _contiguous(weight), ignore_index, self.target_check.buffer())
 
     @on_device
     def nll_backward(self, shape, target, coef, ignore_index, dtype):

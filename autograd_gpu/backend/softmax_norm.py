@@ -25,6 +25,29 @@ def _shifted(x, dim):
 
 # -- nll helpers -----------------------------------------------------------------------------------
 
+def _every_target_counted(target, classes, ignore_index):
+    """Checks that every target is a class index or ``ignore_index``, with a clear error instead
+    of an out-of-bounds read (torch: 'Target 5 is out of bounds.'); True when every target is a
+    class index (none is ignored), so that the loss needs no mask. Reads the targets' range on
+    the host: the cuda kernel checks on the device instead."""
+    if not target.size:
+        return False
+    low, high = int(target.min()), int(target.max())
+    ignored = ignore_index is not None
+    if 0 <= low and high < classes:
+        return not (ignored and low <= ignore_index <= high
+                    and bool((target == ignore_index).any()))
+    bad = (target < 0) | (target >= classes)
+    if ignored:
+        bad &= target != ignore_index
+    if bool(bad.any()):
+        value = int(target[bad].reshape(-1)[0])
+        raise IndexError(f"Target {value} is out of bounds. nll_loss expects class indices in "
+                         f"[0, {classes - 1}] for an input with {classes} classes (or "
+                         f"ignore_index={ignore_index}).")
+    return False
+
+
 def _picked(xp, data, t):
     """data[n, t[n], ...]: each sample's entry at its target class."""
     if data.ndim == 2:
@@ -100,10 +123,10 @@ class SoftmaxNormPrimitives:
     def nll_forward(self, x, target, weight, ignore_index):
         """``(losses, sample_weight)``: losses[n, ...] = -x[n, target[n, ...], ...] * w, where w is
         the target's class weight (1 without ``weight``) and 0 for targets equal to ignore_index.
-        ``ignore_index`` None says that every target is a class index: then, without weight,
-        sample_weight is None (every sample counts 1) and no mask is built."""
+        Where every target is a class index, no mask is built, and without weight sample_weight
+        is None (every sample counts 1)."""
         xp = self.xp
-        if ignore_index is None:
+        if _every_target_counted(target, x.shape[1], ignore_index):
             safe = target
             sample_weight = None if weight is None else weight[target]
         else:

@@ -69,9 +69,11 @@ def _nll_layout(shape):
     return shape[1], math.prod(shape[2:])
 
 
-def nll_forward(xp, x, target, weight, ignore_index, max_blocks):
+def nll_forward(xp, x, target, weight, ignore_index, bad_target, max_blocks):
     """``((losses, sample_weight), launches)``; x (N, C, *), target (N, *) int64, weight (C,) or
-    None; sample_weight is None when there is neither weight nor ignore_index."""
+    None; sample_weight is None when there is neither weight nor ignore_index. ``bad_target``,
+    an int64 array of 4, receives (1, target, classes, ignore_index) where a counted target is
+    out of range (see ``device_errors``); the kernel writes nothing there otherwise."""
     classes, inner = _nll_layout(x.shape)
     has_ignore, has_weight = ignore_index is not None, weight is not None
     losses = xp.empty(target.shape, x.dtype)
@@ -79,7 +81,7 @@ def nll_forward(xp, x, target, weight, ignore_index, max_blocks):
     if target.size == 0:
         return (losses, sample_weight), ()
     args = (x, target, weight if has_weight else x, losses,
-            losses if sample_weight is None else sample_weight, classes, inner,
+            losses if sample_weight is None else sample_weight, bad_target, classes, inner,
             ignore_index if has_ignore else 0, has_ignore, has_weight)
     return (losses, sample_weight), (
         _per_thread("loss", "nll_forward", x.dtype, target.size, args, max_blocks),)

@@ -141,8 +141,8 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
 class NllLoss(Op):
     """-input[n, target[n], ...] * weight[target[n]], skipping ignore_index; 'mean' divides by
     the total weight of the targets counted (torch's weighted mean). Input is (C), (N, C) or
-    (N, C, H, W); the caller folds other ranks into (N, C, 1, L). ``ignore_index`` None says that
-    the caller found every target to be a class index: no mask is built or applied. Picking the
+    (N, C, H, W); the caller folds other ranks into (N, C, 1, L). The backend checks the targets
+    (on the GPU without waiting for it: see ``backend/device_errors.py``). Picking the
     targets' entries and scattering the gradient back are backend primitives."""
     node_name = "NllLossBackward0"
 
@@ -151,6 +151,8 @@ class NllLoss(Op):
         data = x._data[None] if x._data.ndim == 1 else x._data
         t = target.reshape((data.shape[0],) + data.shape[2:])
         losses, w_t = x._backend.nll_forward(data, t, weight, ignore_index)
+        if w_t is None:
+            ignore_index = None  # the backend found every target a class index: no mask
         total = None
         if reduction == "none":
             out = losses.reshape(target.shape)
@@ -215,24 +217,6 @@ def _check_nll_target(input, target, op):
                            f"{list(tshape)}")
 
 
-def _all_counted(t, classes, ignore_index, op):
-    """Checks that every target is a class index or ``ignore_index``, with a clear error instead
-    of an out-of-bounds read (torch: 'Target 5 is out of bounds.'); True when every target is a
-    class index (none is ignored), so that the loss needs no mask."""
-    if not t.size:
-        return False
-    low, high = int(t.min()), int(t.max())
-    if 0 <= low and high < classes:
-        return not (low <= ignore_index <= high and bool((t == ignore_index).any()))
-    bad = (t != ignore_index) & ((t < 0) | (t >= classes))
-    if bool(bad.any()):
-        value = int(t[bad].reshape(-1)[0])
-        raise IndexError(f"Target {value} is out of bounds. {op} expects class indices in "
-                         f"[0, {classes - 1}] for an input with {classes} classes (or "
-                         f"ignore_index={ignore_index}).")
-    return False
-
-
 def _classes(input):
     return input._data.shape[0 if input._data.ndim == 1 else 1]
 
@@ -259,8 +243,6 @@ def _nll_loss(input, target, weight, ignore_index, reduction):
     check_floating(input, "nll_loss_out_frame")
     w = _class_weight(weight, input, "nll_loss_forward")
     t = target._data.astype(target._backend.xp.int64, copy=False)
-    if _all_counted(t, _classes(input), ignore_index, "nll_loss"):
-        ignore_index = None
     ndim = input._data.ndim
     if ndim <= 2:
         return NllLoss.apply(input, t, w, ignore_index, reduction)

@@ -20,6 +20,7 @@ import autograd_gpu as ag
 import autograd_gpu.backend
 from autograd_gpu.backend import kernels
 from autograd_gpu.backend.cpu import NumpyBackend, numpy_backend
+from autograd_gpu.backend.device_errors import TargetCheck
 from autograd_gpu.ops import activation as A
 from autograd_gpu.ops import loss as L
 from autograd_gpu.ops import normalization as N
@@ -85,6 +86,7 @@ def emulated(monkeypatch, launches):
 
     class EmulatedCuda(module.CudaSoftmaxNorm, NumpyBackend):
         index = 0
+        target_check = TargetCheck(np)
 
     return EmulatedCuda()
 
@@ -184,6 +186,24 @@ def test_cross_entropy(shapes, reduction, smoothing, ops_on_kernels, launches, r
 
     check_parity(fn, random_array(rng, in_shape, low=-3.0, high=3.0), target, rng=rng)
     assert {"nll_forward", "nll_backward"} <= set(launches.names)
+
+
+def test_a_target_out_of_range_is_raised_at_the_next_read_not_before(ops_on_kernels, launches,
+                                                                      rng):
+    """No host read of the targets on the hot path: the kernel reports the bad target, the loss is
+    NaN, and the backend raises at its next read (``CupyBackend.to_host`` and ``synchronize`` call
+    ``raise_if_found``), once."""
+    x = ag.tensor(random_array(rng, (5, 4)), requires_grad=True)
+    loss = L.cross_entropy(x, ag.tensor(np.array([0, 3, 4, 1, -100])))
+    assert "nll_forward" in launches.names
+    assert np.isnan(loss._data)
+    with pytest.raises(IndexError, match=r"^Target 4 is out of bounds\. nll_loss expects class "
+                                         r"indices in \[0, 3\] .*ignore_index=-100\)\. Found on "
+                                         r"cuda:0"):
+        ops_on_kernels.target_check.raise_if_found("cuda:0")
+    ops_on_kernels.target_check.raise_if_found("cuda:0")  # reported once; the buffer is clear
+    L.cross_entropy(x, ag.tensor(np.array([0, 3, 2, 1, -100]))).backward()
+    ops_on_kernels.target_check.raise_if_found("cuda:0")
 
 
 def test_cross_entropy_gradcheck(ops_on_kernels, rng):

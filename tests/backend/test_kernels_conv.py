@@ -134,10 +134,17 @@ def test_empty_batch_plans_no_launch():
     assert gx.shape == x.shape and launches == ()
 
 
-def test_plan_grid_is_capped_and_covers_small_work():
-    geom = ConvGeometry((1, 1), (0, 0, 0, 0), (1, 1), 1)
-    x = np.zeros((1, 1, 1, 257), dtype=np.float32)
-    (launch,) = plans.im2col(np, x, (1, 1), geom, 1024)[1]
-    assert (launch.grid, launch.block, launch.args[-1]) == (2, plans.BLOCK, 257)
-    (launch,) = plans.im2col(np, x, (1, 1), geom, 1)[1]
-    assert launch.grid == 1
+@pytest.mark.parametrize("x_shape, kernel_hw, block, grid", [
+    ((1, 1, 1, 257), (1, 1), (32, 1, 1), (1, 1, 1)),        # one long row: 32 columns a step
+    ((5, 3, 56, 56), (3, 3), (32, 8, 1), (7, 27, 5)),       # a large plane: one image a block
+    ((64, 512, 7, 7), (3, 3), (8, 8, 4), (1, 4608, 16)),    # a small plane: four images a block
+    ((2, 70000, 2, 2), (1, 1), (2, 2, 2), (1, 65535, 1)),   # rows past CUDA's grid y limit
+])
+def test_plan_tiles_the_plane_and_caps_the_grid(x_shape, kernel_hw, block, grid):
+    geom = ConvGeometry((1, 1), (1, 1, 1, 1) if kernel_hw == (3, 3) else (0, 0, 0, 0), (1, 1), 1)
+    x = np.empty(x_shape, dtype=np.float32)
+    (launch,) = plans.im2col(np, x, kernel_hw, geom, 1 << 20)[1]
+    assert (launch.block, launch.grid) == (block, grid)
+    assert np.prod(launch.block) <= plans.BLOCK
+    (launch,) = plans.im2col(np, x, kernel_hw, geom, 1)[1]
+    assert launch.grid == (1, 1, 1)

@@ -61,9 +61,11 @@ def nll_inputs(rng, shape, dtype, ignore, weighted):
 @pytest.mark.parametrize("shape", NLL_SHAPES, ids=str)
 def test_nll_forward(shape, ignore, weighted, dtype, max_blocks, rng):
     x, target, weight, ignore_index = nll_inputs(rng, shape, dtype, ignore, weighted)
+    bad_target = np.zeros(4, np.int64)
     (losses, sample_weight), launches = plans.nll_forward(np, x, target, weight, ignore_index,
-                                                          max_blocks)
+                                                          bad_target, max_blocks)
     run(launches)
+    assert not bad_target.any()
     x_ref, w_ref = wide(dtype, x, weight)
     expected_losses, expected_weight = numpy_backend.nll_forward(x_ref, target, w_ref,
                                                                  ignore_index)
@@ -72,6 +74,22 @@ def test_nll_forward(shape, ignore, weighted, dtype, max_blocks, rng):
         assert sample_weight is None
     else:
         np.testing.assert_allclose(sample_weight, expected_weight, **TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("has_ignore", [False, True])
+@pytest.mark.parametrize("bad", [-1, 7, 1 << 40])
+def test_nll_forward_reports_a_target_out_of_range_without_reading_past_the_input(bad, has_ignore,
+                                                                                   rng):
+    """The emulator's poisoned margins fail a read outside x; the kernel records (1, target,
+    classes, ignore_index) for the host (device_errors) and writes NaN for that sample only."""
+    x, target, weight, _ = nll_inputs(rng, (300, 7), "float32", None, False)
+    target[[5, 250]] = bad
+    ignore_index = -100 if has_ignore else None
+    bad_target = np.zeros(4, np.int64)
+    (losses, _), launches = plans.nll_forward(np, x, target, weight, ignore_index, bad_target, 2)
+    run(launches)
+    assert bad_target.tolist() == [1, bad, 7, -100 if has_ignore else 0]
+    assert np.isnan(losses[[5, 250]]).all() and np.isfinite(np.delete(losses, [5, 250])).all()
 
 
 @pytest.mark.parametrize("max_blocks", GRIDS)

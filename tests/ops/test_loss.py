@@ -459,6 +459,22 @@ def test_class_index_out_of_range(call):
         call()
 
 
+def test_class_index_out_of_range_on_cuda_raises_at_the_next_read(device, rng):
+    """On the GPU the kernel checks the targets (the host does not wait for it at every loss):
+    the error comes with the next read, as torch's device-side assert does, and the process goes
+    on working."""
+    if not device.startswith("cuda"):
+        pytest.skip("on the cpu the call itself raises (test_class_index_out_of_range)")
+    x = ag.tensor(random_array(rng, (3, 4)), device=device, requires_grad=True)
+    loss = L.cross_entropy(x, ag.tensor([0, 5, 1], device=device))
+    with pytest.raises(IndexError, match=r"^Target 5 is out of bounds\. .*\[0, 3\] .*Found on "
+                                         r"cuda:0"):
+        loss.item()
+    good = L.cross_entropy(x, ag.tensor([0, 3, 1], device=device))
+    good.backward()
+    assert np.isfinite(good.item()) and np.isfinite(x.grad.cpu().numpy()).all()
+
+
 def test_ignore_index_may_be_out_of_range(device, rng):
     check_parity(lambda t, x, tgt: F(t).cross_entropy(x, tgt, ignore_index=7),
                  random_array(rng, (3, 4)), np.array([7, 1, 3]), device=device, rng=rng)

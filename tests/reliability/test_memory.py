@@ -73,7 +73,11 @@ def test_training_loop_holds_flat_memory(make, device, rng):
     gpu_after = ag.cuda.memory_allocated() if device.startswith("cuda") else 0
     growth = after_300 - after_100
     assert growth < 4 * 1024, f"host memory grew by {growth} bytes over 200 steps"
-    assert after_300 < 32 * 1024, f"{after_300} bytes allocated during the run are still held"
+    # what the last step left alive (its gradients, loss and the optimiser's bookkeeping); on
+    # cuda each gradient is a CuPy array with its memory pool's pointer objects (35 kB seen for
+    # the cnn on an H100), so the constant is larger there
+    held_limit = (64 if device.startswith("cuda") else 32) * 1024
+    assert after_300 < held_limit, f"{after_300} bytes allocated during the run are still held"
     assert gpu_after - gpu_before <= 0, f"GPU memory grew by {gpu_after - gpu_before} bytes"
     assert step().item() < first_loss  # it did train
 
