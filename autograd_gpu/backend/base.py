@@ -30,6 +30,10 @@ class Backend(ConvPoolPrimitives, SoftmaxNormPrimitives, OptimStepPrimitives, Fu
     def synchronize(self):
         pass
 
+    def sum_float(self, a, axes, keepdims):
+        """A float array summed over ``axes`` (a tuple of non-negative dims, or None: all)."""
+        return self.xp.sum(a, axis=axes, keepdims=keepdims)
+
     # -- fused elementwise primitives: forward and the backward each one needs ------------------
     def relu(self, x):
         xp = self.xp

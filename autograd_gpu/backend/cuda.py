@@ -28,6 +28,7 @@ from .base import Backend
 from .cuda_conv_pool import CudaConvPool
 from .cuda_fused import CudaFused
 from .cuda_optim_step import CudaOptimStep
+from .cuda_reduction import CudaReduction
 from .cuda_softmax_norm import CudaSoftmaxNorm
 from .cuda_util import kernel_arrays as _kernel_arrays
 from .cuda_util import on_device as _on_device
@@ -63,7 +64,7 @@ def _bound(dtype, value):
     return 0.0 if value is None else float(dtype.type(value))
 
 
-class CupyBackend(CudaConvPool, CudaSoftmaxNorm, CudaOptimStep, CudaFused, Backend):
+class CupyBackend(CudaConvPool, CudaSoftmaxNorm, CudaOptimStep, CudaFused, CudaReduction, Backend):
     xp = cupy
 
     def __init__(self, index):

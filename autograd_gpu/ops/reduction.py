@@ -59,7 +59,7 @@ class Sum(Op):
             data = data.astype(dt.np)
         xp = x._backend.xp
         if data.dtype.kind == "f":
-            return _array(xp, xp.sum(data, axis=axes, keepdims=keepdim))
+            return _array(xp, x._backend.sum_float(data, axes, keepdim))
         # numpy would widen int32 (or bool) sums to int64; torch keeps the asked-for dtype
         return _array(xp, xp.sum(data, axis=axes, keepdims=keepdim, dtype=data.dtype))
 
