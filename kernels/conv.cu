@@ -9,14 +9,15 @@
 // for the conventions of every kernel file.
 #include "common.cuh"
 
-// Both kernels tile an (N, *, H, W) layout the same way, so that no thread divides per element:
-// blockIdx.y strides over the column rows r = (c, i, j) (im2col) or the channels c (col2im),
-// threadIdx.z + blockIdx.z * blockDim.z over the images, and the block's (x, y) threads over a
-// plane: its rows from blockIdx.x * blockDim.y + threadIdx.y in steps of gridDim.x * blockDim.y,
-// its columns from threadIdx.x in steps of blockDim.x. Consecutive threads touch consecutive
-// columns of one row, so loads and stores coalesce; every index is a loop counter or a block
-// constant (an earlier version split a flat index with six divisions per element and ran at a
-// twentieth of the memory bandwidth).
+// Both kernels give a block one plane-row of work: blockIdx.x strides over the column rows
+// r = (c, i, j) (im2col) or the channels c (col2im), blockIdx.y over groups of `images` images,
+// and the block's threads over the images' planes, flattened: u -> (image, row, column) with
+// two 32-bit divisions. Consecutive threads touch consecutive columns, so loads and stores
+// coalesce. Several images share a block where planes are small (7x7), so that no block idles.
+// Offsets within a plane are 32-bit (the launcher checks H*W and Ho*Wo fit); a plane's base
+// offset is 64-bit. Measured on an H100 against the earlier layouts (one thread per element
+// split with six 64-bit divisions; a 3-D grid over (plane rows, r, images)): 0.33 ms instead of
+// 0.96 and 0.79 for a 56x56 layer of ResNet-18 at batch 64, 0.08 instead of 0.13 and 0.21 at 7x7.
 
 // cols[r, b, oh, ow] = x[b, c, oh*stride_h - pad_top + i*dilation_h, ...] or 0 in the padding.
 template <typename T>
@@ -24,28 +25,26 @@ __global__ void im2col(const T* __restrict__ x, T* __restrict__ cols, long long 
                        long long channels, long long height, long long width, long long kernel_h,
                        long long kernel_w, long long stride_h, long long stride_w, long long pad_top,
                        long long pad_left, long long dilation_h, long long dilation_w,
-                       long long out_h, long long out_w) {
+                       long long out_h, long long out_w, long long images) {
+    const int h_in = (int)height, w_in = (int)width, wo = (int)out_w, kw = (int)kernel_w;
+    const int kh = (int)kernel_h, plane = (int)(out_h * out_w), in_plane = h_in * w_in;
     const long long rows = channels * kernel_h * kernel_w;
-    const long long plane = out_h * out_w;
-    for (long long r = blockIdx.y; r < rows; r += gridDim.y) {
-        const long long j = r % kernel_w;
-        const long long i = (r / kernel_w) % kernel_h;
-        const long long c = r / (kernel_w * kernel_h);
-        const long long h0 = i * dilation_h - pad_top, w0 = j * dilation_w - pad_left;
-        for (long long b = (long long)blockIdx.z * blockDim.z + threadIdx.z; b < batch;
-             b += (long long)gridDim.z * blockDim.z) {
-            const T* src = x + (b * channels + c) * height * width;
-            T* dst = cols + (r * batch + b) * plane;
-            for (long long oh = (long long)blockIdx.x * blockDim.y + threadIdx.y; oh < out_h;
-                 oh += (long long)gridDim.x * blockDim.y) {
-                const long long h = oh * stride_h + h0;
-                const bool row_inside = h >= 0 && h < height;
-                for (long long ow = threadIdx.x; ow < out_w; ow += blockDim.x) {
-                    const long long w = ow * stride_w + w0;
-                    dst[oh * out_w + ow] = row_inside && w >= 0 && w < width
-                                               ? src[h * width + w]
-                                               : narrow<T>(acc_t<T>(0));
-                }
+    const long long groups = (batch + images - 1) / images;
+    for (long long r = blockIdx.x; r < rows; r += gridDim.x) {
+        const int j = (int)(r % kw), i = (int)((r / kw) % kh);
+        const long long c = r / (kw * kh);
+        const int h0 = i * (int)dilation_h - (int)pad_top, w0 = j * (int)dilation_w - (int)pad_left;
+        for (long long g = blockIdx.y; g < groups; g += gridDim.y) {
+            const long long b0 = g * images;
+            const int span = (int)((batch - b0 < images ? batch - b0 : images) * plane);
+            T* dst = cols + (r * batch + b0) * plane;  // the group's images are contiguous here
+            for (int u = threadIdx.x; u < span; u += blockDim.x) {
+                const int image = u / plane, q = u - image * plane;
+                const int oh = q / wo, ow = q - oh * wo;
+                const int h = oh * (int)stride_h + h0, w = ow * (int)stride_w + w0;
+                const T* src = x + ((b0 + image) * channels + c) * in_plane;
+                dst[u] = h >= 0 && h < h_in && w >= 0 && w < w_in ? src[h * w_in + w]
+                                                                  : narrow<T>(acc_t<T>(0));
             }
         }
     }
@@ -54,38 +53,42 @@ __global__ void im2col(const T* __restrict__ x, T* __restrict__ cols, long long 
 // The adjoint of im2col as a gather: each input element x[b, c, h, w] sums the column entries
 // copied from it, in (i, j) order. No atomics, so any dtype and the same sum every run. Entry
 // (i, j) of output (oh, ow) reads (h, w) when h + pad_top - i*dilation_h = oh*stride_h (and
-// likewise for w) with 0 <= oh < out_h; a stride of 1 needs no division.
+// likewise for w) with 0 <= oh < out_h; a stride of 1 needs no division. Blocks as im2col's, over
+// channels instead of rows.
 template <typename T>
 __global__ void col2im(const T* __restrict__ cols, T* __restrict__ x, long long batch,
                        long long channels, long long height, long long width, long long kernel_h,
                        long long kernel_w, long long stride_h, long long stride_w, long long pad_top,
                        long long pad_left, long long dilation_h, long long dilation_w,
-                       long long out_h, long long out_w) {
-    const long long plane = out_h * out_w;
-    for (long long c = blockIdx.y; c < channels; c += gridDim.y) {
-        for (long long b = (long long)blockIdx.z * blockDim.z + threadIdx.z; b < batch;
-             b += (long long)gridDim.z * blockDim.z) {
-            T* dst = x + (b * channels + c) * height * width;
-            for (long long h = (long long)blockIdx.x * blockDim.y + threadIdx.y; h < height;
-                 h += (long long)gridDim.x * blockDim.y) {
-                for (long long w = threadIdx.x; w < width; w += blockDim.x) {
-                    acc_t<T> sum = 0;
-                    for (long long i = 0; i < kernel_h; ++i) {
-                        const long long row = h + pad_top - i * dilation_h;
-                        if (row < 0) break;  // row only decreases with i
-                        const long long oh = stride_h == 1 ? row : row / stride_h;
-                        if (oh >= out_h || oh * stride_h != row) continue;
-                        for (long long j = 0; j < kernel_w; ++j) {
-                            const long long col = w + pad_left - j * dilation_w;
-                            if (col < 0) break;
-                            const long long ow = stride_w == 1 ? col : col / stride_w;
-                            if (ow >= out_w || ow * stride_w != col) continue;
-                            const long long r = (c * kernel_h + i) * kernel_w + j;
-                            sum += widen(cols[(r * batch + b) * plane + oh * out_w + ow]);
-                        }
+                       long long out_h, long long out_w, long long images) {
+    const int w_in = (int)width, ho = (int)out_h, wo = (int)out_w, kh = (int)kernel_h;
+    const int kw = (int)kernel_w, sh = (int)stride_h, sw = (int)stride_w;
+    const int in_plane = (int)(height * width), plane = ho * wo;
+    const long long groups = (batch + images - 1) / images;
+    for (long long c = blockIdx.x; c < channels; c += gridDim.x) {
+        for (long long g = blockIdx.y; g < groups; g += gridDim.y) {
+            const long long b0 = g * images;
+            const int span = (int)((batch - b0 < images ? batch - b0 : images) * in_plane);
+            for (int u = threadIdx.x; u < span; u += blockDim.x) {
+                const int image = u / in_plane, p = u - image * in_plane;
+                const int h = p / w_in, w = p - h * w_in;
+                const long long b = b0 + image;
+                acc_t<T> sum = 0;
+                for (int i = 0; i < kh; ++i) {
+                    const int row = h + (int)pad_top - i * (int)dilation_h;
+                    if (row < 0) break;  // row only decreases with i
+                    const int oh = sh == 1 ? row : row / sh;
+                    if (oh >= ho || oh * sh != row) continue;
+                    for (int j = 0; j < kw; ++j) {
+                        const int col = w + (int)pad_left - j * (int)dilation_w;
+                        if (col < 0) break;
+                        const int ow = sw == 1 ? col : col / sw;
+                        if (ow >= wo || ow * sw != col) continue;
+                        const long long r = (c * kh + i) * kw + j;
+                        sum += widen(cols[(r * batch + b) * plane + oh * wo + ow]);
                     }
-                    dst[h * width + w] = narrow<T>(sum);
                 }
+                x[(b * channels + c) * in_plane + p] = narrow<T>(sum);
             }
         }
     }

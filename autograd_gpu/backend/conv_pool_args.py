@@ -75,24 +75,30 @@ def _conv_scalars(x_shape, kernel_hw, geom):
     return tuple(int(v) for v in (n, c, h, w, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo))
 
 
-def _plane_launch(name, dtype, args, batch, rows, plane_hw, max_blocks):
-    """The launch of a plane-tiled kernel of conv.cu: 256 threads as (x, y, z) = plane columns,
-    plane rows, images (small planes take several images a block), and a grid of (plane row
-    blocks, ``rows``, image blocks), each dimension capped by ``max_blocks`` (and CUDA's 65535
-    for y and z): the kernels stride over the rest."""
-    if batch == 0 or rows == 0 or plane_hw[0] * plane_hw[1] == 0:
+PLANE_WORK = 2048  # elements a block of a plane kernel covers at least, where planes are small
+
+
+def _plane_launch(name, dtype, args, batch, rows, plane, max_blocks):
+    """The launch of a plane kernel of conv.cu over ``rows`` (column rows or channels) and
+    ``batch`` images of ``plane`` elements: blocks of BLOCK threads, each over one row of a group
+    of ``images`` images (enough for PLANE_WORK elements), the grid capped by ``max_blocks`` (and
+    CUDA's 65535 for y): the kernels stride over the rest. The group size is the kernels' last
+    argument."""
+    if batch == 0 or rows == 0 or plane == 0:
         return ()
-    height, width = plane_hw
-    bx = min(32, _pow2_at_least(width))
-    by = min(BLOCK // bx, _pow2_at_least(height))
-    bz = min(BLOCK // (bx * by), _pow2_at_least(batch))
-    grid = (min(-(-height // by), max_blocks), min(rows, max_blocks, 65535),
-            min(-(-batch // bz), max_blocks, 65535))
-    return (Launch("conv", name, dtype, grid, (bx, by, bz), args),)
+    images = min(batch, max(1, PLANE_WORK // plane))
+    grid = (min(rows, max_blocks), min(-(-batch // images), max_blocks, 65535))
+    return (Launch("conv", name, dtype, grid, BLOCK, (*args, images)),)
 
 
-def _pow2_at_least(n):
-    return 1 << max(int(n) - 1, 0).bit_length()
+def plane_kernels_apply(x_shape, kernel_hw, geom):
+    """Whether conv.cu's kernels take this geometry: they compute coordinates and offsets within
+    a plane (or a block's group of small planes) in 32 bits."""
+    h, w = x_shape[2:]
+    ho, wo = geom.output_size((h, w), kernel_hw)
+    reach = (max(h, w) + max(geom.padding)) * max(geom.stride) \
+        + max(kernel_hw) * max(geom.dilation)
+    return max(h * w, ho * wo, PLANE_WORK) < 2**31 and reach < 2**30
 
 
 def im2col(xp, x, kernel_hw, geom, max_blocks):
@@ -102,7 +108,7 @@ def im2col(xp, x, kernel_hw, geom, max_blocks):
     rows = c * kernel_hw[0] * kernel_hw[1]
     cols = xp.empty((rows, n * ho * wo), dtype=x.dtype)
     return cols, _plane_launch("im2col", x.dtype, (x, cols, *_conv_scalars(x.shape, kernel_hw, geom)),
-                               n, rows, (ho, wo), max_blocks)
+                               n, rows, ho * wo, max_blocks)
 
 
 def col2im(xp, cols, x_shape, kernel_hw, geom, max_blocks):
@@ -110,7 +116,7 @@ def col2im(xp, cols, x_shape, kernel_hw, geom, max_blocks):
     x = xp.empty(tuple(x_shape), dtype=cols.dtype)
     n, c, h, w = x_shape
     return x, _plane_launch("col2im", cols.dtype, (cols, x, *_conv_scalars(x_shape, kernel_hw, geom)),
-                            n, c, (h, w), max_blocks)
+                            n, c, h * w, max_blocks)
 
 
 # -- pooling: kernels/pooling.cu -------------------------------------------------------------------

@@ -41,7 +41,7 @@ class CudaConvPool:
     # -- convolution -----------------------------------------------------------------------------
     @on_device
     def im2col(self, x, kernel_hw, geom):
-        if not _kernel_dtype(x):
+        if not (_kernel_dtype(x) and plans.plane_kernels_apply(x.shape, kernel_hw, geom)):
             return super().im2col(x, kernel_hw, geom)
         cols, launches = plans.im2col(cupy, _contiguous(x), kernel_hw, geom,
                                       kernels.max_blocks(self.index))
@@ -50,7 +50,7 @@ class CudaConvPool:
 
     @on_device
     def col2im(self, cols, x_shape, kernel_hw, geom):
-        if not _kernel_dtype(cols):
+        if not (_kernel_dtype(cols) and plans.plane_kernels_apply(x_shape, kernel_hw, geom)):
             return super().col2im(cols, x_shape, kernel_hw, geom)
         x, launches = plans.col2im(cupy, _contiguous(cols), x_shape, kernel_hw, geom,
                                    kernels.max_blocks(self.index))

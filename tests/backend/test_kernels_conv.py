@@ -4,7 +4,7 @@ then the column strategy the cuda backend builds on those kernels (``conv_pool.c
 and its two adjoints, here with the emulated kernels and numpy's products) against the cpu
 backend's convolution.
 
-Odd sizes, 1x1, 2x3 and 3x3 kernels, strides, asymmetric padding ('same' with an even kernel),
+Odd sizes, 1x1, 2x3 and 3x3 kernels, blocks over several small images, strides, asymmetric padding ('same' with an even kernel),
 dilation, groups, element counts of 1, 255, 257 and tens of thousands, grids smaller than the
 work (``max_blocks`` 2: the kernels stride), float16/32/64.
 """
@@ -34,6 +34,8 @@ CASES = {
     "row_255": ((1, 1, 1, 255), (1, 1), (1, 1), (0, 0, 0, 0), (1, 1), 1),
     "row_257": ((1, 1, 1, 257), (1, 1), (1, 1), (0, 0, 0, 0), (1, 1), 1),
     "large": ((2, 3, 29, 31), (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1),
+    # 32 images of a 7x9 plane a block: two groups, the second partial
+    "many_small_images": ((40, 2, 7, 9), (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1),
 }
 TOLERANCE = {"float32": dict(rtol=1e-5, atol=1e-5), "float64": dict(rtol=1e-12, atol=1e-12),
              "float16": dict(rtol=1e-3, atol=1e-3)}
@@ -134,17 +136,22 @@ def test_empty_batch_plans_no_launch():
     assert gx.shape == x.shape and launches == ()
 
 
-@pytest.mark.parametrize("x_shape, kernel_hw, block, grid", [
-    ((1, 1, 1, 257), (1, 1), (32, 1, 1), (1, 1, 1)),        # one long row: 32 columns a step
-    ((5, 3, 56, 56), (3, 3), (32, 8, 1), (7, 27, 5)),       # a large plane: one image a block
-    ((64, 512, 7, 7), (3, 3), (8, 8, 4), (1, 4608, 16)),    # a small plane: four images a block
-    ((2, 70000, 2, 2), (1, 1), (2, 2, 2), (1, 65535, 1)),   # rows past CUDA's grid y limit
+@pytest.mark.parametrize("x_shape, kernel_hw, grid, images", [
+    ((1, 1, 1, 257), (1, 1), (1, 1), 1),            # one long row
+    ((5, 3, 56, 56), (3, 3), (27, 5), 1),           # a large plane: one image a block
+    ((64, 512, 7, 7), (3, 3), (4608, 2), 41),       # small planes: 2048 // 49 images a block
+    ((2, 70000, 2, 2), (1, 1), (70000, 1), 2),      # every image of a tiny plane in one block
 ])
-def test_plan_tiles_the_plane_and_caps_the_grid(x_shape, kernel_hw, block, grid):
+def test_plan_groups_small_planes_and_caps_the_grid(x_shape, kernel_hw, grid, images):
     geom = ConvGeometry((1, 1), (1, 1, 1, 1) if kernel_hw == (3, 3) else (0, 0, 0, 0), (1, 1), 1)
     x = np.empty(x_shape, dtype=np.float32)
     (launch,) = plans.im2col(np, x, kernel_hw, geom, 1 << 20)[1]
-    assert (launch.block, launch.grid) == (block, grid)
-    assert np.prod(launch.block) <= plans.BLOCK
+    assert (launch.block, launch.grid, launch.args[-1]) == (plans.BLOCK, grid, images)
     (launch,) = plans.im2col(np, x, kernel_hw, geom, 1)[1]
-    assert launch.grid == (1, 1, 1)
+    assert launch.grid == (1, 1)
+
+
+def test_plane_kernels_refuse_planes_past_32_bit_offsets():
+    geom = ConvGeometry((1, 1), (0, 0, 0, 0), (1, 1), 1)
+    assert plans.plane_kernels_apply((2, 3, 224, 224), (3, 3), geom)
+    assert not plans.plane_kernels_apply((1, 1, 2**16, 2**16), (1, 1), geom)
