@@ -30,6 +30,10 @@ class Backend(ConvPoolPrimitives, SoftmaxNormPrimitives, OptimStepPrimitives, Fu
     def synchronize(self):
         pass
 
+    def matmul(self, a, b):
+        """The matrix product of two arrays (numpy's matmul rules)."""
+        return self.xp.matmul(a, b)
+
     def sum_float(self, a, axes, keepdims):
         """A float array summed over ``axes`` (a tuple of non-negative dims, or None: all)."""
         return self.xp.sum(a, axis=axes, keepdims=keepdims)

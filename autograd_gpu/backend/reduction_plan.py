@@ -20,13 +20,14 @@ def leading_trailing_split(shape, axes):
             math.prod(shape[kept[-1] + 1:]))
 
 
-def sum_by_products(xp, a, split):
+def sum_by_products(xp, a, split, ones):
     """``a`` (C-contiguous) summed over the lead and trail of ``split``: a (keep,) array, each
-    sum a product with ones (the trailing run first, which leaves the smaller intermediate)."""
+    sum a product with ``ones(n, dtype)`` (the trailing run first, which leaves the smaller
+    intermediate)."""
     lead, keep, trail = split
     block = a.reshape(lead * keep, trail)
     if trail > 1:
-        block = xp.matmul(block, xp.ones(trail, dtype=a.dtype)).reshape(lead, keep)
+        block = xp.dot(block, ones(trail, a.dtype)).reshape(lead, keep)
     else:
         block = block.reshape(lead, keep)
-    return xp.matmul(xp.ones(lead, dtype=a.dtype), block) if lead > 1 else block.reshape(keep)
+    return xp.dot(ones(lead, a.dtype), block) if lead > 1 else block.reshape(keep)

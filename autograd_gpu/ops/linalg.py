@@ -32,8 +32,7 @@ class Matmul(Op):
         need_a, need_b = ctx.needs_input_grad[:2]
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
         ctx.ndims = (xa.ndim, xb.ndim)
-        xp = a._backend.xp
-        return xp.asarray(xp.matmul(xa, xb))  # numpy gives a scalar for 1-D @ 1-D
+        return a._backend.xp.asarray(a._backend.matmul(xa, xb))  # numpy: a scalar for 1-D @ 1-D
 
     def backward(ctx, gy):
         a, b = ctx.saved_tensors
@@ -76,7 +75,7 @@ class Mm(Op):
         need_a, need_b = ctx.needs_input_grad[:2]
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
         ctx.trans = (ta, tb)
-        return a._backend.xp.matmul(_op(a._data, ta), _op(b._data, tb))
+        return a._backend.matmul(_op(a._data, ta), _op(b._data, tb))
 
     def backward(ctx, gy):
         a, b = ctx.saved_tensors
@@ -299,8 +298,7 @@ class Addmm(Op):
     def forward(ctx, bias, x, weight):
         need_b, need_x, need_w = ctx.needs_input_grad
         ctx.save_for_backward(x if need_w else None, weight if need_x else None)
-        xp = x._backend.xp
-        out = xp.matmul(x._data, weight._data.T)
+        out = x._backend.matmul(x._data, weight._data.T)
         out += bias._data
         return out
 

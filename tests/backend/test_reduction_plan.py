@@ -33,5 +33,6 @@ def test_every_split_sums_as_numpy_does(rng):
                 if split is None:
                     continue
                 expected = a.sum(axis=axes).reshape(-1)
-                np.testing.assert_allclose(sum_by_products(np, a, split), expected, rtol=1e-12,
+                np.testing.assert_allclose(sum_by_products(np, a, split, np.ones), expected,
+                                           rtol=1e-12,
                                            atol=1e-12)
