@@ -11,8 +11,9 @@
 
 // Both kernels give a block one plane-row of work: blockIdx.x strides over the column rows
 // r = (c, i, j) (im2col) or the channels c (col2im), blockIdx.y over groups of `images` images,
-// and the block's threads over the images' planes, flattened: u -> (image, row, column) with
-// two 32-bit divisions. Consecutive threads touch consecutive columns, so loads and stores
+// and the threads of the blockIdx.z blocks over the images' planes, flattened: u -> (image, row,
+// column) with two 32-bit divisions (gridDim.z > 1 splits the planes where rows and images alone
+// give too few blocks, as for a 3-channel input). Consecutive threads touch consecutive columns, so loads and stores
 // coalesce. Several images share a block where planes are small (7x7), so that no block idles.
 // Offsets within a plane are 32-bit (the launcher checks H*W and Ho*Wo fit); a plane's base
 // offset is 64-bit. Measured on an H100 against the earlier layouts (one thread per element
@@ -38,7 +39,8 @@ __global__ void im2col(const T* __restrict__ x, T* __restrict__ cols, long long 
             const long long b0 = g * images;
             const int span = (int)((batch - b0 < images ? batch - b0 : images) * plane);
             T* dst = cols + (r * batch + b0) * plane;  // the group's images are contiguous here
-            for (int u = threadIdx.x; u < span; u += blockDim.x) {
+            for (int u = blockIdx.z * blockDim.x + threadIdx.x; u < span;
+                 u += gridDim.z * blockDim.x) {
                 const int image = u / plane, q = u - image * plane;
                 const int oh = q / wo, ow = q - oh * wo;
                 const int h = oh * (int)stride_h + h0, w = ow * (int)stride_w + w0;
@@ -69,7 +71,8 @@ __global__ void col2im(const T* __restrict__ cols, T* __restrict__ x, long long 
         for (long long g = blockIdx.y; g < groups; g += gridDim.y) {
             const long long b0 = g * images;
             const int span = (int)((batch - b0 < images ? batch - b0 : images) * in_plane);
-            for (int u = threadIdx.x; u < span; u += blockDim.x) {
+            for (int u = blockIdx.z * blockDim.x + threadIdx.x; u < span;
+                 u += gridDim.z * blockDim.x) {
                 const int image = u / in_plane, p = u - image * in_plane;
                 const int h = p / w_in, w = p - h * w_in;
                 const long long b = b0 + image;

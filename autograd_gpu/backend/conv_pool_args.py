@@ -76,18 +76,23 @@ def _conv_scalars(x_shape, kernel_hw, geom):
 
 
 PLANE_WORK = 2048  # elements a block of a plane kernel covers at least, where planes are small
+MIN_BLOCKS = 1024  # fewer (row, image group) blocks than this: the planes are split as well
 
 
 def _plane_launch(name, dtype, args, batch, rows, plane, max_blocks):
     """The launch of a plane kernel of conv.cu over ``rows`` (column rows or channels) and
     ``batch`` images of ``plane`` elements: blocks of BLOCK threads, each over one row of a group
-    of ``images`` images (enough for PLANE_WORK elements), the grid capped by ``max_blocks`` (and
-    CUDA's 65535 for y): the kernels stride over the rest. The group size is the kernels' last
-    argument."""
+    of ``images`` images (enough for PLANE_WORK elements), and where that makes fewer than
+    MIN_BLOCKS blocks, over a part of it (at least 2 * BLOCK elements); the grid capped by
+    ``max_blocks`` (and CUDA's 65535 for y and z): the kernels stride over the rest. The group
+    size is the kernels' last argument."""
     if batch == 0 or rows == 0 or plane == 0:
         return ()
     images = min(batch, max(1, PLANE_WORK // plane))
-    grid = (min(rows, max_blocks), min(-(-batch // images), max_blocks, 65535))
+    groups = -(-batch // images)
+    parts = min(-(-images * plane // (2 * BLOCK)), -(-MIN_BLOCKS // (rows * groups)))
+    grid = (min(rows, max_blocks), min(groups, max_blocks, 65535),
+            min(max(parts, 1), max_blocks, 65535))
     return (Launch("conv", name, dtype, grid, BLOCK, (*args, images)),)
 
 

@@ -137,18 +137,20 @@ def test_empty_batch_plans_no_launch():
 
 
 @pytest.mark.parametrize("x_shape, kernel_hw, grid, images", [
-    ((1, 1, 1, 257), (1, 1), (1, 1), 1),            # one long row
-    ((5, 3, 56, 56), (3, 3), (27, 5), 1),           # a large plane: one image a block
-    ((64, 512, 7, 7), (3, 3), (4608, 2), 41),       # small planes: 2048 // 49 images a block
-    ((2, 70000, 2, 2), (1, 1), (70000, 1), 2),      # every image of a tiny plane in one block
+    ((1, 1, 1, 257), (1, 1), (1, 1, 1), 1),           # one short row: one block
+    ((5, 3, 56, 56), (3, 3), (27, 5, 7), 1),          # 135 blocks: each plane in 7 parts
+    ((64, 64, 56, 56), (3, 3), (576, 64, 1), 1),      # ResNet-18's layer 1: enough blocks
+    ((64, 512, 7, 7), (3, 3), (4608, 2, 1), 41),      # small planes: 2048 // 49 images a block
+    ((2, 70000, 2, 2), (1, 1), (70000, 1, 1), 2),     # every image of a tiny plane in one block
 ])
-def test_plan_groups_small_planes_and_caps_the_grid(x_shape, kernel_hw, grid, images):
+def test_plan_groups_small_planes_splits_few_blocks_and_caps_the_grid(x_shape, kernel_hw, grid,
+                                                                      images):
     geom = ConvGeometry((1, 1), (1, 1, 1, 1) if kernel_hw == (3, 3) else (0, 0, 0, 0), (1, 1), 1)
     x = np.empty(x_shape, dtype=np.float32)
     (launch,) = plans.im2col(np, x, kernel_hw, geom, 1 << 20)[1]
     assert (launch.block, launch.grid, launch.args[-1]) == (plans.BLOCK, grid, images)
     (launch,) = plans.im2col(np, x, kernel_hw, geom, 1)[1]
-    assert launch.grid == (1, 1)
+    assert launch.grid == (1, 1, 1)
 
 
 def test_plane_kernels_refuse_planes_past_32_bit_offsets():
