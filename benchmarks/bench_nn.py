@@ -93,7 +93,9 @@ def cases(device):
     ]
 
 
-def run(device, rounds=5, repeat=3):
+def prepared(device):
+    """For each case: (goal key, label, our training_step arguments, torch's), the same weights
+    and the same random batch on both sides."""
     import numpy as np
 
     import autograd_gpu as ag
@@ -101,7 +103,6 @@ def run(device, rounds=5, repeat=3):
 
     torch = torch_for(device)
     rng = np.random.default_rng(0)
-    rows = []
     for key, label, build, shape, classes in cases(device):
         torch.manual_seed(0)
         theirs = build(torch).to(device)
@@ -113,6 +114,12 @@ def run(device, rounds=5, repeat=3):
                      ag.tensor(x, device=device), ag.tensor(target, device=device))
         theirs_args = (torch, theirs, torch.optim.SGD(theirs.parameters(), lr=1e-2, momentum=0.9),
                        torch.tensor(x, device=device), torch.tensor(target, device=device))
+        yield key, label, ours_args, theirs_args
+
+
+def run(device, rounds=5, repeat=3):
+    rows = []
+    for key, label, ours_args, theirs_args in prepared(device):
         ours_s, torch_s = interleaved(lambda: training_step(*ours_args),
                                       lambda: training_step(*theirs_args), device, rounds, repeat)
         goals = GPU_GOALS if device.startswith("cuda") else CPU_GOALS

@@ -11,7 +11,7 @@ import pstats
 import sys
 
 import bench_nn
-from _timing import parse_args, syncs, torch_for
+from _timing import parse_args, syncs
 
 
 def kernel_table(step, sync, rows):
@@ -41,28 +41,10 @@ def host_profile(step, sync, rows):
 def main(argv=None):
     args = parse_args(__doc__, argv, lambda p: (p.add_argument("--case", action="append"),
                                                 p.add_argument("--rows", type=int, default=25)))
-    import numpy as np
-
-    import autograd_gpu as ag
-    from autograd_gpu import optim
-
-    device = args.device
-    torch = torch_for(device)
-    ours_sync, torch_sync = syncs(device)
-    rng = np.random.default_rng(0)
-    for key, label, build, shape, classes in bench_nn.cases(device):
+    ours_sync, torch_sync = syncs(args.device)
+    for key, label, ours_args, theirs_args in bench_nn.prepared(args.device):
         if args.case and key not in args.case:
             continue
-        torch.manual_seed(0)
-        theirs = build(torch).to(device)
-        ours = build(ag).to(device)
-        bench_nn.copy_weights(ours, theirs, device)
-        x = rng.standard_normal(shape).astype("float32")
-        target = rng.integers(0, classes, shape[0])
-        ours_args = (ag, ours, optim.SGD(ours.parameters(), lr=1e-2, momentum=0.9),
-                     ag.tensor(x, device=device), ag.tensor(target, device=device))
-        theirs_args = (torch, theirs, torch.optim.SGD(theirs.parameters(), lr=1e-2, momentum=0.9),
-                       torch.tensor(x, device=device), torch.tensor(target, device=device))
         print(f"==== {label}: autograd_gpu kernels")
         print(kernel_table(lambda: bench_nn.training_step(*ours_args), ours_sync,
                            args.rows))
