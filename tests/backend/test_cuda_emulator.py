@@ -66,6 +66,17 @@ class TestElementwiseKernels:
         atol = tolerance(dtype, 2e-3, 2e-7, 1e-15)
         np.testing.assert_allclose(y, numpy_backend.sigmoid(x), rtol=0, atol=atol)
 
+    def test_sigmoid_forward_at_the_extremes(self, dtype, n):
+        """exp(-x) overflows to inf for x far below 0: 1 / (1 + inf) is the 0 it should be."""
+        special = np.array([-np.inf, -1e4, -100.0, -20.0, 0.0, 20.0, 100.0, 1e4, np.inf, np.nan])
+        x = np.resize(special, n).astype(dtype)
+        y = output(n, dtype)
+        launch("sigmoid_forward", dtype, n, x, y)
+        with np.errstate(over="ignore"):
+            expected = 1 / (1 + np.exp(-x.astype(np.float64)))
+        np.testing.assert_allclose(y, expected.astype(dtype), rtol=0,
+                                   atol=tolerance(dtype, 1e-3, 1e-7, 1e-15))
+
     @pytest.mark.parametrize("lo, hi", [(-0.5, 0.5), (None, 0.3), (-0.3, None), (None, None),
                                         (0.5, -0.5)])
     def test_clamp_forward_and_backward(self, rng, dtype, n, lo, hi):
