@@ -8,6 +8,7 @@ from . import dtypes
 from .autograd.out_of_memory import translating
 from .backend import device as _device
 from .backend import get_backend, numpy_backend, seed_all
+from .backend.float_errors import silenced
 from .tensor import Tensor, with_note
 
 _np = numpy_backend.xp
@@ -182,6 +183,7 @@ def _element(x, dtype):
 
 
 @translating
+@silenced  # data cast to the dtype as torch casts it (NaN to an int, 1e10 to half) without a word
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of ``data`` (Python numbers, nested sequences, arrays, tensors)."""
     backend = _backend(device)
@@ -217,6 +219,7 @@ def _check_strides(array, op):
             f"in {op}() of an array of shape {list(array.shape)} and strides {list(array.strides)}")
 
 
+@silenced
 def as_tensor(data, dtype=None, device=None):
     """Like ``tensor`` but shares memory where it can (same device and dtype)."""
     dt = dtypes.to_dtype(dtype)
@@ -274,14 +277,19 @@ def empty(*size, dtype=None, device=None, requires_grad=False, layout=None, memo
 
 
 @translating
+@silenced
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     if dtype is None:
         dtype = (dtypes.bool_ if isinstance(fill_value, bool) else
                  dtypes.int64 if isinstance(fill_value, numbers.Integral) else None)
-    return _filled((tuple(size) if isinstance(size, (list, tuple)) else (size,)), fill_value, dtype,
-                   device, requires_grad, "full")
+    out = _filled((tuple(size) if isinstance(size, (list, tuple)) else (size,)), fill_value, dtype,
+                  device, requires_grad, "full")
+    from .ops.indexing import check_fits  # noqa: PLC0415 - the ops import this module
+
+    check_fits(out, fill_value, "full")
+    return out
 
 
 @translating
@@ -294,6 +302,7 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 
 
 @translating
+@silenced
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
@@ -310,13 +319,19 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 
 @translating
+@silenced
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
     backend = _backend(device)
     host = _np.linspace(start, end, steps, dtype=_np.float64).astype(dt.np)
-    return _finish(backend.asarray(host), backend, requires_grad)
+    out = _finish(backend.asarray(host), backend, requires_grad)
+    from .ops.indexing import check_fits  # noqa: PLC0415 - the ops import this module
+
+    for value in (start, end):
+        check_fits(out, value, "linspace")
+    return out
 
 
 @translating

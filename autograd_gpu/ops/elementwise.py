@@ -11,6 +11,7 @@ import numbers
 from .. import dtypes
 from ..autograd.function import Op
 from ..backend import numpy_backend
+from ..backend.float_errors import silenced
 from ..tensor import Tensor, check_tensor, op_note
 
 _np = numpy_backend.xp  # the numpy scalar types torch reads as Python numbers
@@ -807,6 +808,7 @@ def floor_divide(a, b):
 _ROUNDING_MODES = {"floor": "div_floor_cpu", "trunc": "div_trunc_cpu"}
 
 
+@silenced
 def _rounded_division(a, b, mode):
     """div(rounding_mode="floor"/"trunc") and remainder: not differentiable, computed in the
     result dtype. Floats follow IEEE (x // 0 is +-inf, inf // 2 is nan, as in torch and Python);

@@ -89,7 +89,11 @@ def _promoted(input, target, kernel):
 def _reduce_array(xp, loss, reduction):
     if reduction == "none":
         return loss
-    return xp.asarray(xp.mean(loss) if reduction == "mean" else xp.sum(loss))
+    if reduction == "sum":
+        return xp.asarray(xp.sum(loss))
+    if not loss.size:  # NaN, without numpy's "Mean of empty slice" warning
+        return xp.asarray(xp.sum(loss) / loss.dtype.type(0))
+    return xp.asarray(xp.mean(loss))
 
 
 def _reduce(loss, reduction):

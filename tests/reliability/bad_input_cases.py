@@ -48,6 +48,14 @@ def layer(t, name, *args, **kwargs):
     return getattr(t.nn, name)(*args, **kwargs)
 
 
+def _adam_step(t, param, grad):
+    """One Adam step from ``param`` with ``grad``: the parameter afterwards."""
+    p = param.detach().clone().requires_grad_(True)
+    p.grad = grad.clone()
+    t.optim.Adam([p], lr=0.1).step()
+    return p.detach()
+
+
 NAN_INF = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0]
 
 CASES = [
@@ -154,6 +162,24 @@ CASES = [
          [a(3, dtype="int32", values=[-1, 0, 3])], None, None),
     Case("nan_inf", "isnan", "finds them", lambda t, x: t.isnan(x), [a(6, values=NAN_INF)],
          None, None),
+    Case("nan_inf", "sqrt", "of negatives", lambda t, x: t.sqrt(x), [a(6, values=NAN_INF[::-1])],
+         None, None),
+    Case("nan_inf", "mul", "overflow to inf", lambda t, x: x * 1e38, [a(3, values=[1e3, -1e3, 0])],
+         None, None),
+    Case("nan_inf", "sub", "inf - inf", lambda t, x: x - x, [a(6, values=NAN_INF)], None, None),
+    Case("nan_inf", "div_", "by zero in place", lambda t, x: x.clone().div_(0.0),
+         [a(4, values=[1.0, -1.0, 0.0, np.nan])], None, None),
+    Case("nan_inf", "mul_", "overflow in place", lambda t, x: x.clone().mul_(1e30),
+         [a(2, values=[1e30, -1e30])], None, None),
+    Case("nan_inf", "copy_", "float64 past half's range", lambda t, x, y: x.clone().copy_(y),
+         [a(2, dtype="float16"), a(2, dtype="float64", values=[1e10, -1e10])], None, None),
+    Case("nan_inf", "to", "NaN and inf to int64", lambda t, x: x.to(t.int64),
+         [a(2, dtype="float64", values=[np.nan, np.inf])], None, None),
+    Case("nan_inf", "log", "backward at zero", lambda t, x: t.autograd.grad(t.log(x).sum(), x)[0],
+         [a(3, values=[0.0, 1.0, 2.0], grad=True)], None, None),
+    Case("nan_inf", "adam", "step with inf and NaN gradients",
+         lambda t, p, g: _adam_step(t, p, g), [a(3), a(3, values=[np.inf, np.nan, 1.0])],
+         None, None),
 
     # -- reductions -------------------------------------------------------------------------------
     Case("shape", "sum", "dim out of range", lambda t, x: t.sum(x, 2), [a(2, 3)], IndexError,
@@ -201,6 +227,12 @@ CASES = [
     Case("nan_inf", "logsumexp", "rows of -inf", lambda t, x: t.logsumexp(x, 1),
          [a(2, 2, values=[[-np.inf, -np.inf], [np.inf, 1.0]])], None, None),
     Case("nan_inf", "var", "inf", lambda t, x: t.var(x), [a(6, values=NAN_INF[1:])], None, None),
+    Case("empty", "mean", "over an empty dim is NaN", lambda t, x: t.mean(x, 0), [a(0, 3)],
+         None, None),
+    Case("nan_inf", "var", "one value, correction 1", lambda t, x: t.var(x, 1), [a(3, 1)],
+         None, None),
+    Case("nan_inf", "std", "no degrees of freedom", lambda t, x: t.std(x, 0, correction=3),
+         [a(2, 3)], None, None),
 
     # -- shape ops --------------------------------------------------------------------------------
     Case("shape", "reshape", "wrong numel", lambda t, x: x.reshape(4, 2), [a(2, 3)],
@@ -414,6 +446,21 @@ CASES = [
     Case("shape", "arange", "zero step", lambda t: t.arange(0, 5, 0), [], RuntimeError,
          r"step must be nonzero"),
     Case("empty", "zeros", "a 0-size dim", lambda t: t.zeros(0, 3), [], None, None),
+    Case("nan_inf", "tensor", "1e10 as half is inf", lambda t: t.tensor([1e10, -1e10],
+                                                                       dtype=t.float16),
+         [], None, None),
+    Case("nan_inf", "as_tensor", "a float64 array past half's range",
+         lambda t: t.as_tensor(np.array([1e10]), dtype=t.float16), [], None, None),
+    Case("nan_inf", "full", "1e10 into half", lambda t: t.full((2,), 1e10, dtype=t.float16), [],
+         RuntimeError,
+         r"(?s)value cannot be converted to type c10::Half without overflow.*full\(\)"),
+    Case("nan_inf", "full", "NaN into int32", lambda t: t.full((2,), np.nan, dtype=t.int32), [],
+         RuntimeError, r"(?s)value cannot be converted to type int without overflow.*full\(\)"),
+    Case("nan_inf", "full", "inf into half stays inf",
+         lambda t: t.full((2,), np.inf, dtype=t.float16), [], None, None),
+    Case("nan_inf", "linspace", "an end past half's range",
+         lambda t: t.linspace(0, 1e6, 3, dtype=t.float16), [], RuntimeError,
+         r"(?s)c10::Half without overflow.*linspace\(\)"),
 
     # -- Python objects that are not numbers ------------------------------------------------------
     Case("pyobj", "add", "None operand", lambda t, x: x + None, [a(2)], TypeError,
