@@ -587,7 +587,7 @@ def _ops_methods():
         "__pow__": E.pow, "__rpow__": _reflected(lambda self, other: E.pow(other, self)),
         "__matmul__": L.matmul, "__rmatmul__": lambda self, other: L.matmul(other, self),
         "__neg__": E.neg, "__pos__": lambda self: self, "__abs__": E.abs,
-        "__invert__": E.bitwise_not,
+        "__invert__": E.invert,
         "__and__": E.bitwise_and, "__or__": E.bitwise_or, "__xor__": E.bitwise_xor,
         "__rand__": _reflected(E.bitwise_and), "__ror__": _reflected(E.bitwise_or),
         "__rxor__": _reflected(E.bitwise_xor),

@@ -45,6 +45,13 @@ def _size(size, op):
     return tuple(shape)
 
 
+def require_size(size, op):
+    """torch's factories take the size positionally, and need it: ``zeros()`` is no 0-d tensor
+    (that is ``zeros(())``)."""
+    if not size:
+        raise TypeError(f'{op}() missing 1 required positional arguments: "size"')
+
+
 def _finish(array, backend, requires_grad):
     if requires_grad and array.dtype.kind != "f":
         raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
@@ -161,8 +168,11 @@ def _store(x, shape, dim, dtype, out):
 
 def _element(x, dtype):
     """One element as a Python number that ``dtype`` holds, or torch's error for it."""
-    if isinstance(x, Tensor):
-        if x._data.size != 1:
+    if isinstance(x, Tensor):  # torch reads float(x), or operator.index(x) for integral dtypes
+        if dtype.is_floating_point:
+            if x._data.size != 1:
+                raise ValueError("only one element tensors can be converted to Python scalars")
+        elif x._data.size != 1 or x.dtype.is_floating_point:
             raise TypeError("only integer tensors of a single element can be converted to an "
                             "index")
         x = x._backend.to_host(x._data).reshape(()).item()
@@ -262,17 +272,20 @@ def _filled(size, value, dtype, device, requires_grad, op):
 
 @translating
 def zeros(*size, dtype=None, device=None, requires_grad=False, layout=None):
+    require_size(size, "zeros")
     return _filled(size, 0, dtype, device, requires_grad, "zeros")
 
 
 @translating
 def ones(*size, dtype=None, device=None, requires_grad=False, layout=None):
+    require_size(size, "ones")
     return _filled(size, 1, dtype, device, requires_grad, "ones")
 
 
 @translating
 def empty(*size, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
     """Uninitialised in torch; zero-filled here so that no test can depend on garbage."""
+    require_size(size, "empty")
     return _filled(size, 0, dtype, device, requires_grad, "empty")
 
 
@@ -336,6 +349,7 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
 
 @translating
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
+    require_size(size, "rand")
     backend = _backend(device)
     dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
     _require_float(dt, "rand")
@@ -344,6 +358,7 @@ def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
 
 @translating
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
+    require_size(size, "randn")
     backend = _backend(device)
     dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
     _require_float(dt, "randn")

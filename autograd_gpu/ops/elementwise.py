@@ -1123,17 +1123,28 @@ def _bitwise(a, b, ufunc, op):
             _broadcast_shapes(a._data.shape, _shape(b))
         except RuntimeError as err:
             raise op_note(err, op, a, b) from None
-        raise TypeError(f"{op}: bitwise operations need integer or bool operands, got "
-                        f"{a.dtype} and {b.dtype if isinstance(b, Tensor) else type(b).__name__}")
+        raise op_note(_no_float_kernel(op, a, dt), op, a, b)
     return _compare(a, b, ufunc, op)
+
+
+def _no_float_kernel(op, x, dt):
+    """torch's dispatch error for a bitwise op on a floating dtype ("bitwise_and_cpu")."""
+    return NotImplementedError(f'"{op}_{x.device.type}" not implemented for \'{_LEGACY[dt.name]}\'')
 
 
 def bitwise_not(x):
     check_tensor(x, "bitwise_not")
     if x._data.dtype.kind == "f":
-        raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors, got "
-                        f"{x.dtype}")
+        raise op_note(_no_float_kernel("bitwise_not", x, x.dtype), "bitwise_not", x)
     return Tensor._make(_array(x._backend.xp, x._backend.xp.invert(x._data)), x._backend)
+
+
+def invert(x):
+    """``~x``: torch's operator refuses floating tensors itself, with a TypeError."""
+    if x._data.dtype.kind == "f":
+        raise op_note(TypeError("~ (operator.invert) is only implemented on integer and "
+                                "Boolean-type tensors"), "bitwise_not", x)
+    return bitwise_not(x)
 
 
 def bitwise_and(a, b):

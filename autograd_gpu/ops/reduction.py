@@ -427,8 +427,8 @@ def _arg_reduce(x, dim, keepdim, op):
     pick = xp.argmax if op == "argmax" else xp.argmin
     if dim is None:
         if data.size == 0:
-            raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() "
-                               "== 0.")
+            raise op_note(IndexError(f"{op}(): Expected reduction dim to be specified for "
+                                     "input.numel() == 0."), op, x)
         idx = pick(data.reshape(-1))
         out = idx.reshape((1,) * data.ndim) if keepdim else idx
     elif data.ndim == 0:

@@ -262,7 +262,7 @@ ERRORS = {
     "mean_of_int": (lambda x: x.long().mean(), RuntimeError, "mean"),
     "var_of_int": (lambda x: x.long().var(), RuntimeError, "floating point"),
     "max_of_empty": (lambda x: x[:0].max(), RuntimeError, "numel"),
-    "argmax_of_empty": (lambda x: x[:0].argmax(), RuntimeError, "numel"),
+    "argmax_of_empty": (lambda x: x[:0].argmax(), IndexError, "numel"),  # torch's class
     "max_dim_of_empty": (lambda x: x[:0].max(0), IndexError, "non-zero size"),
     "sum_of_list": (lambda x: ag.sum([1.0, 2.0]), TypeError, "Tensor"),
 }
