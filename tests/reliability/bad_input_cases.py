@@ -56,6 +56,11 @@ def _adam_step(t, param, grad):
     return p.detach()
 
 
+def _running_stats_after(t, bn, x):
+    """A batch-norm layer's running mean and variance after it has seen ``x``."""
+    bn(x)
+    return t.stack([bn.running_mean, bn.running_var])
+
 NAN_INF = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0]
 
 CASES = [
@@ -638,4 +643,63 @@ CASES = [
     Case("layer", "linear", "wrong width inside Sequential",
          lambda t, x: t.nn.Sequential(t.nn.Linear(3, 2), t.nn.Linear(3, 2))(x), [a(4, 3)],
          RuntimeError, r"(?s)\(4x2 and 3x2\).*linear\(\)"),
+    # batch_norm: torch's checks in its order (values per channel, channel counts, the input's
+    # dtype, the parameters' dtypes: the first one given decides whether the call is mixed)
+    Case("layer", "batch_norm", "int input to BatchNorm1d",
+         lambda t, x: layer(t, "BatchNorm1d", 3)(x), [a(4, 3, dtype="int64")], NotImplementedError,
+         r"(?s)\"batch_norm\" not implemented for 'Long'.*batch_norm\(\).*\[4, 3\].*int64"),
+    Case("layer", "batch_norm", "bool input to BatchNorm2d",
+         lambda t, x: layer(t, "BatchNorm2d", 3)(x), [a(2, 3, 2, 2, dtype="bool")],
+         NotImplementedError, r"\"batch_norm\" not implemented for 'Bool'"),
+    Case("layer", "batch_norm", "int input in eval mode",
+         lambda t, x, m, v: t.nn.functional.batch_norm(x, m, v),
+         [a(4, 3, dtype="int32"), a(3), a(3, values=[1, 2, 3])], NotImplementedError,
+         r"\"batch_norm\" not implemented for 'Int'"),
+    Case("layer", "batch_norm", "float64 input to float32 parameters",
+         lambda t, x: layer(t, "BatchNorm1d", 3)(x), [a(4, 3, dtype="float64")], RuntimeError,
+         r"(?s)mixed dtype \(CPU\): all inputs must share same datatype.*float64.*float32"),
+    Case("layer", "batch_norm", "float64 statistics for a float32 input",
+         lambda t, x, m, v: t.nn.functional.batch_norm(x, m, v),
+         [a(4, 3), a(3, dtype="float64"), a(3, dtype="float64", values=[1, 2, 3])], RuntimeError,
+         r"(?s)mixed dtype \(CPU\): expect parameter to have scalar type of Float.*float64"),
+    Case("layer", "batch_norm", "float32 mean, float64 var",
+         lambda t, x, m, v: t.nn.functional.batch_norm(x, m, v),
+         [a(4, 3), a(3), a(3, dtype="float64", values=[1, 2, 3])], RuntimeError,
+         r"(?s)expected scalar type Float but found Double.*batch_norm\(\)"),
+    Case("layer", "batch_norm", "half input, half weight, float bias",
+         lambda t, x, w, b: t.nn.functional.batch_norm(x, None, None, w, b, training=True),
+         [a(4, 3, dtype="float16"), a(3, dtype="float16"), a(3)], RuntimeError,
+         r"expected scalar type Half but found Float"),
+    Case("layer", "batch_norm", "half input, float32 parameters (mixed precision)",
+         lambda t, x: layer(t, "BatchNorm1d", 3)(x), [a(4, 3, dtype="float16")], None, None),
+    Case("layer", "batch_norm", "half input and statistics in eval",
+         lambda t, x, m, v: t.nn.functional.batch_norm(x, m, v),
+         [a(4, 3, dtype="float16"), a(3, dtype="float16"), a(3, dtype="float16", values=[1, 2, 3])],
+         None, None),
+    Case("layer", "batch_norm", "one value per channel (N = L = 1)",
+         lambda t, x: layer(t, "BatchNorm1d", 3)(x), [a(1, 3, 1)], ValueError,
+         r"(?s)Expected more than 1 value per channel when training.*\[1, 3, 1\]"),
+    Case("layer", "batch_norm", "one value per channel, no channels",
+         lambda t, x: t.nn.functional.batch_norm(x, None, None, training=True), [a(1, 0)],
+         ValueError, r"Expected more than 1 value per channel when training"),
+    Case("layer", "batch_norm", "empty batch in training",
+         lambda t, x: layer(t, "BatchNorm2d", 3)(x), [a(0, 3, 2, 2)], None, None),
+    Case("layer", "batch_norm", "an empty batch leaves the running statistics alone",
+         lambda t, x: _running_stats_after(t, layer(t, "BatchNorm1d", 3), x), [a(0, 3)],
+         None, None),
+    Case("layer", "batch_norm", "no channels", lambda t, x, m, v: t.nn.functional.batch_norm(
+        x, m, v, training=True), [a(2, 0), a(0), a(0)], None, None),
+    Case("layer", "batch_norm", "running statistics of another channel count",
+         lambda t, x: layer(t, "BatchNorm1d", 4)(x), [a(4, 3)], RuntimeError,
+         r"(?s)running_mean should contain 3 elements not 4.*batch_norm\(\).*\[4, 3\].*\[4\]"),
+    Case("layer", "batch_norm", "weight of another channel count",
+         lambda t, x, w: t.nn.functional.batch_norm(x, None, None, w, training=True),
+         [a(2, 3, 2), a(5)], RuntimeError,
+         r"(?s)weight should contain 3 elements not 5.*\[2, 3, 2\].*\[5\]"),
+    Case("layer", "batch_norm", "eval without running statistics",
+         lambda t, x: t.nn.functional.batch_norm(x, None, None), [a(4, 3)], RuntimeError,
+         r"(?s)running_mean must be defined in evaluation mode.*batch_norm\(\)"),
+    Case("layer", "batch_norm", "1-d input in training",
+         lambda t, x: t.nn.functional.batch_norm(x, None, None, training=True), [a(4)],
+         IndexError, r"(?s)Dimension out of range.*got 1.*batch_norm\(\) of a 1-d tensor"),
 ]
