@@ -12,6 +12,7 @@ import sys
 from . import dtypes
 from .autograd import grad_mode
 from .autograd.function import Op
+from .backend.float_errors import restore, silence, silenced
 from .ops import elementwise as E
 from .ops import indexing as I
 from .ops import linalg as L
@@ -81,7 +82,11 @@ def _commit(t, result):
         raise _cast_error(result.dtype, t.dtype)
     if result._data.shape != t._data.shape:
         raise _shape_mismatch(t, result._data.shape)
-    t._data[...] = result._data
+    quiet = silence()  # a cast that overflows gives inf, as in torch, without numpy's warning
+    try:
+        t._data[...] = result._data
+    finally:
+        restore(quiet)
     t._version[0] += 1
     node = result.grad_fn
     if node is not None:
@@ -139,11 +144,14 @@ def _inplace_binary(t, other, out_of_place, ufunc_name, alpha=1):
         operand = _promoted_operand(t, other, ufunc_name, f"{out_of_place.__name__}_")
     if alpha != 1:
         operand = operand * alpha
+    quiet = silence()
     try:
         getattr(t._backend.xp, ufunc_name)(t._data, operand, out=t._data, casting="unsafe")
     except ValueError:
         _check_broadcast_into(t, E._shape(other), f"{out_of_place.__name__}_")
         raise
+    finally:
+        restore(quiet)
     t._version[0] += 1
     return t
 
@@ -253,6 +261,7 @@ def zero_(self):
     return self
 
 
+@silenced  # NaN or a float16 overflow cast into the tensor as torch casts it, without a warning
 def fill_(self, value):
     value = E._operand(value, "fill_")
     _check_leaf(self)
@@ -274,6 +283,7 @@ def fill_(self, value):
     return self
 
 
+@silenced
 def copy_(self, src, non_blocking=False):
     if not isinstance(src, Tensor):  # a Python number is copied as a 0-d tensor, as in torch
         try:
@@ -429,7 +439,11 @@ def _fused_inplace(t, op, tensors, numbers, arrays_update):
     data = t._data
     if data.dtype.kind == "f" and all(a._backend is t._backend and a._data.dtype == data.dtype
                                       for a in tensors):
-        arrays_update(t._backend.xp, data, *(a._data for a in tensors), *numbers)
+        quiet = silence()
+        try:
+            arrays_update(t._backend.xp, data, *(a._data for a in tensors), *numbers)
+        finally:
+            restore(quiet)
         t._version[0] += 1
         return t
     with grad_mode.no_grad():
@@ -573,7 +587,7 @@ def _ops_methods():
         "__pow__": E.pow, "__rpow__": _reflected(lambda self, other: E.pow(other, self)),
         "__matmul__": L.matmul, "__rmatmul__": lambda self, other: L.matmul(other, self),
         "__neg__": E.neg, "__pos__": lambda self: self, "__abs__": E.abs,
-        "__invert__": E.bitwise_not,
+        "__invert__": E.invert,
         "__and__": E.bitwise_and, "__or__": E.bitwise_or, "__xor__": E.bitwise_xor,
         "__rand__": _reflected(E.bitwise_and), "__ror__": _reflected(E.bitwise_or),
         "__rxor__": _reflected(E.bitwise_xor),

@@ -8,6 +8,7 @@ from . import dtypes
 from .autograd.out_of_memory import translating
 from .backend import device as _device
 from .backend import get_backend, numpy_backend, seed_all
+from .backend.float_errors import silenced
 from .tensor import Tensor, with_note
 
 _np = numpy_backend.xp
@@ -42,6 +43,13 @@ def _size(size, op):
                 raise RuntimeError("zeros: Dimension size must be non-negative.")
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {shape}")
     return tuple(shape)
+
+
+def require_size(size, op):
+    """torch's factories take the size positionally, and need it: ``zeros()`` is no 0-d tensor
+    (that is ``zeros(())``)."""
+    if not size:
+        raise TypeError(f'{op}() missing 1 required positional arguments: "size"')
 
 
 def _finish(array, backend, requires_grad):
@@ -160,8 +168,11 @@ def _store(x, shape, dim, dtype, out):
 
 def _element(x, dtype):
     """One element as a Python number that ``dtype`` holds, or torch's error for it."""
-    if isinstance(x, Tensor):
-        if x._data.size != 1:
+    if isinstance(x, Tensor):  # torch reads float(x), or operator.index(x) for integral dtypes
+        if dtype.is_floating_point:
+            if x._data.size != 1:
+                raise ValueError("only one element tensors can be converted to Python scalars")
+        elif x._data.size != 1 or x.dtype.is_floating_point:
             raise TypeError("only integer tensors of a single element can be converted to an "
                             "index")
         x = x._backend.to_host(x._data).reshape(()).item()
@@ -182,6 +193,7 @@ def _element(x, dtype):
 
 
 @translating
+@silenced  # data cast to the dtype as torch casts it (NaN to an int, 1e10 to half) without a word
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of ``data`` (Python numbers, nested sequences, arrays, tensors)."""
     backend = _backend(device)
@@ -217,6 +229,7 @@ def _check_strides(array, op):
             f"in {op}() of an array of shape {list(array.shape)} and strides {list(array.strides)}")
 
 
+@silenced
 def as_tensor(data, dtype=None, device=None):
     """Like ``tensor`` but shares memory where it can (same device and dtype)."""
     dt = dtypes.to_dtype(dtype)
@@ -259,29 +272,37 @@ def _filled(size, value, dtype, device, requires_grad, op):
 
 @translating
 def zeros(*size, dtype=None, device=None, requires_grad=False, layout=None):
+    require_size(size, "zeros")
     return _filled(size, 0, dtype, device, requires_grad, "zeros")
 
 
 @translating
 def ones(*size, dtype=None, device=None, requires_grad=False, layout=None):
+    require_size(size, "ones")
     return _filled(size, 1, dtype, device, requires_grad, "ones")
 
 
 @translating
 def empty(*size, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
     """Uninitialised in torch; zero-filled here so that no test can depend on garbage."""
+    require_size(size, "empty")
     return _filled(size, 0, dtype, device, requires_grad, "empty")
 
 
 @translating
+@silenced
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     if dtype is None:
         dtype = (dtypes.bool_ if isinstance(fill_value, bool) else
                  dtypes.int64 if isinstance(fill_value, numbers.Integral) else None)
-    return _filled((tuple(size) if isinstance(size, (list, tuple)) else (size,)), fill_value, dtype,
-                   device, requires_grad, "full")
+    out = _filled((tuple(size) if isinstance(size, (list, tuple)) else (size,)), fill_value, dtype,
+                  device, requires_grad, "full")
+    from .ops.indexing import check_fits  # noqa: PLC0415 - the ops import this module
+
+    check_fits(out, fill_value, "full")
+    return out
 
 
 @translating
@@ -294,6 +315,7 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 
 
 @translating
+@silenced
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
@@ -310,17 +332,24 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 
 @translating
+@silenced
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
     backend = _backend(device)
     host = _np.linspace(start, end, steps, dtype=_np.float64).astype(dt.np)
-    return _finish(backend.asarray(host), backend, requires_grad)
+    out = _finish(backend.asarray(host), backend, requires_grad)
+    from .ops.indexing import check_fits  # noqa: PLC0415 - the ops import this module
+
+    for value in (start, end):
+        check_fits(out, value, "linspace")
+    return out
 
 
 @translating
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
+    require_size(size, "rand")
     backend = _backend(device)
     dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
     _require_float(dt, "rand")
@@ -329,6 +358,7 @@ def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
 
 @translating
 def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
+    require_size(size, "randn")
     backend = _backend(device)
     dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
     _require_float(dt, "randn")

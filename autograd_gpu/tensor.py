@@ -397,14 +397,16 @@ class Tensor:
                       requires_grad=requires_grad)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-        from .creation import zeros  # noqa: PLC0415
+        from .creation import require_size, zeros  # noqa: PLC0415
 
+        require_size(size, "new_zeros")
         return zeros(*size, dtype=dtype or self.dtype, device=device or self.device,
                      requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-        from .creation import ones  # noqa: PLC0415
+        from .creation import ones, require_size  # noqa: PLC0415
 
+        require_size(size, "new_ones")
         return ones(*size, dtype=dtype or self.dtype, device=device or self.device,
                     requires_grad=requires_grad)
 
@@ -415,6 +417,9 @@ class Tensor:
                     requires_grad=requires_grad)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        from .creation import require_size  # noqa: PLC0415
+
+        require_size(size, "new_empty")
         return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 

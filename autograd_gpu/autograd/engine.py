@@ -8,6 +8,7 @@ propagates. CuPy's out-of-memory error leaves as ``out_of_memory.OutOfMemoryErro
 anything otherwise."""
 import sys
 
+from ..backend import float_errors
 from . import anomaly_mode, function, grad_mode, out_of_memory
 from .function import AccumulateGrad, leaf_accumulator
 
@@ -205,6 +206,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     node = None
     prev_mode = grad_mode._state.enabled
     grad_mode._state.enabled = create_graph
+    quiet = float_errors.silence()  # once for the whole pass: the ops inside skip their own
     try:
         while ready:
             node = ready.pop()
@@ -278,6 +280,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
         raise
     finally:
         grad_mode._state.enabled = prev_mode
+        float_errors.restore(quiet)
     return captured
 
 

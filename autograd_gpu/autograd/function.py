@@ -13,6 +13,7 @@ in ``Node._backward_inputs``: ops never repeat that logic.
 import re
 import weakref
 
+from ..backend import float_errors
 from . import anomaly_mode, grad_mode, out_of_memory
 
 Tensor = None  # bound by tensor.py once the class exists (tensor.py imports this module)
@@ -22,6 +23,9 @@ _FREED_MESSAGE = (
     "they have already been freed). Saved intermediate values of the graph are freed when you call "
     ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
     "graph a second time or if you need to access saved tensors after calling backward.")
+
+_float_state, _SILENT = float_errors.state, float_errors.SILENT
+_silence, _restore = float_errors.silence, float_errors.restore
 
 _FREED = ()  # marks released saved tensors (an empty tuple is falsy and cheap to compare by identity)
 
@@ -286,10 +290,15 @@ class Op(Node):
         else:
             ctx.needs_input_grad = (False,) * len(needs)
         ctx._backend = backend
+        # NaN and Inf come without numpy's warnings, as in torch (see backend/float_errors.py)
+        quiet = None if _float_state() is _SILENT else _silence()
         try:
             out = ctx.forward(*args)
         except MemoryError as err:
             out_of_memory.reraise(err, None if backend is None else backend.device)
+        finally:
+            if quiet is not None:
+                _restore(quiet)
         backend = ctx._backend  # forward may move the result (ToCopy, a cpu scalar joining cuda)
         if type(out) is tuple:
             return ctx._wrap_outputs(out, args, record, positions)

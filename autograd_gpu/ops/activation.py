@@ -13,7 +13,7 @@ import warnings
 from .._tensor_methods import _inplace_unary
 from ..autograd.function import Op, device_mismatch
 from ..fusion import erf, fuse
-from ..tensor import Tensor, _wrap_dim
+from ..tensor import Tensor, _wrap_dim, check_tensor, op_note
 from .elementwise import sigmoid, tanh, where
 from .indexing import IndexScatter
 
@@ -276,16 +276,23 @@ def elu(input, alpha=1.0, inplace=False):
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zeroes each element with probability p and scales the rest by 1/(1-p), drawing from the
     tensor's backend generator (seeded by ``manual_seed``). The result is ``input * noise``, so
-    its grad_fn is MulBackward0 as in torch."""
+    its grad_fn is MulBackward0 as in torch. As torch's: the input itself when nothing is dropped
+    (eval, p = 0, no elements), whatever its dtype; a zero scalar as the noise at p = 1; and a
+    float noise that an integer or bool input cannot take otherwise."""
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    check_floating(input, "dropout")
-    if not training or p == 0.0:
-        return input
+    check_tensor(input, "dropout")
     backend, data = input._backend, input._data
-    keep = backend.rand(data.shape, data.dtype) >= p
-    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    noise = Tensor._make(keep * data.dtype.type(scale), backend)
+    if not training or p == 0.0 or not data.size:
+        return input
+    if p == 1.0:
+        noise = backend.xp.zeros((), dtype=data.dtype)
+    elif not input.is_floating_point():
+        raise op_note(RuntimeError(f"result type Float can't be cast to the desired output type "
+                                   f"{legacy_name(input.dtype)}"), "dropout", input)
+    else:
+        noise = (backend.rand(data.shape, data.dtype) >= p) * data.dtype.type(1.0 / (1.0 - p))
+    noise = Tensor._make(noise, backend)
     return input.mul_(noise) if inplace else input * noise
 
 
@@ -313,11 +320,12 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if max_norm is not None or scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not "
                                   "supported")
-    if not isinstance(input, Tensor) or input.dtype.name not in ("int64", "int32"):
-        got = _legacy_type(input) if isinstance(input, Tensor) else type(input).__name__
+    check_tensor(weight, "embedding", "weight", 1)
+    check_tensor(input, "embedding", "indices", 2)
+    if input.dtype.name not in ("int64", "int32"):
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following "
-                           f"scalar types: Long, Int; but got {got} instead (while checking "
-                           "arguments for embedding)")
+                           f"scalar types: Long, Int; but got {_legacy_type(input)} instead (while "
+                           "checking arguments for embedding)")
     if weight._data.ndim != 2:
         raise RuntimeError("'weight' must be 2-D")
     if input._backend is not weight._backend:
@@ -335,5 +343,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 
 
 def _legacy_type(t):
+    """torch's legacy type name (torch.FloatTensor); bool has none, torch prints CPUBoolType."""
+    if t.dtype.name == "bool":
+        return "CUDABoolType" if t.is_cuda else "CPUBoolType"
     prefix = "torch.cuda." if t.is_cuda else "torch."
     return f"{prefix}{legacy_name(t.dtype)}Tensor"

@@ -18,7 +18,7 @@ import numbers
 
 from ..autograd.function import Op
 from ..backend.conv_pool_args import ConvGeometry
-from ..tensor import Tensor
+from ..tensor import Tensor, op_note
 
 # -- the three ops ----------------------------------------------------------------------------------
 
@@ -220,14 +220,17 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if bias is not None:
         _check_tensor(bias, "bias", 3)
     shape = list(input._data.shape)
-    if len(shape) not in (3, 4):
-        raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got "
-                           f"input of size: {shape}")
-    w_shape = list(weight._data.shape)
-    geom = _geometry(w_shape, stride, padding, dilation, groups)
     unbatched = len(shape) == 3
-    _check_shapes([1] + shape if unbatched else shape, w_shape, bias, geom)
-    _check_dtypes(input, weight, bias)
+    try:  # torch's words, then a note naming conv2d and the tensors' shapes and dtypes
+        if len(shape) not in (3, 4):
+            raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got "
+                               f"input of size: {shape}")
+        w_shape = list(weight._data.shape)
+        geom = _geometry(w_shape, stride, padding, dilation, groups)
+        _check_shapes([1] + shape if unbatched else shape, w_shape, bias, geom)
+        _check_dtypes(input, weight, bias)
+    except RuntimeError as err:
+        raise op_note(err, "conv2d", input, weight, *(() if bias is None else (bias,))) from None
     if unbatched:  # torch runs the batched op and squeezes: the graph ends in SqueezeBackward1
         return Convolution.apply(input.unsqueeze(0), weight, bias, geom).squeeze(0)
     return Convolution.apply(input, weight, bias, geom)

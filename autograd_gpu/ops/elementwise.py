@@ -11,6 +11,7 @@ import numbers
 from .. import dtypes
 from ..autograd.function import Op
 from ..backend import numpy_backend
+from ..backend.float_errors import silenced
 from ..tensor import Tensor, check_tensor, op_note
 
 _np = numpy_backend.xp  # the numpy scalar types torch reads as Python numbers
@@ -809,6 +810,7 @@ def floor_divide(a, b):
 _ROUNDING_MODES = {"floor": "div_floor_cpu", "trunc": "div_trunc_cpu"}
 
 
+@silenced
 def _rounded_division(a, b, mode):
     """div(rounding_mode="floor"/"trunc") and remainder: not differentiable, computed in the
     result dtype. Floats follow IEEE (x // 0 is +-inf, inf // 2 is nan, as in torch and Python);
@@ -1123,17 +1125,28 @@ def _bitwise(a, b, ufunc, op):
             _broadcast_shapes(a._data.shape, _shape(b))
         except RuntimeError as err:
             raise op_note(err, op, a, b) from None
-        raise TypeError(f"{op}: bitwise operations need integer or bool operands, got "
-                        f"{a.dtype} and {b.dtype if isinstance(b, Tensor) else type(b).__name__}")
+        raise op_note(_no_float_kernel(op, a, dt), op, a, b)
     return _compare(a, b, ufunc, op)
+
+
+def _no_float_kernel(op, x, dt):
+    """torch's dispatch error for a bitwise op on a floating dtype ("bitwise_and_cpu")."""
+    return NotImplementedError(f'"{op}_{x.device.type}" not implemented for \'{_LEGACY[dt.name]}\'')
 
 
 def bitwise_not(x):
     check_tensor(x, "bitwise_not")
     if x._data.dtype.kind == "f":
-        raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors, got "
-                        f"{x.dtype}")
+        raise op_note(_no_float_kernel("bitwise_not", x, x.dtype), "bitwise_not", x)
     return Tensor._make(_array(x._backend.xp, x._backend.xp.invert(x._data)), x._backend)
+
+
+def invert(x):
+    """``~x``: torch's operator refuses floating tensors itself, with a TypeError."""
+    if x._data.dtype.kind == "f":
+        raise op_note(TypeError("~ (operator.invert) is only implemented on integer and "
+                                "Boolean-type tensors"), "bitwise_not", x)
+    return bitwise_not(x)
 
 
 def bitwise_and(a, b):

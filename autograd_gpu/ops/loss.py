@@ -15,7 +15,7 @@ import warnings
 from .. import dtypes
 from ..autograd import grad_mode
 from ..autograd.function import Op, device_mismatch
-from ..tensor import Tensor
+from ..tensor import Tensor, _wrap_dim, op_note
 from .activation import LogSoftmax, check_floating, legacy_name, log_softmax
 from .elementwise import sigmoid, where
 
@@ -69,13 +69,36 @@ def _broadcast_check(a, b):
                                f"({sb}) at non-singleton dimension {n - i}")
 
 
-def _warn_size_mismatch(input, target):
+def _check_expands_to(weight, input, op):
+    """torch expands a per-element weight to the input's shape: each of its dims is 1 or the
+    input's, and it has no more dims than the input."""
+    wshape, shape = tuple(weight._data.shape), tuple(input._data.shape)
+    padded = (1,) * (len(wshape) - len(shape)) + shape
+    for i in range(1, len(wshape) + 1):
+        w, d = wshape[-i], padded[-i]
+        if w != d and w != 1 and d != 1:
+            raise op_note(RuntimeError(
+                f"Attempting to broadcast a dimension of length {w} at {-i}! Mismatching argument "
+                f"at index 1 had {weight.shape}; but expected shape should be broadcastable to "
+                f"{list(padded)}"), op, input, weight)
+    broadcast = [max(w, d) for w, d in zip((1,) * (len(padded) - len(wshape)) + wshape, padded)]
+    if tuple(broadcast) != shape:
+        raise op_note(RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast "
+                                   f"shape {broadcast}"), op, input, weight)
+
+
+def _warn_size_mismatch(input, target, op):
+    """torch's warning for a target that only broadcasts to the input; its error for one that
+    does not."""
     if input._data.shape != target._data.shape:
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
                       f"({input.shape}). This will likely lead to incorrect results due to "
                       "broadcasting. Please ensure they have the same size.", UserWarning,
                       stacklevel=3)
-        _broadcast_check(input._data.shape, target._data.shape)
+        try:
+            _broadcast_check(input._data.shape, target._data.shape)
+        except RuntimeError as err:
+            raise op_note(err, op, input, target) from None
 
 
 def _promoted(input, target, kernel):
@@ -88,7 +111,11 @@ def _promoted(input, target, kernel):
 def _reduce_array(xp, loss, reduction):
     if reduction == "none":
         return loss
-    return xp.asarray(xp.mean(loss) if reduction == "mean" else xp.sum(loss))
+    if reduction == "sum":
+        return xp.asarray(xp.sum(loss))
+    if not loss.size:  # NaN, without numpy's "Mean of empty slice" warning
+        return xp.asarray(xp.sum(loss) / loss.dtype.type(0))
+    return xp.asarray(xp.mean(loss))
 
 
 def _reduce(loss, reduction):
@@ -123,7 +150,7 @@ class MseLoss(Op):
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
     _check_tensors("mse_loss", input=input, target=target)
-    _warn_size_mismatch(input, target)
+    _warn_size_mismatch(input, target, "mse_loss")
     input, target = _promoted(input, target, "mse_cpu")
     return MseLoss.apply(input, target, reduction)
 
@@ -132,7 +159,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """|input - target| reduced; composed of ops, so its graph is torch's (AbsBackward0, ...)."""
     reduction = _reduction(size_average, reduce, reduction)
     _check_tensors("l1_loss", input=input, target=target)
-    _warn_size_mismatch(input, target)
+    _warn_size_mismatch(input, target, "l1_loss")
     return _reduce((input - target).abs(), reduction)
 
 
@@ -162,16 +189,14 @@ class NllLoss(Op):
             total = losses.size  # every target counts with weight 1 (and there is at least one)
             out = xp.asarray(losses.sum() / total).astype(data.dtype, copy=False)
         else:
+            # torch's division: 0 / 0 is NaN where nothing counts (numpy's warning is silenced)
             total = w_t.sum()
-            nonzero = total != 0
-            out = xp.where(nonzero, losses.sum() / xp.where(nonzero, total, 1), xp.nan)
-            out = out.astype(data.dtype)
+            out = xp.asarray(losses.sum() / total).astype(data.dtype, copy=False)
         ctx.meta = (x._data.shape, data.shape, t, ignore_index, w_t, total, reduction)
         return out
 
     def backward(ctx, gy):
         shape, folded, t, ignore_index, w_t, total, reduction = ctx.meta
-        xp = gy._backend.xp
         if w_t is None:
             coef = -1.0 / total if reduction == "mean" else -1.0
         else:
@@ -179,8 +204,7 @@ class NllLoss(Op):
             if reduction == "mean":
                 # NaN when the total weight is 0 (as the loss); nll_backward still gives ignored
                 # entries 0, as torch does
-                nonzero = total != 0
-                coef = coef * xp.where(nonzero, 1 / xp.where(nonzero, total, 1), xp.nan)
+                coef = coef / total
         scatter = gy._backend.nll_backward(folded, t, coef, ignore_index, gy._data.dtype)
         if reduction == "none":
             gy = gy.reshape((folded[0], 1) + folded[2:])
@@ -193,24 +217,33 @@ class NllLoss2d(NllLoss):
 
 
 def _check_nll_target(input, target, op):
-    if target.dtype.name not in ("int64", "uint8"):
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
-                           f"{legacy_name(target.dtype)}")
-    ndim = input._data.ndim
+    """torch's nll_loss_nd order: the input's rank, the batch sizes, the target's shape, then its
+    dtype; each error noted with the op and both tensors."""
+    try:
+        _check_nll_shapes(input._data.shape, target._data.shape)
+        if target.dtype.name not in ("int64", "uint8"):
+            raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                               f"{legacy_name(target.dtype)}")
+    except (RuntimeError, ValueError, IndexError) as err:
+        raise op_note(err, op, input, target) from None
+
+
+def _check_nll_shapes(ishape, tshape):
+    ndim = len(ishape)
     if ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {ndim})")
-    ishape, tshape = tuple(input._data.shape), tuple(target._data.shape)
-    if ndim == 1:
-        if target._data.size != 1 or target._data.ndim > 1:
-            raise RuntimeError(f"{op}: a 1D input (one sample of {ishape[0]} classes) takes a 0D "
-                               f"target, got target of size {list(tshape)}")
-        return
-    if ndim == 2 and target._data.ndim != 1:
-        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    if target._data.ndim == 0 or tshape[0] != ishape[0]:
+    if ndim != 1 and (tshape[0] if tshape else 0) != ishape[0]:  # torch reads a 0-d target as 0
         raise ValueError(f"Expected input batch_size ({ishape[0]}) to match target batch_size "
                          f"({tshape[0] if tshape else 0}).")
-    if ndim > 2 and tshape != ishape[:1] + ishape[2:]:
+    if ndim <= 2:
+        if len(tshape) > 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if ndim == 2 and not tshape:  # an empty batch got past the batch sizes
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+        if ndim == 1 and len(tshape) == 1 and tshape[0] != 1:
+            raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: "
+                             f"{tshape[0]}")
+    elif tshape != ishape[:1] + ishape[2:]:
         if ndim == 4:
             raise RuntimeError(f"size mismatch (got input: {list(ishape)} , target: {list(tshape)}")
         raise RuntimeError(f"Expected target size {list(ishape[:1] + ishape[2:])}, got "
@@ -237,9 +270,10 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return _nll_loss(input, target, weight, ignore_index, reduction)
 
 
-def _nll_loss(input, target, weight, ignore_index, reduction):
-    """nll_loss once its tensors and reduction are known good (cross_entropy comes here)."""
-    _check_nll_target(input, target, "nll_loss")
+def _nll_loss(input, target, weight, ignore_index, reduction, op="nll_loss"):
+    """nll_loss once its tensors and reduction are known good (cross_entropy comes here, as
+    ``op``, with the log-probabilities: its input's shape)."""
+    _check_nll_target(input, target, op)
     check_floating(input, "nll_loss_out_frame")
     w = _class_weight(weight, input, "nll_loss_forward")
     t = target._data.astype(target._backend.xp.int64, copy=False)
@@ -270,15 +304,14 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     _check_tensors("cross_entropy", input=input, target=target)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
-    if input._data.ndim == 0:
-        raise ValueError("Expected 1 or more dimensions (got 0)")
     class_dim = 0 if input._data.ndim == 1 else 1
     if input._data.shape == target._data.shape:
         return _cross_entropy_probs(input, target, weight, ignore_index, reduction, label_smoothing,
                                     class_dim)
+    _wrap_dim(class_dim, input._data.ndim, "cross_entropy")  # a 0-d input has no class dim
     check_floating(input, "log_softmax_lastdim_kernel_impl")
     logp = LogSoftmax.apply(input, class_dim)
-    nll = _nll_loss(logp, target, weight, ignore_index, reduction)
+    nll = _nll_loss(logp, target, weight, ignore_index, reduction, "cross_entropy")
     if label_smoothing == 0.0:
         return nll
     classes = input._data.shape[class_dim]
@@ -308,10 +341,14 @@ def _counted_weight(target, ignored, weight, input):
 def _cross_entropy_probs(input, target, weight, ignore_index, reduction, label_smoothing,
                          class_dim):
     if not target.is_floating_point():
-        raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
-                           f"{legacy_name(target.dtype)}")
+        raise op_note(RuntimeError(f"Expected floating point type for target with class "
+                                   f"probabilities, got {legacy_name(target.dtype)}"),
+                      "cross_entropy", input, target)
     if ignore_index >= 0:
         raise RuntimeError("ignore_index is not supported for floating point target")
+    if input._data.ndim == 0:
+        raise op_note(IndexError("Dimension specified as 1 but tensor has no dimensions"),
+                      "cross_entropy", input, target)
     check_floating(input, "log_softmax_lastdim_kernel_impl")
     classes = input._data.shape[class_dim]
     w = _class_weight(weight, input, "cross_entropy")
@@ -369,20 +406,22 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     reduction = _reduction(size_average, reduce, reduction)
     _check_tensors("binary_cross_entropy", input=input, target=target)
     if input._data.shape != target._data.shape:
-        raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
-                         f"size ({input.shape}) is deprecated. Please ensure they have the same "
-                         "size.")
+        raise op_note(ValueError(f"Using a target size ({target.shape}) that is different to the "
+                                 f"input size ({input.shape}) is deprecated. Please ensure they "
+                                 "have the same size."), "binary_cross_entropy", input, target)
     if target.dtype is not input.dtype:
-        raise RuntimeError(f"Found dtype {legacy_name(target.dtype)} but expected "
-                           f"{legacy_name(input.dtype)}")
+        raise op_note(RuntimeError(f"Found dtype {legacy_name(target.dtype)} but expected "
+                                   f"{legacy_name(input.dtype)}"), "binary_cross_entropy", input,
+                      target)
     check_floating(input, "binary_cross_entropy")
     w = _constant(weight, "binary_cross_entropy", "weight", input)
     if w is not None:
-        _broadcast_check(input._data.shape, w.shape)
+        _check_expands_to(weight, input, "binary_cross_entropy")
     for t, name in ((input, "input"), (target, "target")):
         data = t._data
-        if data.size and bool(((data < 0) | (data > 1)).any()):
-            raise RuntimeError(f"all elements of {name} should be between 0 and 1")
+        if data.size and not bool(((data >= 0) & (data <= 1)).all()):  # NaN is out of range too
+            raise op_note(RuntimeError(f"all elements of {name} should be between 0 and 1"),
+                          "binary_cross_entropy", t)
     return BinaryCrossEntropy.apply(input, target, w, reduction)
 
 

@@ -15,10 +15,12 @@ is done by backend primitives (``batch_norm_train``, ``batch_norm_eval``, ``batc
 folded numpy passes on the cpu, raw kernels on cuda); its statistics stay in the compute dtype
 (float32 for float16 inputs).
 """
+from .. import dtypes
 from ..autograd import grad_mode
 from ..autograd.function import Op
 from ..backend.softmax_norm import compute_dtype
-from ..tensor import Tensor
+from ..tensor import Tensor, _wrap_dim, check_tensor, op_note
+from .activation import legacy_name
 
 
 class _Layout:
@@ -156,7 +158,7 @@ class NativeBatchNorm(Op):
         b = None if bias is None else bias._data
         if training:
             y, mean, var, invstd = backend.batch_norm_train(data, w, b, eps)
-            if running_mean is not None:
+            if running_mean is not None and data.size:  # an empty batch leaves them alone (torch)
                 _update_running(x, running_mean, running_var, mean, var, momentum)
         else:
             xp = backend.xp
@@ -201,33 +203,70 @@ def _update_running(x, running_mean, running_var, mean, var, momentum):
         running_var.mul_(1.0 - momentum).add_(batch_var, alpha=momentum)
 
 
-def _check_channel_vector(t, name, channels):
-    if t is not None and t.numel() != channels:
-        raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
+def _verify_batch_size(input):
+    """torch's _verify_batch_size: training needs more than one value per channel (an empty batch
+    is fine: there is nothing to normalise)."""
+    shape = input._data.shape
+    values = shape[0]
+    for size in shape[2:]:
+        values *= size
+    if values == 1:
+        raise op_note(ValueError(f"Expected more than 1 value per channel when training, got input "
+                                 f"size {input.shape}"), "batch_norm", input)
+
+
+def _check_channel_vectors(input, running_mean, running_var, weight, bias, training):
+    """torch's order: each running statistic has one value per channel (and exists in eval
+    mode), then the weight and the bias."""
+    channels = input._data.shape[1]
+    for t, name in ((running_mean, "running_mean"), (running_var, "running_var"),
+                    (weight, "weight"), (bias, "bias")):
+        if t is None:
+            if not training and name.startswith("running"):
+                raise op_note(RuntimeError(f"{name} must be defined in evaluation mode"),
+                              "batch_norm", input)
+        elif t.numel() != channels:
+            raise op_note(RuntimeError(f"{name} should contain {channels} elements not "
+                                       f"{t.numel()}"), "batch_norm", input, t)
+
+
+def _check_parameter_dtypes(input, weight, bias, running_mean, running_var):
+    """torch's cpu rule: the parameters and statistics share the input's dtype, or (mixed
+    precision) a float16 input takes float32 ones; the first one given decides which is meant."""
+    given = [t for t in (weight, bias, running_mean, running_var) if t is not None]
+    if not given:
+        return
+    dt = input.dtype
+    if given[0].dtype is dt:
+        for t in given:
+            if t.dtype is not dt:
+                raise op_note(RuntimeError(f"expected scalar type {legacy_name(dt)} but found "
+                                           f"{legacy_name(t.dtype)}"), "batch_norm", input, t)
+        return
+    mixed = f"mixed dtype ({input.device.type.upper()})"
+    for t in given:
+        if t.dtype is not dtypes.float32:
+            raise op_note(RuntimeError(f"{mixed}: expect parameter to have scalar type of Float"),
+                          "batch_norm", input, t)
+    if dt is not dtypes.float16:
+        raise op_note(RuntimeError(f"{mixed}: all inputs must share same datatype."), "batch_norm",
+                      input, given[0])
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
-    """torch.nn.functional.batch_norm for (N, C), (N, C, L), (N, C, H, W) and more dims."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"batch_norm(): argument 'input' must be Tensor, not "
-                        f"{type(input).__name__}")
-    if input._data.ndim < 2:
-        raise ValueError(f"batch_norm: expected an input of at least 2 dims (N, C, ...), got "
-                         f"{input._data.ndim}D input of size {input.shape}")
-    if not input.is_floating_point():
-        raise RuntimeError(f"batch_norm: expected a floating point input, got {input.dtype}")
-    channels = input._data.shape[1]
+    """torch.nn.functional.batch_norm for (N, C), (N, C, L), (N, C, H, W) and more dims; checks
+    in torch's order: values per channel (training), channel counts, the input's dtype, the
+    parameters' dtypes."""
+    check_tensor(input, "batch_norm")
     if training:
-        if input._data.size // channels <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input "
-                             f"size {input.shape}")
-    elif running_mean is None or running_var is None:
-        raise RuntimeError(f"running_{'mean' if running_mean is None else 'var'} must be defined "
-                           "in evaluation mode")
-    for t, name in ((running_mean, "running_mean"), (running_var, "running_var"),
-                    (weight, "weight"), (bias, "bias")):
-        _check_channel_vector(t, name, channels)
+        _verify_batch_size(input)
+    _wrap_dim(1, input._data.ndim, "batch_norm")  # the channel dim
+    _check_channel_vectors(input, running_mean, running_var, weight, bias, training)
+    if not input.is_floating_point():
+        raise op_note(NotImplementedError(f"\"batch_norm\" not implemented for "
+                                          f"'{legacy_name(input.dtype)}'"), "batch_norm", input)
+    _check_parameter_dtypes(input, weight, bias, running_mean, running_var)
     return NativeBatchNorm.apply(input, weight, bias, running_mean, running_var, bool(training),
                                  float(momentum), float(eps))
 

@@ -12,7 +12,7 @@ import numbers
 from .. import dtypes
 from ..autograd.function import Op
 from ..backend.conv_pool_args import PoolWindow
-from ..tensor import Tensor, _wrap_dim
+from ..tensor import Tensor, _wrap_dim, op_note
 from .indexing import Gather
 
 
@@ -214,11 +214,14 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     padding = _pair(padding, "max_pool2d", "padding")
     dilation = _pair(dilation, "max_pool2d", "dilation")
     shape = input._data.shape
-    if len(shape) not in (3, 4):
-        raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
-    win = _window(shape, kernel, stride, padding, dilation, ceil_mode)
-    if input.dtype is dtypes.bool_:
-        raise _not_implemented("max_pool2d", input.dtype)
+    try:
+        if len(shape) not in (3, 4):
+            raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
+        win = _window(shape, kernel, stride, padding, dilation, ceil_mode)
+        if input.dtype is dtypes.bool_:
+            raise _not_implemented("max_pool2d", input.dtype)
+    except RuntimeError as err:
+        raise op_note(err, "max_pool2d", input) from None
     return MaxPool2d.apply(input, win, bool(return_indices))
 
 
@@ -232,9 +235,12 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         raise RuntimeError("divisor must be not zero")
     shape = input._data.shape
     _wrap_dim(-3, len(shape), "avg_pool2d")  # torch reads size(-3) first: its IndexError for < 3-D
-    win = _window(shape, kernel, stride, padding, (1, 1), ceil_mode)
-    if not input.dtype.is_floating_point and input.dtype is not dtypes.int64:
-        raise _not_implemented("avg_pool2d", input.dtype)
+    try:
+        win = _window(shape, kernel, stride, padding, (1, 1), ceil_mode)
+        if not input.dtype.is_floating_point and input.dtype is not dtypes.int64:
+            raise _not_implemented("avg_pool2d", input.dtype)
+    except RuntimeError as err:
+        raise op_note(err, "avg_pool2d", input) from None
     divisor_override = None if divisor_override is None else int(divisor_override)
     return AvgPool2d.apply(input, win, bool(count_include_pad), divisor_override)
 
@@ -257,19 +263,26 @@ def adaptive_avg_pool2d(input, output_size):
     graph then shows MeanBackward1)."""
     _check_tensor(input, "adaptive_avg_pool2d")
     shape = input._data.shape
-    out_hw = _adaptive_output(output_size, shape)
-    if out_hw[0] < 0 or out_hw[1] < 0:
-        raise RuntimeError("adaptive_avg_pool2d: elements of output_size must be greater than or "
-                           f"equal to 0 but received {{{out_hw[0]}, {out_hw[1]}}}")
+    try:
+        out_hw = _adaptive_output(output_size, shape)
+        if out_hw[0] < 0 or out_hw[1] < 0:
+            raise RuntimeError("adaptive_avg_pool2d: elements of output_size must be greater than "
+                               f"or equal to 0 but received {{{out_hw[0]}, {out_hw[1]}}}")
+    except (RuntimeError, ValueError) as err:
+        raise op_note(err, "adaptive_avg_pool2d", input) from None
     if out_hw == (1, 1):
         return input.mean((-1, -2), keepdim=True)
-    if len(shape) not in (3, 4):
-        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(shape)}")
-    for dim in (-2, -1):
-        if shape[dim] == 0:
-            raise RuntimeError(f"adaptive_avg_pool2d(): Expected input to have non-zero size for "
-                               f"non-batch dimensions, but input has sizes {list(shape)} with "
-                               f"dimension {dim + len(shape)} being empty")
-    if not input.dtype.is_floating_point:
-        raise _not_implemented("adaptive_avg_pool2d", input.dtype)
+    try:
+        if len(shape) not in (3, 4):
+            raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got "
+                               f"{list(shape)}")
+        for dim in (-2, -1):
+            if shape[dim] == 0:
+                raise RuntimeError(f"adaptive_avg_pool2d(): Expected input to have non-zero size "
+                                   f"for non-batch dimensions, but input has sizes {list(shape)} "
+                                   f"with dimension {dim + len(shape)} being empty")
+        if not input.dtype.is_floating_point:
+            raise _not_implemented("adaptive_avg_pool2d", input.dtype)
+    except RuntimeError as err:
+        raise op_note(err, "adaptive_avg_pool2d", input) from None
     return AdaptiveAvgPool2d.apply(input, out_hw)

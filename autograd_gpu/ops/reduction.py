@@ -1,5 +1,7 @@
 """Reductions: sum, mean, var, std, max/min (full and along a dim), amax/amin, argmax/argmin,
 logsumexp, and ``sum_to_shape``, the broadcasting reduction the engine applies to gradients."""
+import warnings
+
 from .. import dtypes
 from ..autograd import grad_mode
 from ..autograd.function import Op
@@ -80,7 +82,7 @@ class Mean(Op):
         ctx.meta = (shape, axes, keepdim)
         ctx.count = _count(shape, axes)
         xp = x._backend.xp
-        return _array(xp, xp.mean(x._data, axis=axes, keepdims=keepdim))
+        return _array(xp, _mean_array(xp, x._data, axes, keepdim, ctx.count))
 
     def backward(ctx, gy):
         shape, axes, keepdim = ctx.meta
@@ -99,11 +101,30 @@ class Var(Op):
         ctx.save_for_backward(x)
         ctx.meta = (axes, correction, keepdim, _count(x._data.shape, axes))
         xp = x._backend.xp
-        return _array(xp, xp.var(x._data, axis=axes, ddof=correction, keepdims=keepdim))
+        return _array(xp, _var_array(xp, x._data, axes, correction, keepdim, ctx.meta[3]))
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
         return _var_backward(gy, x, *ctx.meta)
+
+
+def _mean_array(xp, data, axes, keepdim, count):
+    """xp.mean, but over no elements NaN without numpy's "Mean of empty slice" warning (a Python
+    warning, which numpy's silenced error state does not cover)."""
+    if count:
+        return xp.mean(data, axis=axes, keepdims=keepdim)
+    total = xp.sum(data, axis=axes, keepdims=keepdim)
+    return total / total.dtype.type(0)
+
+
+def _var_array(xp, data, axes, correction, keepdim, count):
+    """xp.var; with no degrees of freedom left, torch's sum / max(0, N - correction) (NaN or inf)
+    without numpy's "Degrees of freedom <= 0" warning."""
+    if count - correction > 0:
+        return xp.var(data, axis=axes, ddof=correction, keepdims=keepdim)
+    centered = data - _mean_array(xp, data, axes, True, count)
+    dof = count - correction if count > correction else 0
+    return xp.sum(centered * centered, axis=axes, keepdims=keepdim) / dof
 
 
 def _var_backward(gy, x, axes, correction, keepdim, count):
@@ -122,7 +143,10 @@ class Std(Op):
         ctx.save_for_backward(x)
         ctx.meta = (axes, correction, keepdim, _count(x._data.shape, axes))
         xp = x._backend.xp
-        return _array(xp, xp.std(x._data, axis=axes, ddof=correction, keepdims=keepdim))
+        count = ctx.meta[3]
+        if count - correction > 0:
+            return _array(xp, xp.std(x._data, axis=axes, ddof=correction, keepdims=keepdim))
+        return _array(xp, xp.sqrt(_var_array(xp, x._data, axes, correction, keepdim, count)))
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
@@ -313,12 +337,22 @@ def _var_args(x, dim, unbiased, correction, op):
 
 def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     axes, corr = _var_args(x, dim, unbiased, correction, "var")
+    _warn_no_degrees_of_freedom(x, axes, corr, "var")
     return Var.apply(x, axes, corr, keepdim)
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     axes, corr = _var_args(x, dim, unbiased, correction, "std")
+    _warn_no_degrees_of_freedom(x, axes, corr, "std")
     return Std.apply(x, axes, corr, keepdim)
+
+
+def _warn_no_degrees_of_freedom(x, axes, correction, op):
+    """torch's warning (the result is NaN or inf): its only one where numpy would warn too."""
+    if _count(x._data.shape, axes) - correction <= 0:
+        warnings.warn(f"{op}(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=3)
 
 
 def max(x, dim=None, keepdim=False, *, out=None):
@@ -393,8 +427,8 @@ def _arg_reduce(x, dim, keepdim, op):
     pick = xp.argmax if op == "argmax" else xp.argmin
     if dim is None:
         if data.size == 0:
-            raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() "
-                               "== 0.")
+            raise op_note(IndexError(f"{op}(): Expected reduction dim to be specified for "
+                                     "input.numel() == 0."), op, x)
         idx = pick(data.reshape(-1))
         out = idx.reshape((1,) * data.ndim) if keepdim else idx
     elif data.ndim == 0:

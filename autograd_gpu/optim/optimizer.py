@@ -12,6 +12,7 @@ from copy import deepcopy
 from itertools import chain
 
 from ..autograd import enable_grad, no_grad
+from ..backend import float_errors
 from ..tensor import Tensor
 
 
@@ -165,9 +166,13 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        with no_grad():
-            for group in self.param_groups:
-                self._step_group(group)
+        quiet = float_errors.silence()  # a NaN or inf gradient updates as in torch, without a word
+        try:
+            with no_grad():
+                for group in self.param_groups:
+                    self._step_group(group)
+        finally:
+            float_errors.restore(quiet)
         return loss
 
     def _step_group(self, group):

@@ -1,5 +1,7 @@
 """Elementwise ops against torch: values and gradients (float32, broadcasting), float64 gradcheck and
 gradgradcheck, grad_fn graphs, dtype promotion, errors, float16 activations."""
+import re
+
 import numpy as np
 import pytest
 
@@ -389,13 +391,27 @@ def test_bitwise_functions(name, dtype, other, device, rng):
     np.testing.assert_array_equal(ours.cpu().numpy(), theirs.numpy())
 
 
-def test_bitwise_on_floats_raises(device):
-    from autograd_gpu.ops import elementwise as E
-
-    with pytest.raises(TypeError):
-        E.bitwise_and(ag.ones(2, device=device), ag.ones(2, device=device))
-    with pytest.raises(TypeError):
-        ~ag.ones(2, device=device)
+def test_bitwise_on_floats_raises_as_torch(device):
+    """torch's bitwise kernels have no floating version (NotImplementedError naming the kernel and
+    the result dtype); its ~ operator refuses floats itself (TypeError)."""
+    kernel = device.split(":")[0]
+    cases = [(lambda t, d: t.ones(2, device=d).bitwise_and(t.ones(2, device=d)),
+              NotImplementedError, f'"bitwise_and_{kernel}" not implemented for \'Float\''),
+             (lambda t, d: t.ones(2, dtype=t.int64, device=d)
+              | t.ones(2, dtype=t.float64, device=d),
+              NotImplementedError, f'"bitwise_or_{kernel}" not implemented for \'Double\''),
+             (lambda t, d: t.ones(2, dtype=t.float16, device=d) ^ 1,
+              NotImplementedError, f'"bitwise_xor_{kernel}" not implemented for \'Half\''),
+             (lambda t, d: t.ones(2, device=d).bitwise_not(),
+              NotImplementedError, f'"bitwise_not_{kernel}" not implemented for \'Float\''),
+             (lambda t, d: ~t.ones(2, device=d),
+              TypeError, "~ (operator.invert) is only implemented on integer and Boolean-type "
+                         "tensors")]
+    for call, exc, message in cases:
+        with pytest.raises(exc, match=f"^{re.escape(message)}$"):
+            call(torch, "cpu")  # the oracle's class and words
+        with pytest.raises(exc, match=f"^{re.escape(message)}\n"):  # then our note: op, shapes
+            call(ag, device)
 
 
 # -- casts and clone -----------------------------------------------------------------------------------

@@ -238,7 +238,7 @@ def test_T_and_mT_helpers_match_torch(device, rng):
     for shape in [(), (3,), (2, 3), (2, 3, 4)]:
         check_parity(lambda t, x: S.numpy_T(x) if t is ag else x.T, random_array(rng, shape),
                      device=device, rng=rng)
-        y = S.numpy_T(ag.ones(*shape, device=device, requires_grad=True))
+        y = S.numpy_T(ag.ones(shape, device=device, requires_grad=True))
         assert y.grad_fn.name() == "PermuteBackward0"
     with pytest.raises(RuntimeError, match=r"Got 1-D tensor\."):
         S.mT(ag.ones(3, device=device))

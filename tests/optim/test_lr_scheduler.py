@@ -4,7 +4,6 @@ import warnings
 import pytest
 
 import autograd_gpu as ag
-from autograd_gpu import optim
 from autograd_gpu.optim import lr_scheduler
 from helpers import torch_or_skip
 

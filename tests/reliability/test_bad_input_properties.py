@@ -16,9 +16,7 @@ from reliability.bad_input_oracle import Array, compare
 # - torch skips the bounds of an index array when the result is empty (x[[5]] of a (1, 0)
 #   tensor), and expands a 0-d tensor to the size (0, -1);
 # - torch's tensor([[], [1]]) silently drops the 1; we refuse ragged data.
-# And: torch takes several Ellipsis in one index key, we take one (numpy's rule); ag.zeros()
-# (ones, empty, rand, randn) with no size is a 0-d tensor (the suite builds 0-d tensors with
-# ag.ones(*shape)), torch asks for the size.
+# And: torch takes several Ellipsis in one index key, we take one (numpy's rule).
 
 SETTINGS = settings(max_examples=50, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck), print_blob=True)
