@@ -39,9 +39,9 @@ def _size(size, op):
                             f"with error \"type must be tuple of ints,but got {type(s).__name__}\"")
     for s in shape:
         if s < 0:
-            if op == "zeros":
-                raise RuntimeError("zeros: Dimension size must be non-negative.")
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {shape}")
+            exc = RuntimeError("zeros: Dimension size must be non-negative.") if op == "zeros" \
+                else RuntimeError(f"Trying to create tensor with negative dimension {s}: {shape}")
+            raise with_note(exc, f"in {op}() of size {shape}")
     return tuple(shape)
 
 
@@ -215,7 +215,10 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         if array is data or (backend is numpy_backend and _np.shares_memory(array, data)):
             array = array.copy()
         return _finish(array, backend, requires_grad)
-    host, dt = _nested_to_host(data, dt)
+    try:
+        host, dt = _nested_to_host(data, dt)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise with_note(exc, f"in tensor() of a Python {type(data).__name__}") from None
     return _finish(backend.asarray(host), backend, requires_grad)
 
 
@@ -320,10 +323,12 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if end is None:
         start, end = 0, start
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    note = "in arange(start={}, end={}, step={})".format(*values)
     if values[2] == 0:
-        raise RuntimeError("step must be nonzero")
+        raise with_note(RuntimeError("step must be nonzero"), note)
     if (values[1] - values[0]) * values[2] < 0:
-        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+        raise with_note(RuntimeError("upper bound and lower bound inconsistent with step sign"),
+                        note)
     integral = builtins.all(isinstance(v, numbers.Integral) for v in values)
     dt = dtypes.to_dtype(dtype) or (dtypes.int64 if integral else dtypes.get_default_dtype())
     backend = _backend(device)
@@ -335,7 +340,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 @silenced
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     if steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
+        raise with_note(RuntimeError("number of steps must be non-negative"),
+                        f"in linspace(start={start}, end={end}, steps={steps})")
     dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
     backend = _backend(device)
     host = _np.linspace(start, end, steps, dtype=_np.float64).astype(dt.np)
@@ -390,7 +396,9 @@ def randint(low=0, high=None, size=None, dtype=None, device=None, requires_grad=
     if size is None:
         raise TypeError("randint() missing 1 required positional arguments: \"size\"")
     if high <= low:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+        raise with_note(RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
+                                     f"from={low} >= to={high}"),
+                        f"in randint(low={low}, high={high}, size={size})")
     backend = _backend(device)
     dt = dtypes.to_dtype(dtype) or dtypes.int64
     shape = _size((size,), "randint")
