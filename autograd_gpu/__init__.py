@@ -19,7 +19,8 @@ from .dtypes import (bool_ as bool, double, float, float16, float32, float64, ge
                      uint8)
 from .dtypes import dtype
 from .dtypes import int as int  # noqa: PLC0414 - torch.int is int32
-from .ops.elementwise import (abs, add, allclose, clamp, clip, cos, div, eq, equal, exp,
+from .ops.elementwise import (abs, add, allclose, bitwise_and, bitwise_not, bitwise_or,
+                              bitwise_xor, clamp, clip, cos, div, eq, equal, exp,
                               floor_divide, ge, gt, isfinite, isinf, isnan, le, log, logical_and,
                               logical_not, logical_or, logical_xor, lt, maximum, minimum, mul, ne,
                               neg, pow, relu, remainder, rsqrt, sigmoid, sign, sin, sqrt, sub, tanh,

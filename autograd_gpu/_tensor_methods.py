@@ -591,6 +591,9 @@ def _ops_methods():
         "__and__": E.bitwise_and, "__or__": E.bitwise_or, "__xor__": E.bitwise_xor,
         "__rand__": _reflected(E.bitwise_and), "__ror__": _reflected(E.bitwise_or),
         "__rxor__": _reflected(E.bitwise_xor),
+        "__iand__": _unary_inplace_method(E.bitwise_and),
+        "__ior__": _unary_inplace_method(E.bitwise_or),
+        "__ixor__": _unary_inplace_method(E.bitwise_xor),
         "__eq__": _equality(E.eq), "__ne__": _equality(E.ne),
         "__lt__": E.lt, "__le__": E.le, "__gt__": E.gt, "__ge__": E.ge,
         "__getitem__": I.getitem, "__setitem__": setitem,
@@ -633,6 +636,10 @@ def _ops_methods():
         "sqrt_": _unary_inplace_method(E.sqrt), "abs_": _unary_inplace_method(E.abs),
         "relu_": _unary_inplace_method(E.relu), "sigmoid_": _unary_inplace_method(E.sigmoid),
         "tanh_": _unary_inplace_method(E.tanh),
+        "bitwise_and_": _unary_inplace_method(E.bitwise_and),
+        "bitwise_or_": _unary_inplace_method(E.bitwise_or),
+        "bitwise_xor_": _unary_inplace_method(E.bitwise_xor),
+        "bitwise_not_": _unary_inplace_method(E.bitwise_not),
         "masked_fill_": masked_fill_,
     }
 

@@ -391,6 +391,51 @@ def test_bitwise_functions(name, dtype, other, device, rng):
     np.testing.assert_array_equal(ours.cpu().numpy(), theirs.numpy())
 
 
+@pytest.mark.parametrize("form", ["operator", "method"])
+@pytest.mark.parametrize("dtype", ["bool", "int32", "int64"])
+@pytest.mark.parametrize("name", ["and", "or", "xor"])
+def test_bitwise_in_place_writes_into_the_tensor_and_its_views(name, dtype, form, device, rng):
+    """``x &= y`` and ``x.bitwise_and_(y)`` change x itself: a view of it sees the result."""
+    a, b = _int_pair(rng, dtype)
+    results = []
+    for lib, dev in ((ag, device), (torch, "cpu")):
+        x, y = lib.tensor(a, device=dev), lib.tensor(b, device=dev)
+        view = x[1]
+        if form == "operator":
+            before = x
+            x = {"and": x.__iand__, "or": x.__ior__, "xor": x.__ixor__}[name](y)
+            assert x is before
+        else:
+            assert getattr(x, f"bitwise_{name}_")(y) is x
+        results.append((x.cpu().numpy(), view.cpu().numpy(), str(x.dtype)))
+    (x_ours, view_ours, dt_ours), (x_torch, view_torch, dt_torch) = results
+    np.testing.assert_array_equal(x_ours, x_torch)
+    np.testing.assert_array_equal(view_ours, view_torch)
+    assert dt_ours == dt_torch
+
+
+def test_bitwise_in_place_refuses_a_wider_result_and_floats_as_torch(device):
+    for call in (lambda t, d: t.ones(2, dtype=t.bool, device=d).__iand__(
+                     t.ones(2, dtype=t.int64, device=d)),
+                 lambda t, d: t.ones(2, device=d).bitwise_or_(t.ones(2, device=d)),
+                 lambda t, d: t.ones(2, dtype=t.int64, device=d).bitwise_not_().add_(0.5)):
+        with pytest.raises(Exception) as theirs:
+            call(torch, "cpu")
+        with pytest.raises(type(theirs.value)) as ours:
+            call(ag, device)
+        assert str(ours.value).replace("_cuda", "_cpu") == str(theirs.value)
+
+
+def test_bitwise_functions_are_exported_as_torchs(device, rng):
+    a, b = _int_pair(rng, "int64")
+    for name in ("bitwise_and", "bitwise_or", "bitwise_xor"):
+        np.testing.assert_array_equal(
+            getattr(ag, name)(ag.tensor(a, device=device), ag.tensor(b, device=device)).cpu()
+            .numpy(), getattr(torch, name)(torch.tensor(a), torch.tensor(b)).numpy())
+    np.testing.assert_array_equal(ag.bitwise_not(ag.tensor(a, device=device)).cpu().numpy(),
+                                  torch.bitwise_not(torch.tensor(a)).numpy())
+
+
 def test_bitwise_on_floats_raises_as_torch(device):
     """torch's bitwise kernels have no floating version (NotImplementedError naming the kernel and
     the result dtype); its ~ operator refuses floats itself (TypeError)."""
