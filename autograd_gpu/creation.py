@@ -359,7 +359,8 @@ def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
     backend = _backend(device)
     dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
     _require_float(dt, "rand")
-    return _finish(backend.rand(_size(size, "rand"), dt.np), backend, requires_grad)
+    return _finish(backend.rand(_size(size, "rand"), dt.np, _drawn_seed(generator, backend)),
+                   backend, requires_grad)
 
 
 @translating
@@ -368,10 +369,23 @@ def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
     backend = _backend(device)
     dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
     _require_float(dt, "randn")
-    return _finish(backend.randn(_size(size, "randn"), dt.np), backend, requires_grad)
+    return _finish(backend.randn(_size(size, "randn"), dt.np, _drawn_seed(generator, backend)),
+                   backend, requires_grad)
 
 
 _RANDOM_KERNELS = {"rand": "check_uniform_bounds", "randn": "normal_kernel_cpu"}
+
+
+def _drawn_seed(generator, backend):
+    """None (the device's own generator), or a seed drawn from ``generator`` (a
+    ``utils.data.Generator``): the same generator state gives the same numbers, and the device's
+    generator does not move."""
+    if generator is None:
+        return None
+    if generator.device.type != backend.device.type:
+        raise RuntimeError(f"Expected a '{backend.device.type}' device type for generator but "
+                           f"found '{generator.device.type}'")
+    return generator.next_seed()
 
 
 def _require_float(dt, op):
@@ -402,7 +416,7 @@ def randint(low=0, high=None, size=None, dtype=None, device=None, requires_grad=
     backend = _backend(device)
     dt = dtypes.to_dtype(dtype) or dtypes.int64
     shape = _size((size,), "randint")
-    array = backend.randint(low, high, shape, dtypes.int64.np)
+    array = backend.randint(low, high, shape, dtypes.int64.np, _drawn_seed(generator, backend))
     if dt is not dtypes.int64:
         array = array.astype(dt.np)
     return _finish(array, backend, requires_grad)

@@ -305,3 +305,36 @@ def test_manual_seed_reproducibility(device):
     ag.manual_seed(4321)
     c = ag.rand(5, device=device)
     assert not np.array_equal(host(c), host(a[0]))
+
+
+# -- generator= ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("draw", [
+    lambda g, d: ag.rand(2, 3, generator=g, device=d),
+    lambda g, d: ag.randn(4, dtype=ag.float64, generator=g, device=d),
+    lambda g, d: ag.randint(0, 1000, (5,), generator=g, device=d),
+    lambda g, d: ag.rand_like(ag.ones(3, device=d), generator=g),
+], ids=["rand", "randn", "randint", "rand_like"])
+def test_a_generator_gives_its_own_reproducible_stream(draw, device):
+    """As torch's: the same seed, the same numbers; the device's generator is not moved."""
+    cuda = device.startswith("cuda")
+    seeded = lambda seed: ag.Generator(device="cuda" if cuda else "cpu").manual_seed(seed)
+    g = seeded(7)
+    first, second = draw(g, device), draw(g, device)
+    g = seeded(7)
+    np.testing.assert_array_equal(draw(g, device).cpu().numpy(), first.cpu().numpy())
+    np.testing.assert_array_equal(draw(g, device).cpu().numpy(), second.cpu().numpy())
+    assert not np.array_equal(first.cpu().numpy(), second.cpu().numpy())
+    assert not np.array_equal(draw(seeded(8), device).cpu().numpy(), first.cpu().numpy())
+
+    ag.manual_seed(0)
+    plain = ag.rand(4, device=device).cpu().numpy()
+    ag.manual_seed(0)
+    draw(seeded(7), device)
+    np.testing.assert_array_equal(ag.rand(4, device=device).cpu().numpy(), plain)
+
+
+def test_a_generator_of_another_device_is_refused():
+    with pytest.raises(RuntimeError, match=r"^Expected a 'cpu' device type for generator but "
+                                           r"found 'cuda'$"):
+        ag.randn(3, generator=ag.Generator(device="cuda"))

@@ -23,14 +23,19 @@ class NumpyBackend(Backend):
     def manual_seed(self, seed):
         self._rng = numpy.random.default_rng(seed)
 
-    def rand(self, shape, dtype):
-        return self._rng.random(shape, dtype=numpy.float64).astype(dtype, copy=False)
+    def _generator(self, seed):
+        """The device's generator, or a fresh one for the seed a ``Generator`` handed out."""
+        return self._rng if seed is None else numpy.random.default_rng(seed)
 
-    def randn(self, shape, dtype):
-        return self._rng.standard_normal(shape, dtype=numpy.float64).astype(dtype, copy=False)
+    def rand(self, shape, dtype, seed=None):
+        return self._generator(seed).random(shape, dtype=numpy.float64).astype(dtype, copy=False)
 
-    def randint(self, low, high, shape, dtype):
-        return self._rng.integers(low, high, size=shape, dtype=dtype)
+    def randn(self, shape, dtype, seed=None):
+        return self._generator(seed).standard_normal(shape, dtype=numpy.float64).astype(
+            dtype, copy=False)
+
+    def randint(self, low, high, shape, dtype, seed=None):
+        return self._generator(seed).integers(low, high, size=shape, dtype=dtype)
 
 
 numpy_backend = NumpyBackend()

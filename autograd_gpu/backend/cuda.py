@@ -210,8 +210,11 @@ class CupyBackend(CudaConvPool, CudaSoftmaxNorm, CudaOptimStep, CudaFused, CudaR
         return self._launch("where_forward", (cond, a, b))
 
     # -- randomness: one cuRAND generator per device ---------------------------------------------
-    def _generator(self):
-        """The device's generator; callers run on the device, where CuPy creates it."""
+    def _generator(self, seed=None):
+        """The device's generator, or a fresh one for the seed a ``Generator`` handed out;
+        callers run on the device, where CuPy creates it."""
+        if seed is not None:
+            return cupy.random.RandomState(seed)
         if self._rng is None:
             self._rng = cupy.random.RandomState(self._seed)
         return self._rng
@@ -221,24 +224,24 @@ class CupyBackend(CudaConvPool, CudaSoftmaxNorm, CudaOptimStep, CudaFused, CudaR
         self._rng = None
 
     @_on_device
-    def rand(self, shape, dtype):
+    def rand(self, shape, dtype, seed=None):
         dtype = numpy.dtype(dtype)
         if dtype != _FLOAT16:
-            return self._generator().random_sample(shape, dtype=dtype)
+            return self._generator(seed).random_sample(shape, dtype=dtype)
         # float32 values just below 1 round up to 1.0 in float16: keep the interval [0, 1) open.
-        x = self._generator().random_sample(shape, dtype=numpy.float32).astype(_FLOAT16)
+        x = self._generator(seed).random_sample(shape, dtype=numpy.float32).astype(_FLOAT16)
         return cupy.minimum(x, numpy.nextafter(_FLOAT16.type(1), _FLOAT16.type(0)), out=x)
 
     @_on_device
-    def randn(self, shape, dtype):
+    def randn(self, shape, dtype, seed=None):
         dtype = numpy.dtype(dtype)
         if dtype != _FLOAT16:
-            return self._generator().standard_normal(shape, dtype=dtype)
-        return self._generator().standard_normal(shape, dtype=numpy.float32).astype(_FLOAT16)
+            return self._generator(seed).standard_normal(shape, dtype=dtype)
+        return self._generator(seed).standard_normal(shape, dtype=numpy.float32).astype(_FLOAT16)
 
     @_on_device
-    def randint(self, low, high, shape, dtype):
-        return self._generator().randint(low, high, size=shape, dtype=dtype)
+    def randint(self, low, high, shape, dtype, seed=None):
+        return self._generator(seed).randint(low, high, size=shape, dtype=dtype)
 
 
 # -- device utilities behind autograd_gpu.cuda ---------------------------------------------------

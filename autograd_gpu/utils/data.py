@@ -23,8 +23,8 @@ _DEFAULT_SEED = 67280421310721  # torch.Generator().initial_seed()
 
 
 class Generator:
-    """A seedable source of permutations for samplers and ``random_split``
-    (``Generator().manual_seed(0)`` as torch's)."""
+    """A seedable source of random numbers for samplers, ``random_split`` and the random tensor
+    factories (``Generator().manual_seed(0)`` as torch's; the numbers are not torch's)."""
 
     def __init__(self, device="cpu"):
         self.device = _device(device)
@@ -42,6 +42,10 @@ class Generator:
         """Re-seeds from the operating system's entropy and returns the new seed."""
         self.manual_seed(random.SystemRandom().getrandbits(63))
         return self._seed
+
+    def next_seed(self):
+        """A seed for one draw of the tensor factories (``rand(..., generator=g)``)."""
+        return self._random.getrandbits(63)
 
     def _randperm(self, n):
         perm = list(range(n))
