@@ -82,11 +82,12 @@ def _commit(t, result):
         raise _cast_error(result.dtype, t.dtype)
     if result._data.shape != t._data.shape:
         raise _shape_mismatch(t, result._data.shape)
-    quiet = silence()  # a cast that overflows gives inf, as in torch, without numpy's warning
-    try:
-        t._data[...] = result._data
-    finally:
-        restore(quiet)
+    if result._data is not t._data:  # an in-place op (relu_) wrote t's memory itself
+        quiet = silence()  # a cast that overflows gives inf, as in torch, without numpy's warning
+        try:
+            t._data[...] = result._data
+        finally:
+            restore(quiet)
     t._version[0] += 1
     node = result.grad_fn
     if node is not None:
@@ -540,6 +541,12 @@ def setitem(self, key, value):
     self._version[0] += 1
 
 
+def relu_(self):
+    if self._data.dtype.kind == "b":
+        E.relu(self)  # torch's error for bool
+    return _inplace_unary(self, E.ReluInplace.apply)
+
+
 def _unary_inplace_method(fn):
     def method(self, *args, **kwargs):
         return _inplace_unary(self, lambda t: fn(t, *args, **kwargs))
@@ -634,7 +641,7 @@ def _ops_methods():
         "pow_": pow_, "neg_": _unary_inplace_method(E.neg),
         "exp_": _unary_inplace_method(E.exp), "log_": _unary_inplace_method(E.log),
         "sqrt_": _unary_inplace_method(E.sqrt), "abs_": _unary_inplace_method(E.abs),
-        "relu_": _unary_inplace_method(E.relu), "sigmoid_": _unary_inplace_method(E.sigmoid),
+        "relu_": relu_, "sigmoid_": _unary_inplace_method(E.sigmoid),
         "tanh_": _unary_inplace_method(E.tanh),
         "bitwise_and_": _unary_inplace_method(E.bitwise_and),
         "bitwise_or_": _unary_inplace_method(E.bitwise_or),

@@ -13,6 +13,14 @@ __global__ void relu_forward(const T* __restrict__ x, T* __restrict__ y, long lo
     }
 }
 
+// relu_ (nn.ReLU(inplace=True)): x = max(x, 0) where x is, with no second array.
+template <typename T>
+__global__ void relu_inplace(T* __restrict__ x, long long n) {
+    GRID_STRIDE_LOOP(i, n) {
+        if (widen(x[i]) < 0) x[i] = narrow<T>(acc_t<T>(0));
+    }
+}
+
 template <typename T>
 __global__ void relu_backward(const T* __restrict__ y, const T* __restrict__ gy,
                               T* __restrict__ gx, long long n) {

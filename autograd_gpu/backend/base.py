@@ -43,6 +43,12 @@ class Backend(ConvPoolPrimitives, SoftmaxNormPrimitives, OptimStepPrimitives, Fu
         xp = self.xp
         return xp.maximum(x, x.dtype.type(0))
 
+    def relu_(self, x):
+        """relu written into ``x`` itself (which may be a strided view); returns x."""
+        xp = self.xp
+        xp.maximum(x, x.dtype.type(0), out=x)
+        return x
+
     def relu_backward(self, y, gy):
         """gx = gy where y > 0 else +0, read from relu's output.
 

@@ -123,6 +123,13 @@ class CupyBackend(CudaConvPool, CudaSoftmaxNorm, CudaOptimStep, CudaFused, CudaR
         return self._launch("relu_forward", (x,))
 
     @_on_device
+    def relu_(self, x):
+        if not (_kernel_arrays(x) and x.flags.c_contiguous):
+            return super().relu_(x)
+        kernels.launch(self.index, _FAMILY, "relu_inplace", x.dtype, x.size, x)
+        return x
+
+    @_on_device
     def relu_backward(self, y, gy):
         if not _kernel_arrays(y, gy):
             return super().relu_backward(y, gy)

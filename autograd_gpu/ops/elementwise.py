@@ -517,6 +517,14 @@ class Relu(Op):
         return ReluGrad.apply(y, gy)
 
 
+class ReluInplace(Relu):
+    """relu_: the result is written into the input's memory (no new array and no copy back, as
+    torch's relu_); backward reads the mask from that result, as Relu's does."""
+
+    def forward(ctx, x):
+        return x._backend.relu_(x._data)
+
+
 class ReluGrad(Op):
     """gx = gy where y > 0 (Chainer's ReLUGrad2): linear in gy, flat in y."""
     node_name = "ThresholdBackwardBackward0"

@@ -52,6 +52,12 @@ class TestElementwiseKernels:
         launch("relu_forward", dtype, n, x, y)
         np.testing.assert_array_equal(y, numpy_backend.relu(x))
 
+    def test_relu_inplace(self, rng, dtype, n):
+        x = inputs(rng, n, dtype)
+        expected = numpy_backend.relu(x)
+        launch("relu_inplace", dtype, n, x)
+        np.testing.assert_array_equal(x, expected)
+
     def test_relu_backward(self, rng, dtype, n):
         y = numpy_backend.relu(inputs(rng, n, dtype))
         gy = inputs(rng, n, dtype)

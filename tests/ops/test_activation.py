@@ -184,6 +184,7 @@ def test_gelu_bad_approximate():
 
 
 INPLACE = {  # name: (fn applied to a non-leaf, grad_fn name)
+    "relu": (lambda t, h: t.nn.functional.relu(h, inplace=True), "ReluBackward0"),
     "leaky_relu": (lambda t, h: F(t).leaky_relu(h, 0.2, inplace=True), "LeakyReluBackward1"),
     "elu": (lambda t, h: F(t).elu(h, 0.7, inplace=True), "EluBackward1"),
     "silu": (lambda t, h: F(t).silu(h, inplace=True), "SiluBackward0"),
@@ -205,6 +206,22 @@ def test_inplace_variants(name, device, rng):
     x = random_array(rng, (2, 3))
     x[np.abs(x) < 0.05] = 0.3
     check_grad(through_non_leaf, x, device=device)
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "strided"])
+def test_relu_inplace_writes_the_tensors_own_memory(layout, device, rng):
+    """No new array and no copy back: the tensor's array is the one written, and a view of it (or
+    the tensor it is a view of) sees the result; the version moves once, as torch's."""
+    base = ag.tensor(random_array(rng, (4, 6)), device=device)
+    x = base if layout == "contiguous" else base[:, ::2]
+    array, expected = x._data, np.maximum(x.cpu().numpy(), 0)
+    assert x.relu_() is x and x._data is array
+    np.testing.assert_array_equal(x.cpu().numpy(), expected)
+    np.testing.assert_array_equal(base.cpu().numpy()[:, ::2] if layout == "strided"
+                                  else base.cpu().numpy(), expected)
+    assert x._version[0] == 1
+    with pytest.raises(RuntimeError, match="Boolean inputs not supported for relu"):
+        ag.ones(2, dtype=ag.bool, device=device).relu_()
 
 
 @pytest.mark.parametrize("name", INPLACE)
