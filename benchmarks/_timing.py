@@ -1,11 +1,26 @@
 """Timing shared by the benchmark scripts: warm-up, then the median of repeated runs, with the
 device synchronised around each run (so asynchronous GPU work is counted)."""
 import argparse
+import importlib.util
 import json
 import os
+import pathlib
 import statistics
 import sys
 import time
+
+
+TESTS = pathlib.Path(__file__).resolve().parents[1] / "tests"
+
+
+def test_module(relative_path):
+    """A module of tests/ loaded by path (the torch oracles and expressions the tests check, so
+    that what is timed is what is tested), without putting tests/ on sys.path."""
+    path = TESTS / relative_path
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def median_seconds(fn, sync=lambda: None, repeat=20, warmup=3, inner=1):

@@ -13,21 +13,12 @@ On the CPU the fused function runs on numpy, op after op, and the rows only repo
 """
 import sys
 
-from _timing import interleaved, parse_args, report, torch_for
+from _timing import interleaved, parse_args, report, test_module, torch_for
 
 GOAL = 0.5  # on cuda: fused time / torch eager time
 
 
-def chain8(t, x, y):
-    """Eight elementwise ops (the expression tests/fusion/test_fuse.py checks against torch)."""
-    z = x * y
-    z = z + 1.0
-    z = t.tanh(z)
-    z = z * x
-    z = t.sigmoid(z)
-    z = z - y
-    z = z.exp()
-    return z / 2.0
+chain8 = test_module("fusion/chains.py").chain8  # the chain tests/fusion/test_fuse.py checks
 
 
 def forward_backward(lib, fn, x, y, seed):

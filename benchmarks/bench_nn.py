@@ -21,13 +21,10 @@ installable next to the torch used here).
 other work, torch's default OpenMP threads spin against the other processes and its times swing
 by 10x, so a fixed small count gives the ratio that can be compared from run to run.
 """
-import importlib.util
-import pathlib
 import sys
 
-from _timing import interleaved, parse_args, report, torch_for
+from _timing import interleaved, parse_args, report, test_module, torch_for
 
-TORCH_RESNET = pathlib.Path(__file__).resolve().parents[1] / "tests" / "models" / "torch_resnet.py"
 CPU_GOALS = {"mlp": 1.3, "finetune": 1.5, "train": 2.0}
 GPU_GOALS = {"mlp": 1.2, "finetune": 1.2, "train": 1.5}
 
@@ -35,13 +32,6 @@ GPU_GOALS = {"mlp": 1.2, "finetune": 1.2, "train": 1.5}
 def sizes(device):
     """(MLP batch, ResNet batch, image side) for a device."""
     return (4096, 64, 224) if device.startswith("cuda") else (128, 8, 64)
-
-
-def load_torch_resnet():
-    spec = importlib.util.spec_from_file_location("torch_resnet", TORCH_RESNET)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def copy_weights(ours, theirs, device):
@@ -78,7 +68,7 @@ def cases(device):
 
     import autograd_gpu.models
 
-    torch_resnet = load_torch_resnet()
+    torch_resnet = test_module("models/torch_resnet.py")
     mlp_batch, batch, side = sizes(device)
     image = (batch, 3, side, side)
     return [

@@ -3,6 +3,7 @@
 ``AUTOGRAD_GPU_TEST_DEVICES`` (e.g. "cuda" in ci/gpu.sh) restricts the devices; a device asked for
 there but unavailable fails the run instead of being skipped.
 """
+import gc
 import os
 
 import pytest
@@ -51,3 +52,15 @@ def rng(request):
     import numpy as np
 
     return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
+
+
+@pytest.fixture
+def no_gc():
+    """Runs the test with the cycle collector off: whatever is freed is freed by refcounting
+    (the memory tests' graphs must not need the collector)."""
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    yield
+    if was:
+        gc.enable()

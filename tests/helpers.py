@@ -5,6 +5,9 @@ on the same fresh random inputs, compares outputs and the gradients of every flo
 random upstream gradient (tinygrad's helper_test_op). ``check_grad(fn, *arrays, device=...)`` runs
 autograd_gpu.autograd.gradcheck (and gradgradcheck) in float64 (PyTorch's tolerances).
 """
+import io
+import zipfile
+
 import numpy as np
 import pytest
 
@@ -27,6 +30,13 @@ def assert_torch_wording(ours, theirs):
         pytest.skip(f"torch {torch.__version__} is not the oracle (torch {ORACLE_TORCH}) and words "
                     f"this differently: {theirs!r}; ours (torch {ORACLE_TORCH}'s): {ours!r}")
     assert ours == theirs
+
+
+def reference_inputs(dtype, *arrays):
+    """The arrays a numpy reference computes with: float16 ones in float64 (numpy would compute
+    in float16, where a kernel accumulates in float32); None passes through."""
+    return [None if a is None else a.astype(np.float64) if dtype == "float16" else a
+            for a in arrays]
 
 
 def random_array(rng, shape, dtype="float32", low=-2.0, high=2.0, positive=False, integers=None):
@@ -101,3 +111,12 @@ def check_grad(fn, *arrays, device="cpu", second_order=True, atol=1e-5, rtol=1e-
     assert ag.autograd.gradcheck(f, inputs, eps=1e-6, atol=atol, rtol=rtol)
     if second_order:
         assert ag.autograd.gradgradcheck(f, inputs, eps=1e-6, atol=atol, rtol=rtol)
+
+
+def zip_checkpoint(data_pkl):
+    """The bytes of a torch.save-style zip holding ``data_pkl`` as its pickle (no storages)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("archive/data.pkl", data_pkl)
+        zf.writestr("archive/version", "3\n")
+    return buffer.getvalue()

@@ -1,6 +1,5 @@
 """The torch .pth reader: the committed fixtures (tests/fixtures/make_fixtures.py) load as
 torch.load loads them, and a pickle naming any other global is refused before it can run."""
-import io
 import os
 import pickle
 import zipfile
@@ -10,7 +9,7 @@ import pytest
 
 import autograd_gpu as ag
 from autograd_gpu import pth, serialization
-from helpers import torch_or_skip
+from helpers import torch_or_skip, zip_checkpoint
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
 STATE_DICT = os.path.join(FIXTURES, "tiny_state_dict.pth")
@@ -98,14 +97,6 @@ OS_SYSTEM_REDUCE = (b"\x80\x02cos\nsystem\nq\x00X" + len(f"touch {MARKER}").to_b
                     + f"touch {MARKER}".encode() + b"\x85R.")                 # protocol 2
 EVAL_IN_STATE_DICT = (b"\x80\x02ccollections\nOrderedDict\n)R(X\x01\x00\x00\x00wcbuiltins\neval\n"
                       b"X\x04\x00\x00\x001+1\x85Ru.")
-
-
-def zip_checkpoint(data_pkl):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        zf.writestr("archive/data.pkl", data_pkl)
-        zf.writestr("archive/version", "3\n")
-    return buffer.getvalue()
 
 
 @pytest.mark.parametrize("payload, refused", [

@@ -12,17 +12,6 @@ import autograd_gpu as ag
 from helpers import random_array
 
 
-@pytest.fixture
-def no_gc():
-    """Runs the test with the cycle collector off: whatever is freed is freed by refcounting."""
-    gc.collect()
-    was = gc.isenabled()
-    gc.disable()
-    yield
-    if was:
-        gc.enable()
-
-
 def leaf(rng, shape, device):
     return ag.tensor(random_array(rng, shape), device=device, requires_grad=True)
 

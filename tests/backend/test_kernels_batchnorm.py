@@ -8,9 +8,9 @@ with and without weight and bias, float16/32/64. float16 statistics are float32.
 import numpy as np
 import pytest
 
-from autograd_gpu.backend import kernels
 from autograd_gpu.backend import softmax_norm_args as plans
 from autograd_gpu.backend.cpu import numpy_backend
+from helpers import reference_inputs
 
 emulator = pytest.importorskip("cuda_emulator")
 
@@ -25,16 +25,7 @@ EPS = 1e-5
 SHAPES = [(4, 5), (300, 3), (3, 2, 7, 9), (5, 2, 100), (3, 2, 1500)]
 
 
-def run(launches):
-    for launch in launches:
-        name = f"{launch.name}<{kernels.CTYPES[np.dtype(launch.dtype)]}>"
-        emulator.EmulatedModule.for_family(launch.family).get_function(name)(
-            launch.grid, launch.block, launch.args)
-
-
-def wide(dtype, *arrays):
-    return [None if a is None else a.astype(np.float64) if dtype == "float16" else a
-            for a in arrays]
+run = emulator.run_launches
 
 
 def inputs(rng, shape, dtype, affine):
@@ -57,7 +48,7 @@ def test_train_forward(shape, affine, dtype, max_blocks, rng):
     (y, mean, var, invstd), launches = plans.batch_norm_train(np, x, weight, bias, EPS,
                                                               max_blocks)
     run(launches)
-    expected = numpy_backend.batch_norm_train(*wide(dtype, x, weight, bias), EPS)
+    expected = numpy_backend.batch_norm_train(*reference_inputs(dtype, x, weight, bias), EPS)
     stat_dtype = np.float32 if dtype == "float16" else np.dtype(dtype)
     assert y.dtype == x.dtype and mean.dtype == var.dtype == invstd.dtype == stat_dtype
     tolerance = TOLERANCE["float32" if dtype == "float16" else dtype]
@@ -77,7 +68,7 @@ def test_eval_forward(shape, affine, dtype, max_blocks, rng):
     invstd = rng.uniform(0.3, 2, size=shape[1]).astype(stat_dtype)
     y, launches = plans.batch_norm_eval(np, x, weight, bias, mean, invstd, max_blocks)
     run(launches)
-    xr, wr, br, mr, ir = wide(dtype, x, weight, bias, mean, invstd)
+    xr, wr, br, mr, ir = reference_inputs(dtype, x, weight, bias, mean, invstd)
     np.testing.assert_allclose(y, numpy_backend.batch_norm_eval(xr, wr, br, mr, ir),
                                **TOLERANCE[dtype])
 
@@ -94,7 +85,7 @@ def test_backward(shape, affine, dtype, max_blocks, rng):
     (gx, grad_weight), launches = plans.batch_norm_backward(np, x, weight, gy, mean, invstd,
                                                             max_blocks)
     run(launches)
-    xr, wr, gr, mr, ir = wide(dtype, x, weight, gy, mean, invstd)
+    xr, wr, gr, mr, ir = reference_inputs(dtype, x, weight, gy, mean, invstd)
     expected_gx, expected_gw = numpy_backend.batch_norm_backward(xr, wr, gr, mr, ir)
     np.testing.assert_allclose(gx, expected_gx, **TOLERANCE[dtype])
     if weight is None:

@@ -11,7 +11,7 @@ work (``max_blocks`` 2: the kernels stride), float16/32/64.
 import numpy as np
 import pytest
 
-from autograd_gpu.backend import conv_pool, kernels
+from autograd_gpu.backend import conv_pool
 from autograd_gpu.backend import conv_pool_args as plans
 from autograd_gpu.backend.conv_pool_args import ConvGeometry
 from autograd_gpu.backend.cpu import numpy_backend
@@ -46,11 +46,7 @@ def geometry(case):
     return ConvGeometry(stride, padding, dilation, groups)
 
 
-def run(launches):
-    for launch in launches:
-        name = f"{launch.name}<{kernels.CTYPES[np.dtype(launch.dtype)]}>"
-        emulator.EmulatedModule.for_family(launch.family).get_function(name)(
-            launch.grid, launch.block, launch.args)
+run = emulator.run_launches
 
 
 def emulated_im2col(max_blocks):

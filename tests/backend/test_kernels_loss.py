@@ -10,9 +10,9 @@ float16/32/64.
 import numpy as np
 import pytest
 
-from autograd_gpu.backend import kernels
 from autograd_gpu.backend import softmax_norm_args as plans
 from autograd_gpu.backend.cpu import numpy_backend
+from helpers import reference_inputs
 
 emulator = pytest.importorskip("cuda_emulator")
 
@@ -22,17 +22,7 @@ TOLERANCE = {"float32": {"rtol": 1e-5, "atol": 1e-6}, "float64": {"rtol": 1e-12,
              "float16": {"rtol": 2e-3, "atol": 2e-3}}
 
 
-def run(launches):
-    for launch in launches:
-        name = f"{launch.name}<{kernels.CTYPES[np.dtype(launch.dtype)]}>"
-        emulator.EmulatedModule.for_family(launch.family).get_function(name)(
-            launch.grid, launch.block, launch.args)
-
-
-def wide(dtype, *arrays):
-    """float16 references are computed in float64 (numpy would compute in float16)."""
-    return [None if a is None else a.astype(np.float64) if dtype == "float16" else a
-            for a in arrays]
+run = emulator.run_launches
 
 
 # -- nll -------------------------------------------------------------------------------------------
@@ -66,7 +56,7 @@ def test_nll_forward(shape, ignore, weighted, dtype, max_blocks, rng):
                                                           bad_target, max_blocks)
     run(launches)
     assert not bad_target.any()
-    x_ref, w_ref = wide(dtype, x, weight)
+    x_ref, w_ref = reference_inputs(dtype, x, weight)
     expected_losses, expected_weight = numpy_backend.nll_forward(x_ref, target, w_ref,
                                                                  ignore_index)
     np.testing.assert_allclose(losses, expected_losses, **TOLERANCE[dtype])
@@ -138,7 +128,7 @@ def test_bce_with_logits_forward(pos_weight, dtype, max_blocks, rng):
     pw = operand(rng, pos_weight, dtype)
     loss, launches = plans.bce_with_logits(np, x, t, pw, max_blocks)
     run(launches)
-    np.testing.assert_allclose(loss, numpy_backend.bce_with_logits(*wide(dtype, x, t, pw)),
+    np.testing.assert_allclose(loss, numpy_backend.bce_with_logits(*reference_inputs(dtype, x, t, pw)),
                                **TOLERANCE[dtype])
 
 
@@ -151,7 +141,7 @@ def test_bce_with_logits_backward(pos_weight, g, dtype, max_blocks, rng):
     pw, grad = operand(rng, pos_weight, dtype), operand(rng, g, dtype)
     gx, launches = plans.bce_with_logits_backward(np, x, t, grad, pw, max_blocks)
     run(launches)
-    xr, tr, gr, pwr = wide(dtype, x, t, grad, pw)
+    xr, tr, gr, pwr = reference_inputs(dtype, x, t, grad, pw)
     np.testing.assert_allclose(gx, numpy_backend.bce_with_logits_backward(xr, tr, gr, pwr),
                                **TOLERANCE[dtype])
     gt, launches = plans.bce_with_logits_target_backward(np, x, grad, pw, max_blocks)

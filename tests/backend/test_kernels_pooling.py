@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from autograd_gpu.backend import conv_pool_args as plans
-from autograd_gpu.backend import kernels
 from autograd_gpu.backend.cpu import numpy_backend
 from autograd_gpu.ops.pooling import _window
 
@@ -45,11 +44,7 @@ def window(case):
     return _window(shape, kernel, stride, padding, dilation, ceil_mode)
 
 
-def run(launches):
-    for launch in launches:
-        name = f"{launch.name}<{kernels.CTYPES[np.dtype(launch.dtype)]}>"
-        emulator.EmulatedModule.for_family(launch.family).get_function(name)(
-            launch.grid, launch.block, launch.args)
+run = emulator.run_launches
 
 
 def max_pool_input(rng, shape, dtype, values):

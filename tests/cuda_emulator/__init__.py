@@ -5,6 +5,7 @@ where there is no GPU (CI never has one).
     mod = EmulatedModule.for_family("conv")           # kernels/conv.cu, compiled with g++ (cached)
     k = mod.get_function("im2col<float>")             # the name expressions of cupy.RawModule
     k(grid, block, args)                              # as cupy.RawKernel: numpy arrays for pointers
+    run_launches(plan_launches)                       # kernels.Launch records, as the backend runs them
 
 The kernel source is compiled unchanged by g++ with a shim (``emu_cuda.h``: the CUDA keywords,
 built-in variables, atomics, device math; ``include/cuda_fp16.h``: ``__half`` as binary16 bits)
@@ -24,7 +25,8 @@ g++ missing makes every use ``pytest.skip``.
 """
 from ._arguments import OutOfBoundsError, Param
 from ._build import KernelCompileError
+from ._launches import run_launches
 from ._module import EmulatedKernel, EmulatedModule, KernelLaunchError
 
 __all__ = ["EmulatedKernel", "EmulatedModule", "KernelCompileError", "KernelLaunchError",
-           "OutOfBoundsError", "Param"]
+           "OutOfBoundsError", "Param", "run_launches"]

@@ -10,21 +10,10 @@ import pytest
 
 import autograd_gpu as ag
 from autograd_gpu.fusion import erf, fuse
+from fusion.chains import chain8
 from helpers import check_grad, check_parity, random_array, torch_or_skip
 
 torch = torch_or_skip()
-
-
-def chain8(t, x, y):
-    """Eight elementwise ops: the expression the fusion benchmark times."""
-    z = x * y
-    z = z + 1.0
-    z = t.tanh(z)
-    z = z * x
-    z = t.sigmoid(z)
-    z = z - y
-    z = z.exp()
-    return z / 2.0
 
 
 def gelu_tanh(t, x):

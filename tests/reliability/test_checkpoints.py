@@ -20,7 +20,7 @@ import pytest
 
 import autograd_gpu as ag
 from autograd_gpu import pth, serialization
-from helpers import torch_or_skip
+from helpers import torch_or_skip, zip_checkpoint
 
 pytest.importorskip("safetensors", reason="the default save format is safetensors")
 
@@ -453,14 +453,6 @@ PAYLOADS = {
                                       + b"(" + unicode_arg("x") + b"\x88}tR.", None),
     "malformed persistent id": (b"\x80\x02" + unicode_arg("storage") + b"Q.", None),
 }
-
-
-def zip_checkpoint(data_pkl):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        zf.writestr("archive/data.pkl", data_pkl)
-        zf.writestr("archive/version", "3\n")
-    return buffer.getvalue()
 
 
 @pytest.fixture

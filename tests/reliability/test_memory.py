@@ -158,17 +158,6 @@ def test_running_loss_memory_grows_only_with_the_tensor_sum():
 
 # -- graphs freed after use ------------------------------------------------------------------------
 
-@pytest.fixture
-def no_gc():
-    """Reference counting alone must free these graphs: the cycle collector is off."""
-    gc.collect()
-    was = gc.isenabled()
-    gc.disable()
-    yield
-    if was:
-        gc.enable()
-
-
 def test_gradient_penalty_graph_is_freed(device, rng, no_gc):
     """autograd.grad(create_graph=True) then a backward through the gradients (WGAN-GP style)."""
     ag.manual_seed(0)
