@@ -44,8 +44,10 @@ def run(device, log2_size=24):
 
     xa, ya = (ag.tensor(v, device=device) for v in (x, y))
     xt, yt = (torch.tensor(v, device=device) for v in (x, y))
+    # torch's vectorised CPU exp/tanh differ from numpy's by an ulp on some chunks of the array,
+    # which eight ops take to about 1e-5: the forward gets the backward's tolerance
     np.testing.assert_allclose(fused(xa, ya).cpu().numpy(), eager_torch(xt, yt).cpu().numpy(),
-                               rtol=1e-5, atol=1e-6)
+                               rtol=1e-4, atol=1e-5)
     ours, theirs = interleaved(lambda: fused(xa, ya), lambda: eager_torch(xt, yt), device)
     rows.append({"name": f"8-op chain fused, forward, {size}", "ours": ours, "torch": theirs,
                  **goal})
