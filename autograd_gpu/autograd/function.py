@@ -238,15 +238,15 @@ def _mixed_backend(cls, backend, first, a):
     raise device_mismatch(cls._op_label(), first, a)
 
 
-def device_mismatch(op, expected, found, checking=True):
+def device_mismatch(op, expected, found):
     """torch's error for tensors on two devices (its wording: "when checking arguments for" the
-    aten op, where torch names one), with a note naming ``op`` and both tensors."""
+    op), with a note naming ``op`` and both tensors."""
     from ..tensor import op_note  # noqa: PLC0415 - tensor.py imports this module
 
-    where = f" (when checking arguments for {op})" if checking else ""
     return op_note(RuntimeError(
         f"Expected all tensors to be on the same device, but found at least two devices, "
-        f"{expected.device} and {found.device}!{where}"), op, expected, found)
+        f"{expected.device} and {found.device}! (when checking arguments for {op})"),
+        op, expected, found)
 
 
 class Op(Node):

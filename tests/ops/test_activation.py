@@ -116,31 +116,19 @@ def test_softmax_zero_dim_output_takes_in_place_ops(fn, device):
     assert y.item() == expected
 
 
-def test_log_softmax_double_backward_graph_matches_torch(device, rng):
-    """The gradient is one LogSoftmaxBackwardDataBackward0 node, fed by (grad_output, output)."""
+@pytest.mark.parametrize("fn, node", [("log_softmax", "LogSoftmax"), ("softmax", "Softmax")])
+def test_softmax_double_backward_graph_matches_torch(fn, node, device, rng):
+    """The gradient is one (Log)SoftmaxBackwardDataBackward0 node, fed by (grad_output, output)."""
     x, seed = random_array(rng, (3, 4)), random_array(rng, (3, 4))
     graphs = []
     for t, dev in ((ag, device), (torch, "cpu")):
         xt = t.tensor(x, device=dev, requires_grad=True)
-        y = F(t).log_softmax(xt, dim=1)
+        y = getattr(F(t), fn)(xt, dim=1)
         (g,) = t.autograd.grad(y, xt, t.tensor(seed, device=dev), create_graph=True)
         graphs.append((g.grad_fn.name(), [None if f is None else f.name()
                                           for f, _ in g.grad_fn.next_functions]))
-    assert graphs[0] == graphs[1] == ("LogSoftmaxBackwardDataBackward0",
-                                      [None, "LogSoftmaxBackward0"])
-
-
-def test_softmax_double_backward_graph_matches_torch(device, rng):
-    """The gradient is one SoftmaxBackwardDataBackward0 node, fed by (grad_output, output)."""
-    x, seed = random_array(rng, (3, 4)), random_array(rng, (3, 4))
-    graphs = []
-    for t, dev in ((ag, device), (torch, "cpu")):
-        xt = t.tensor(x, device=dev, requires_grad=True)
-        y = F(t).softmax(xt, dim=1)
-        (g,) = t.autograd.grad(y, xt, t.tensor(seed, device=dev), create_graph=True)
-        graphs.append((g.grad_fn.name(), [None if f is None else f.name()
-                                          for f, _ in g.grad_fn.next_functions]))
-    assert graphs[0] == graphs[1] == ("SoftmaxBackwardDataBackward0", [None, "SoftmaxBackward0"])
+    assert graphs[0] == graphs[1] == (f"{node}BackwardDataBackward0",
+                                      [None, f"{node}Backward0"])
 
 
 @pytest.mark.parametrize("shape, dim", [((4, 300), 1), ((3, 1000), -1), ((2, 5, 7), 1),
