@@ -18,6 +18,7 @@ from .ops import indexing as I
 from .ops import linalg as L
 from .ops import reduction as R
 from .ops import shape as S
+from .ops import view_inplace as V
 from .tensor import Tensor, check_tensor, op_note, with_note
 
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -29,9 +30,19 @@ def _recording(t, other=None):
     return t._requires_grad or (isinstance(other, Tensor) and other._requires_grad)
 
 
-def _check_leaf(t):
-    if t._requires_grad and t.grad_fn is None and grad_mode._state.enabled:
+def _check_inplace(t, recording, op):
+    """torch's checks before ``t`` is written in place (``recording``: the op goes into the
+    graph): a view's (view_inplace.check_inplace), then no leaf that requires grad."""
+    if t._view is not None:
+        V.check_inplace(t, recording, op)
+    if t._requires_grad and grad_mode._state.enabled and t.grad_fn is None:
         raise RuntimeError(_LEAF_INPLACE)
+
+
+def _check_view(t, op):
+    """The view checks of an in-place op that is not recorded."""
+    if t._view is not None:
+        V.check_inplace(t, False, op)
 
 
 def _castable(src, dst):
@@ -91,9 +102,12 @@ def _commit(t, result):
     t._version[0] += 1
     node = result.grad_fn
     if node is not None:
-        t.grad_fn = node
-        t._output_nr = result._output_nr
-        t._requires_grad = True
+        if t._view is not None:
+            V.rebase(t, result)
+        else:
+            t.grad_fn = node
+            t._output_nr = result._output_nr
+            t._requires_grad = True
         saved = node._saved_outputs
         if saved and result.dtype is t.dtype:
             # a saved output now lives in t: later in-place writes to t must be caught
@@ -136,10 +150,11 @@ def _inplace_binary(t, other, out_of_place, ufunc_name, alpha=1):
     if _recording(t, other):
         op = f"{out_of_place.__name__}_"
         other = E._operand(other, op)  # a bad argument is reported before the leaf, as in torch
-        _check_leaf(t)
+        _check_inplace(t, True, op)
         if alpha == 1:
             return _record(t, lambda a: out_of_place(a, other))
         return _record(t, lambda a: out_of_place(a, other, alpha=alpha))
+    _check_view(t, f"{out_of_place.__name__}_")
     operand = _plain_operand(t, other)
     if operand is None:
         operand = _promoted_operand(t, other, ufunc_name, f"{out_of_place.__name__}_")
@@ -184,13 +199,15 @@ def mul_(self, other):
 
 def div_(self, other, rounding_mode=None):
     if rounding_mode is not None:
-        return _inplace_unary(self, lambda t: E.div(t, other, rounding_mode=rounding_mode))
+        return _inplace_unary(self, lambda t: E.div(t, other, rounding_mode=rounding_mode),
+                              "div_")
     return _inplace_binary(self, other, E.div, "true_divide")
 
 
-def _inplace_unary(t, out_of_place):
-    _check_leaf(t)
-    if grad_mode._state.enabled and t._requires_grad:
+def _inplace_unary(t, out_of_place, op):
+    recording = grad_mode._state.enabled and t._requires_grad
+    _check_inplace(t, recording, op)
+    if recording:
         return _record(t, out_of_place)
     with grad_mode.no_grad():
         return _commit(t, out_of_place(t))
@@ -254,7 +271,7 @@ def _same_device(src, t):
 
 
 def zero_(self):
-    _check_leaf(self)
+    _check_inplace(self, _recording(self), "zero_")
     if _recording(self):
         return _record(self, _Zero.apply)
     self._data.fill(0)
@@ -265,7 +282,7 @@ def zero_(self):
 @silenced  # NaN or a float16 overflow cast into the tensor as torch casts it, without a warning
 def fill_(self, value):
     value = E._operand(value, "fill_")
-    _check_leaf(self)
+    _check_inplace(self, _recording(self, value), "fill_")
     if isinstance(value, Tensor):
         if value._data.ndim != 0:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
@@ -291,7 +308,7 @@ def copy_(self, src, non_blocking=False):
             src = E._scalar_tensor(E._operand(src, "copy_"), self._backend)
         except TypeError:
             check_tensor(src, "copy_", "other", 1)
-    _check_leaf(self)
+    _check_inplace(self, _recording(self, src), "copy_")
     _check_broadcast_into(self, src._data.shape, "copy_")
     if _recording(self, src):
         src = _same_device(src, self)
@@ -309,17 +326,17 @@ def copy_(self, src, non_blocking=False):
 
 def clamp_(self, min=None, max=None):
     min, max = E._clamp_bound(min), E._clamp_bound(max)
-    return _inplace_unary(self, lambda t: E.clamp(t, min, max))
+    return _inplace_unary(self, lambda t: E.clamp(t, min, max), "clamp_")
 
 
 def pow_(self, exponent):
     exponent = E._operand(exponent, "pow_")
-    return _inplace_unary(self, lambda t: E.pow(t, exponent))
+    return _inplace_unary(self, lambda t: E.pow(t, exponent), "pow_")
 
 
 def masked_fill_(self, mask, value):
     check_tensor(mask, "masked_fill_", "mask", 1)
-    return _inplace_unary(self, lambda t: I.masked_fill(t, mask, value))
+    return _inplace_unary(self, lambda t: I.masked_fill(t, mask, value), "masked_fill_")
 
 
 # -- addcmul_, addcdiv_, lerp_: torch's fused pointwise updates (an Adam step is made of them) -----
@@ -428,15 +445,16 @@ def _check_broadcast_args(t, *others):
         raise with_note(err, f"in an in-place update of tensors of shapes {shapes}") from None
 
 
-def _fused_inplace(t, op, tensors, numbers, arrays_update):
+def _fused_inplace(t, op, tensors, numbers, arrays_update, name):
     """``t`` updated in place by ``op``'s formula on ``tensors`` and ``numbers``: recorded as
     ``op`` when autograd is on; else ``arrays_update(xp, t, *arrays, *numbers)`` on the arrays
     when every tensor has t's floating dtype and device (the optimizers' path); else the op's
     result, cast into t under torch's rules."""
     _check_broadcast_args(t, *tensors)
     if grad_mode._state.enabled and (t._requires_grad or any(a._requires_grad for a in tensors)):
-        _check_leaf(t)
+        _check_inplace(t, True, name)
         return _record(t, lambda x: op.apply(x, *tensors, *numbers))
+    _check_view(t, name)
     data = t._data
     if data.dtype.kind == "f" and all(a._backend is t._backend and a._data.dtype == data.dtype
                                       for a in tensors):
@@ -472,7 +490,8 @@ def addcmul_(self, tensor1, tensor2, *, value=1):
         raise op_note(NotImplementedError("\"addcmul_cpu_out\" not implemented for 'Bool'"),
                       "addcmul_", self, tensor1, tensor2)
     value = _integral_value(value, self, tensor1, tensor2)
-    return _fused_inplace(self, _Addcmul, (tensor1, tensor2), (value,), _addcmul_arrays)
+    return _fused_inplace(self, _Addcmul, (tensor1, tensor2), (value,), _addcmul_arrays,
+                          "addcmul_")
 
 
 _ADDCDIV_INTEGER = (
@@ -490,7 +509,8 @@ def addcdiv_(self, tensor1, tensor2, *, value=1):
     _check_tensor_arg("addcdiv_", tensor2, "tensor2", 2)
     if tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
         raise RuntimeError(_ADDCDIV_INTEGER)
-    return _fused_inplace(self, _Addcdiv, (tensor1, tensor2), (value,), _addcdiv_arrays)
+    return _fused_inplace(self, _Addcdiv, (tensor1, tensor2), (value,), _addcdiv_arrays,
+                          "addcdiv_")
 
 
 def _lerp_scalar_arrays(xp, x, end, weight):
@@ -524,17 +544,19 @@ def lerp_(self, end, weight):
         raise op_note(NotImplementedError(f"\"{kernel}\" not implemented for "
                                           f"'{_LEGACY_NAMES[self.dtype.name]}'"), "lerp_", self)
     if scalar:
-        return _fused_inplace(self, _LerpScalar, (end,), (float(weight),), _lerp_scalar_arrays)
-    return _fused_inplace(self, _LerpTensor, (end, weight), (), _lerp_tensor_arrays)
+        return _fused_inplace(self, _LerpScalar, (end,), (float(weight),), _lerp_scalar_arrays,
+                              "lerp_")
+    return _fused_inplace(self, _LerpTensor, (end, weight), (), _lerp_tensor_arrays, "lerp_")
 
 
 def setitem(self, key, value):
     if _recording(self, value):
         if self.grad_fn is None and self._requires_grad:  # torch reports a bad key or value first
             I.check_assignment(self, key, value)
-        _check_leaf(self)
+        _check_inplace(self, True, "__setitem__")
         _record(self, lambda a: I.put_result(a, key, value))
         return
+    _check_view(self, "__setitem__")
     with grad_mode.no_grad():
         result = I.put_result(self, key, value)
     self._data[...] = result._data
@@ -544,12 +566,12 @@ def setitem(self, key, value):
 def relu_(self):
     if self._data.dtype.kind == "b":
         E.relu(self)  # torch's error for bool
-    return _inplace_unary(self, E.ReluInplace.apply)
+    return _inplace_unary(self, E.ReluInplace.apply, "relu_")
 
 
 def _unary_inplace_method(fn):
     def method(self, *args, **kwargs):
-        return _inplace_unary(self, lambda t: fn(t, *args, **kwargs))
+        return _inplace_unary(self, lambda t: fn(t, *args, **kwargs), f"{fn.__name__}_")
     return method
 
 

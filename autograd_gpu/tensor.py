@@ -20,10 +20,16 @@ _NON_LEAF_GRAD_WARNING = (
     "non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
     "github.com/pytorch/pytorch/pull/30531 for more informations.")
 
+_DETACH_VIEW = (
+    "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel "
+    "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP "
+    "buckets, and hence detach_() cannot be called on these gradients. To fix this error, please "
+    "refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
+
 
 class Tensor:
-    __slots__ = ("_data", "_backend", "_requires_grad", "_grad", "grad_fn", "_output_nr",
-                 "_version", "_accumulator_ref", "_hooks", "_retains_grad", "__weakref__")
+    __slots__ = ("_data", "_backend", "_requires_grad", "_grad", "_grad_fn", "_output_nr",
+                 "_version", "_accumulator_ref", "_hooks", "_retains_grad", "_view", "__weakref__")
     __array_priority__ = 1000  # numpy scalars defer to our reflected operators
     __array_ufunc__ = None
 
@@ -35,12 +41,13 @@ class Tensor:
         t._backend = backend
         t._requires_grad = requires_grad
         t._grad = None
-        t.grad_fn = grad_fn
+        t._grad_fn = grad_fn
         t._output_nr = output_nr
         t._version = [0] if version is None else version
         t._accumulator_ref = None
         t._hooks = None
         t._retains_grad = False
+        t._view = None  # a view op's output: its ViewInfo (autograd/view_meta.py)
         return t
 
     def __new__(cls, *args, **kwargs):
@@ -136,6 +143,24 @@ class Tensor:
         return self
 
     @property
+    def grad_fn(self):
+        view = self._view
+        if view is None or view.version == self._version[0]:
+            return self._grad_fn
+        # the view or its base was written in place since: torch rebuilds the view's node
+        return _view_inplace.regenerate_grad_fn(self, view)
+
+    @grad_fn.setter
+    def grad_fn(self, node):
+        self._grad_fn = node
+
+    @property
+    def _base(self):
+        """The tensor this one is a view of (None for a tensor that is not a view), as torch's."""
+        view = self._view
+        return None if view is None else view.base
+
+    @property
     def is_leaf(self):
         return self.grad_fn is None
 
@@ -219,6 +244,8 @@ class Tensor:
         return Tensor._make(self._data, self._backend, False, None, 0, self._version)
 
     def detach_(self):
+        if self._view is not None:
+            raise RuntimeError(_DETACH_VIEW)
         self.grad_fn = None
         self._requires_grad = False
         self._output_nr = 0
@@ -486,4 +513,5 @@ def _legacy_type_name(t):
 _function.Tensor = Tensor
 
 from .ops import elementwise as _ops_elementwise  # noqa: E402
+from .ops import view_inplace as _view_inplace  # noqa: E402
 from . import _tensor_methods  # noqa: E402,F401  attaches operators and methods to Tensor

@@ -14,7 +14,7 @@ import re
 import weakref
 
 from ..backend import float_errors
-from . import anomaly_mode, grad_mode, out_of_memory
+from . import anomaly_mode, grad_mode, out_of_memory, view_meta
 
 Tensor = None  # bound by tensor.py once the class exists (tensor.py imports this module)
 
@@ -302,14 +302,22 @@ class Op(Node):
         backend = ctx._backend  # forward may move the result (ToCopy, a cpu scalar joining cuda)
         if type(out) is tuple:
             return ctx._wrap_outputs(out, args, record, positions)
-        version = args[0]._version if cls.is_view else None
+        if cls.is_view:
+            x = args[0]
+            if record and out.dtype.kind == "f":
+                ctx._connect(args, positions)
+                y = Tensor._make(out, backend, True, ctx, 0, x._version)
+            else:
+                y = Tensor._make(out, backend, False, None, 0, x._version)
+            y._view = view_meta.derive(x, cls, args[1:], None, False)
+            return y
         if record and out.dtype.kind == "f":
             ctx._connect(args, positions)
-            y = Tensor._make(out, backend, True, ctx, 0, version)
+            y = Tensor._make(out, backend, True, ctx, 0)
             if cls.save_outputs:
                 ctx._saved_outputs = ((out, y._version, y._version[0]),)
             return y
-        return Tensor._make(out, backend, False, None, 0, version)
+        return Tensor._make(out, backend, False, None, 0)
 
     def _connect(self, args, positions):
         nexts = []
@@ -343,6 +351,10 @@ class Op(Node):
             for nr, a in enumerate(arrays))
         if record and self.save_outputs:
             self._saved_outputs = tuple((t._data, t._version, t._version[0]) for t in outs)
+        if self.is_view:
+            x, rest = args[0], args[1:]
+            for nr, t in enumerate(outs):
+                t._view = view_meta.derive(x, type(self), rest, nr, True)
         return outs
 
     @classmethod

@@ -204,7 +204,8 @@ class LeakyReluInplace(Op):
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     check_floating(input, "leaky_relu_cpu")
     if inplace:
-        return _inplace_unary(input, lambda t: LeakyReluInplace.apply(t, float(negative_slope)))
+        return _inplace_unary(input, lambda t: LeakyReluInplace.apply(t, float(negative_slope)),
+                              "leaky_relu_")
     return LeakyRelu.apply(input, float(negative_slope))
 
 
@@ -225,7 +226,7 @@ def silu(input, inplace=False):
     check_floating(input, "silu_cpu")
     if inplace:
         # backward needs the input's old values: the op reads (and saves) a copy of them
-        return _inplace_unary(input, lambda t: Silu.apply(t.clone()))
+        return _inplace_unary(input, lambda t: Silu.apply(t.clone()), "silu_")
     return Silu.apply(input)
 
 
@@ -267,7 +268,7 @@ class EluInplace(Op):
 def elu(input, alpha=1.0, inplace=False):
     check_floating(input, "elu_cpu")
     if inplace:
-        return _inplace_unary(input, lambda t: EluInplace.apply(t, float(alpha)))
+        return _inplace_unary(input, lambda t: EluInplace.apply(t, float(alpha)), "elu_")
     return Elu.apply(input, float(alpha))
 
 
