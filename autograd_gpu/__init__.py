@@ -35,6 +35,7 @@ from .ops.shape import (broadcast_to, cat, chunk, concat, concatenate, expand, f
 from .ops.elementwise import clone
 from .size import Size
 from .tensor import Tensor
+from . import _random_methods  # noqa: F401  attaches uniform_, normal_, bernoulli_ to Tensor
 
 __version__ = "0.1.0"
 
