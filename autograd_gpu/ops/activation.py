@@ -117,9 +117,9 @@ class LogSoftmaxGrad(Op):
 
 
 def _softmax_input(x, dim, dtype, op):
+    if dtype is not None and isinstance(x, Tensor):  # torch casts first: integers may be asked
+        x = x.to(dtype)                                # for a floating result
     check_floating(x, f"{op}_lastdim_kernel_impl")
-    if dtype is not None:
-        x = x.to(dtype)
     return x, _softmax_dim(x, dim, op)
 
 
@@ -131,6 +131,16 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     x, dim = _softmax_input(input, dim, dtype, "log_softmax")
     return LogSoftmax.apply(x, dim)
+
+
+def torch_softmax(input, dim, dtype=None):
+    """torch.softmax and Tensor.softmax: nn.functional's softmax with ``dim`` required."""
+    return softmax(input, dim, dtype=dtype)
+
+
+def torch_log_softmax(input, dim, dtype=None):
+    """torch.log_softmax and Tensor.log_softmax: nn.functional's, with ``dim`` required."""
+    return log_softmax(input, dim, dtype=dtype)
 
 
 # -- gelu ------------------------------------------------------------------------------------------
