@@ -29,8 +29,8 @@ from .ops.elementwise import (abs, add, allclose, bitwise_and, bitwise_not, bitw
                               true_divide, trunc, where)
 from .ops.indexing import gather, masked_fill, nonzero
 from .ops.linalg import bmm, dot, matmul, mm, mv, outer
-from .ops.reduction import (all, amax, amin, any, argmax, argmin, logsumexp, max, mean, min, std, sum,
-                            var)
+from .ops.reduction import (all, amax, amin, any, argmax, argmin, cumprod, cumsum, logsumexp, max,
+                            mean, min, norm, prod, std, sum, var)
 from .ops.shape import (broadcast_to, cat, chunk, concat, concatenate, expand, flatten, movedim,
                         narrow, permute, reshape, select, split, squeeze, stack, t, transpose,
                         unbind, unflatten, unsqueeze)

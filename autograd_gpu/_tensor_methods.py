@@ -659,7 +659,8 @@ def _ops_methods():
         # reductions
         "sum": R.sum, "mean": R.mean, "var": R.var, "std": R.std, "max": R.max, "min": R.min,
         "amax": R.amax, "amin": R.amin, "argmax": R.argmax, "argmin": R.argmin,
-        "logsumexp": R.logsumexp, "all": R.all, "any": R.any,
+        "logsumexp": R.logsumexp, "all": R.all, "any": R.any, "prod": R.prod,
+        "cumsum": R.cumsum, "cumprod": R.cumprod, "norm": R.norm,
         # shape
         "view": S.view, "reshape": S.reshape, "flatten": S.flatten, "unflatten": S.unflatten,
         "squeeze": S.squeeze, "unsqueeze": S.unsqueeze, "transpose": S.transpose,
