@@ -53,6 +53,8 @@ class Softmax(Op):
 
     def forward(ctx, x, dim):
         ctx.dim = dim
+        if x._data.size == 0:  # nothing to normalise (the max below has no identity)
+            return x._data.copy()
         return x._backend.softmax(x._data, dim)
 
     def backward(ctx, gy):
@@ -89,6 +91,8 @@ class LogSoftmax(Op):
 
     def forward(ctx, x, dim):
         ctx.dim = dim
+        if x._data.size == 0:  # nothing to normalise (the max below has no identity)
+            return x._data.copy()
         return x._backend.log_softmax(x._data, dim)
 
     def backward(ctx, gy):
@@ -117,10 +121,15 @@ class LogSoftmaxGrad(Op):
 
 
 def _softmax_input(x, dim, dtype, op):
-    if dtype is not None and isinstance(x, Tensor):  # torch casts first: integers may be asked
-        x = x.to(dtype)                                # for a floating result
+    """torch's order: the cast (integers may ask for a floating result), the dim, the dtype."""
+    if isinstance(x, Tensor):
+        if dtype is not None:
+            x = x.to(dtype)
+        dim = _softmax_dim(x, dim, op)
+        if x._data.size == 0:  # torch checks no dtype of an empty input
+            return x, dim
     check_floating(x, f"{op}_lastdim_kernel_impl")
-    return x, _softmax_dim(x, dim, op)
+    return x, dim
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):

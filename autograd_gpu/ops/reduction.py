@@ -6,7 +6,7 @@ import warnings
 from .. import dtypes
 from ..autograd import grad_mode
 from ..autograd.function import Op
-from ..tensor import Tensor, _wrap_dim, check_tensor, op_note
+from ..tensor import Tensor, _wrap_dim, check_tensor, op_note, with_note
 
 
 def _dims(dim, ndim, op):
@@ -715,8 +715,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         x = x.to(dtype)
     ord = float(ord)
-    axes = _dims(None if dim is None or (isinstance(dim, (list, tuple)) and not dim) else dim,
-                 x._data.ndim, "linalg.vector_norm")
+    axes = _norm_dims(dim, x._data.ndim)
     if ord < 0 or ord == float("inf"):
         if x._data.size == 0 and dim is None:
             raise op_note(RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on an "
@@ -728,3 +727,18 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
                                            f"the dimension {ax}because this dimension is empty and "
                                            "the operation does not have an identity"), "norm", x)
     return VectorNorm.apply(x, ord, axes, keepdim)
+
+
+def _norm_dims(dim, ndim):
+    """vector_norm's axes: all for None or (); each wrapped in turn, a repeat reported as soon as
+    it is met (torch's order of checks)."""
+    if dim is None or (isinstance(dim, (list, tuple)) and not dim):
+        return tuple(range(ndim))
+    axes = []
+    for d in (dim if isinstance(dim, (list, tuple)) else (dim,)):
+        axis = _wrap_dim(d, ndim, "linalg.vector_norm")
+        if axis in axes:
+            raise with_note(RuntimeError(f"dim {axis} appears multiple times in the list of dims"),
+                            f"in norm() of a {ndim}-d tensor, dim={dim}")
+        axes.append(axis)
+    return tuple(axes) if ndim else ()
