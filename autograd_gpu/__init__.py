@@ -19,16 +19,18 @@ from .dtypes import (bool_ as bool, double, float, float16, float32, float64, ge
                      uint8)
 from .dtypes import dtype
 from .dtypes import int as int  # noqa: PLC0414 - torch.int is int32
+from .ops.activation import torch_log_softmax as log_softmax, torch_softmax as softmax
 from .ops.elementwise import (abs, add, allclose, bitwise_and, bitwise_not, bitwise_or,
-                              bitwise_xor, clamp, clip, cos, div, eq, equal, exp,
-                              floor_divide, ge, gt, isfinite, isinf, isnan, le, log, logical_and,
-                              logical_not, logical_or, logical_xor, lt, maximum, minimum, mul, ne,
-                              neg, pow, relu, remainder, rsqrt, sigmoid, sign, sin, sqrt, sub, tanh,
-                              true_divide, where)
+                              bitwise_xor, ceil, clamp, clip, cos, cosh, div, eq, equal, exp, expm1,
+                              fix, floor, floor_divide, frac, ge, gt, isfinite, isinf, isnan, le,
+                              log, log1p, logical_and, logical_not, logical_or, logical_xor, lt,
+                              maximum, minimum, mul, ne, neg, pow, reciprocal, relu, remainder,
+                              round, rsqrt, sigmoid, sign, sin, sinh, sqrt, square, sub, tanh,
+                              true_divide, trunc, where)
 from .ops.indexing import gather, masked_fill, nonzero
 from .ops.linalg import bmm, dot, matmul, mm, mv, outer
-from .ops.reduction import (all, amax, amin, any, argmax, argmin, logsumexp, max, mean, min, std, sum,
-                            var)
+from .ops.reduction import (all, amax, amin, any, argmax, argmin, cumprod, cumsum, logsumexp, max,
+                            mean, min, norm, prod, std, sum, var)
 from .ops.shape import (broadcast_to, cat, chunk, concat, concatenate, expand, flatten, movedim,
                         narrow, permute, reshape, select, split, squeeze, stack, t, transpose,
                         unbind, unflatten, unsqueeze)

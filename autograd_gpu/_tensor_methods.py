@@ -216,8 +216,7 @@ def _inplace_unary(t, out_of_place, op):
 # -- zero_, fill_, copy_: the old values get no gradient (torch's ZeroBackward0, FillBackward2/3,
 #    CopyBackwards); written as ops here because they exist only as in-place methods -----------
 
-def _zeros_for(g):
-    return Tensor._make(g._backend.xp.zeros_like(g._data), g._backend)
+_zeros_for = E._zeros_for
 
 
 class _Zero(Op):
@@ -575,6 +574,17 @@ def _unary_inplace_method(fn):
     return method
 
 
+def _activation_method(name):
+    """A method running ops/activation.py's ``name``, looked up on call (that module imports
+    this one)."""
+    def method(self, dim, dtype=None):
+        from .ops import activation  # noqa: PLC0415
+
+        return getattr(activation, name)(self, dim, dtype=dtype)
+    method.__name__ = name.replace("torch_", "")
+    return method
+
+
 def _equality(fn):
     """``==`` and ``!=`` with an operand that is neither a Tensor nor a number answer
     NotImplemented, so Python falls back to identity (``t == None`` is False), as torch's do."""
@@ -639,12 +649,18 @@ def _ops_methods():
         "bitwise_or": E.bitwise_or, "bitwise_xor": E.bitwise_xor,
         "isnan": E.isnan, "isinf": E.isinf, "isfinite": E.isfinite, "allclose": E.allclose,
         "equal": E.equal, "clone": E.clone,
+        "floor": E.floor, "ceil": E.ceil, "round": E.round, "trunc": E.trunc, "fix": E.trunc,
+        "frac": E.frac, "log1p": E.log1p, "expm1": E.expm1, "square": E.square,
+        "reciprocal": E.reciprocal, "sinh": E.sinh, "cosh": E.cosh,
+        "softmax": _activation_method("torch_softmax"),
+        "log_softmax": _activation_method("torch_log_softmax"),
         "where": lambda self, condition, other: E.where(condition, self, other),
         "masked_fill": I.masked_fill, "gather": I.gather, "nonzero": I.nonzero,
         # reductions
         "sum": R.sum, "mean": R.mean, "var": R.var, "std": R.std, "max": R.max, "min": R.min,
         "amax": R.amax, "amin": R.amin, "argmax": R.argmax, "argmin": R.argmin,
-        "logsumexp": R.logsumexp, "all": R.all, "any": R.any,
+        "logsumexp": R.logsumexp, "all": R.all, "any": R.any, "prod": R.prod,
+        "cumsum": R.cumsum, "cumprod": R.cumprod, "norm": R.norm,
         # shape
         "view": S.view, "reshape": S.reshape, "flatten": S.flatten, "unflatten": S.unflatten,
         "squeeze": S.squeeze, "unsqueeze": S.unsqueeze, "transpose": S.transpose,
@@ -670,6 +686,10 @@ def _ops_methods():
         "bitwise_xor_": _unary_inplace_method(E.bitwise_xor),
         "bitwise_not_": _unary_inplace_method(E.bitwise_not),
         "masked_fill_": masked_fill_,
+        **{f"{fn.__name__}_": _unary_inplace_method(fn)
+           for fn in (E.floor, E.ceil, E.round, E.trunc, E.frac, E.log1p, E.expm1, E.square,
+                      E.reciprocal, E.sinh, E.cosh)},
+        "fix_": _unary_inplace_method(E.trunc),
     }
 
 

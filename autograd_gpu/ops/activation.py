@@ -53,6 +53,8 @@ class Softmax(Op):
 
     def forward(ctx, x, dim):
         ctx.dim = dim
+        if x._data.size == 0:  # nothing to normalise (the max below has no identity)
+            return x._data.copy()
         return x._backend.softmax(x._data, dim)
 
     def backward(ctx, gy):
@@ -89,6 +91,8 @@ class LogSoftmax(Op):
 
     def forward(ctx, x, dim):
         ctx.dim = dim
+        if x._data.size == 0:  # nothing to normalise (the max below has no identity)
+            return x._data.copy()
         return x._backend.log_softmax(x._data, dim)
 
     def backward(ctx, gy):
@@ -117,10 +121,15 @@ class LogSoftmaxGrad(Op):
 
 
 def _softmax_input(x, dim, dtype, op):
+    """torch's order: the cast (integers may ask for a floating result), the dim, the dtype."""
+    if isinstance(x, Tensor):
+        if dtype is not None:
+            x = x.to(dtype)
+        dim = _softmax_dim(x, dim, op)
+        if x._data.size == 0:  # torch checks no dtype of an empty input
+            return x, dim
     check_floating(x, f"{op}_lastdim_kernel_impl")
-    if dtype is not None:
-        x = x.to(dtype)
-    return x, _softmax_dim(x, dim, op)
+    return x, dim
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
@@ -131,6 +140,16 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     x, dim = _softmax_input(input, dim, dtype, "log_softmax")
     return LogSoftmax.apply(x, dim)
+
+
+def torch_softmax(input, dim, dtype=None):
+    """torch.softmax and Tensor.softmax: nn.functional's softmax with ``dim`` required."""
+    return softmax(input, dim, dtype=dtype)
+
+
+def torch_log_softmax(input, dim, dtype=None):
+    """torch.log_softmax and Tensor.log_softmax: nn.functional's, with ``dim`` required."""
+    return log_softmax(input, dim, dtype=dtype)
 
 
 # -- gelu ------------------------------------------------------------------------------------------

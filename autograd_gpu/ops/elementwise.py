@@ -432,6 +432,112 @@ class Reciprocal(Op):
         return -gy * (y * y)
 
 
+class Log1p(Op):
+    node_name = "Log1PBackward0"
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _array(x._backend.xp, x._backend.xp.log1p(x._data))
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy / (x + 1)
+
+
+class Expm1(Op):
+    node_name = "Expm1Backward0"
+    save_outputs = True
+
+    def forward(ctx, x):
+        return _array(x._backend.xp, x._backend.xp.expm1(x._data))
+
+    def backward(ctx, gy):
+        (y,) = ctx.saved_outputs
+        return gy * (y + 1)
+
+
+class Sinh(Op):
+    node_name = "SinhBackward0"
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _array(x._backend.xp, x._backend.xp.sinh(x._data))
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * cosh(x)
+
+
+class Cosh(Op):
+    node_name = "CoshBackward0"
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _array(x._backend.xp, x._backend.xp.cosh(x._data))
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * sinh(x)
+
+
+def _zeros_for(g):
+    """A gradient of zeros shaped as ``g``, outside any graph (torch's zeros_like(grad))."""
+    return Tensor._make(g._backend.xp.zeros_like(g._data), g._backend)
+
+
+class Floor(Op):
+    """floor, ceil, trunc, round: flat almost everywhere, so the gradient is zeros (torch's)."""
+    node_name = "FloorBackward0"
+    rounding = "floor"
+
+    def forward(ctx, x):
+        return _array(x._backend.xp, getattr(x._backend.xp, ctx.rounding)(x._data))
+
+    def backward(ctx, gy):
+        return _zeros_for(gy)
+
+
+class Ceil(Floor):
+    node_name = "CeilBackward0"
+    rounding = "ceil"
+
+
+class Trunc(Floor):
+    node_name = "TruncBackward0"
+    rounding = "trunc"
+
+
+class Round(Floor):
+    """Half to even, as torch's nearbyint (numpy's rint)."""
+    node_name = "RoundBackward0"
+    rounding = "rint"
+
+
+class RoundDecimals(Floor):
+    """round(x, decimals=d), torch's formula in the input's dtype: rint(x * 10^d) / 10^d, or for
+    d < 0 rint(x / 10^-d) * 10^-d."""
+    node_name = "RoundBackward1"
+
+    def forward(ctx, x, decimals):
+        xp, data = x._backend.xp, x._data
+        scale = data.dtype.type(_np.power(10.0, float(decimals if decimals >= 0 else -decimals)))
+        if decimals >= 0:
+            return _array(xp, xp.rint(data * scale) / scale)
+        return _array(xp, xp.rint(data / scale) * scale)
+
+
+class Frac(Op):
+    """x - trunc(x): the gradient passes through unchanged."""
+    node_name = "FracBackward0"
+
+    def forward(ctx, x):
+        xp = x._backend.xp
+        return _array(xp, x._data - xp.trunc(x._data))
+
+    def backward(ctx, gy):
+        return gy
+
+
 class Log(Op):
     node_name = "LogBackward0"
 
@@ -935,6 +1041,83 @@ def reciprocal(x):
 
 def log(x):
     return Log.apply(_float_input(x, "log"))
+
+
+def log1p(x):
+    return Log1p.apply(_float_input(x, "log1p"))
+
+
+def expm1(x):
+    return Expm1.apply(_float_input(x, "expm1"))
+
+
+def sinh(x):
+    return Sinh.apply(_float_input(x, "sinh"))
+
+
+def cosh(x):
+    return Cosh.apply(_float_input(x, "cosh"))
+
+
+def square(x):
+    """pow(x, 2), as torch computes it (PowBackward0; integers stay integers, bool becomes
+    int64)."""
+    check_tensor(x, "square")
+    return pow(x, 2)
+
+
+def _kernel_error(x, kernel, op):
+    """torch's dispatch error for a dtype a kernel has no version of ("floor_vml_cpu")."""
+    name = f"{kernel}_cpu" if x._backend.device.type == "cpu" else f"{op}_cuda"
+    return op_note(NotImplementedError(f'"{name}" not implemented for \'{_LEGACY[x.dtype.name]}\''),
+                   op, x)
+
+
+def _rounding(x, op_cls, op):
+    """floor/ceil/trunc/round: integer tensors are their own result (a copy, in their dtype), bool
+    ones have no kernel, as in torch."""
+    check_tensor(x, op)
+    kind = x._data.dtype.kind
+    if kind == "b":
+        raise _kernel_error(x, f"{op}_vml", op)
+    if kind != "f":
+        return Tensor._make(x._data.copy(), x._backend)
+    return op_cls.apply(x)
+
+
+def floor(x):
+    return _rounding(x, Floor, "floor")
+
+
+def ceil(x):
+    return _rounding(x, Ceil, "ceil")
+
+
+def trunc(x):
+    return _rounding(x, Trunc, "trunc")
+
+
+fix = trunc
+
+
+def round(x, *, decimals=None):
+    """Half to even; ``decimals`` rounds to that many decimal places (negative: to tens,
+    hundreds, ...) by torch's formula, for floating tensors only."""
+    if decimals is None:
+        return _rounding(x, Round, "round")
+    check_tensor(x, "round")
+    if type(decimals) is not int:
+        raise TypeError(f"round(): argument 'decimals' must be int, not {type(decimals).__name__}")
+    if x._data.dtype.kind != "f":
+        raise _kernel_error(x, "round", "round")
+    return RoundDecimals.apply(x, decimals)
+
+
+def frac(x):
+    check_tensor(x, "frac")
+    if x._data.dtype.kind != "f":
+        raise _kernel_error(x, "frac", "frac")
+    return Frac.apply(x)
 
 
 def sqrt(x):

@@ -1,11 +1,12 @@
 """Reductions: sum, mean, var, std, max/min (full and along a dim), amax/amin, argmax/argmin,
 logsumexp, and ``sum_to_shape``, the broadcasting reduction the engine applies to gradients."""
+import numbers
 import warnings
 
 from .. import dtypes
 from ..autograd import grad_mode
 from ..autograd.function import Op
-from ..tensor import Tensor, _wrap_dim, check_tensor, op_note
+from ..tensor import Tensor, _wrap_dim, check_tensor, op_note, with_note
 
 
 def _dims(dim, ndim, op):
@@ -202,9 +203,7 @@ class Amax(Op):
         (x,) = ctx.saved_tensors
         (y,) = ctx.saved_outputs
         axes, keepdim = ctx.meta
-        if not keepdim:
-            for ax in sorted(axes):
-                y = y.unsqueeze(ax)
+        y = _keep(y, axes, keepdim)
         mask = (x == y).to(gy.dtype)
         return _expand_back(gy, x.shape, axes, keepdim) * mask / mask.sum(dim=axes, keepdim=True)
 
@@ -271,10 +270,181 @@ class LogSumExp(Op):
         (x,) = ctx.saved_tensors
         (y,) = ctx.saved_outputs
         axes, keepdim = ctx.meta
-        if not keepdim:
-            for ax in sorted(axes):
-                y = y.unsqueeze(ax)
-        return _expand_back(gy, x.shape, axes, keepdim) * (x - y).exp()
+        return _expand_back(gy, x.shape, axes, keepdim) * (x - _keep(y, axes, keepdim)).exp()
+
+
+class Prod(Op):
+    """prod over ``axes`` (all of them: ProdBackward0). The gradient of each element is the
+    product of the others in its slice, as torch's prod_backward: y / x without zeros; with one
+    zero, the product of the nonzero elements at that zero and 0 elsewhere; with two or more, 0.
+    (Differentiable again, second derivatives at zeros included.)"""
+    node_name = "ProdBackward1"
+    save_outputs = True
+
+    def forward(ctx, x, axes, keepdim, dt):
+        data = x._data if dt is None or x._data.dtype == dt.np else x._data.astype(dt.np)
+        ctx.save_for_backward(x)
+        ctx.meta = (axes, keepdim)
+        xp = x._backend.xp
+        return _array(xp, xp.prod(data, axis=axes, keepdims=keepdim, dtype=data.dtype))
+
+    def backward(ctx, gy):
+        from .elementwise import where  # noqa: PLC0415 - elementwise imports this module
+
+        (x,) = ctx.saved_tensors
+        (y,) = ctx.saved_outputs
+        axes, keepdim = ctx.meta
+        if not axes:
+            return gy
+        zero = x == 0
+        if not bool(zero._data.any()):
+            return _expand_back(gy, x.shape, axes, keepdim) * (_keep(y, axes, keepdim) / x)
+        gy = _expand_back(gy, x.shape, axes, keepdim)
+        # written so that its own gradient is right too: the zeros enter as values (zsum, the
+        # sum of a slice's zeros, is 0 but carries their gradient)
+        nonzero = where(zero, 1.0, x)  # no zero to divide by, in any order of derivative
+        others = Prod.apply(nonzero, axes, True, None)  # the product of a slice's nonzeros
+        zeros = zero.sum(dim=axes, keepdim=True)
+        zsum = where(zero, x, 0.0).sum(dim=axes, keepdim=True)
+        at_zero = where(zeros == 1, others, where(zeros == 2, others * (zsum - x), 0.0))
+        elsewhere = where(zeros == 0, others / nonzero,
+                          where(zeros == 1, others / nonzero * zsum, 0.0))
+        return gy * where(zero, at_zero, elsewhere)
+
+
+class ProdAll(Prod):
+    node_name = "ProdBackward0"
+
+
+def _keep(y, axes, keepdim):
+    """A reduction's result with its reduced axes back as size 1."""
+    if not keepdim:
+        for ax in sorted(axes):
+            y = y.unsqueeze(ax)
+    return y
+
+
+class Cumsum(Op):
+    node_name = "CumsumBackward0"
+
+    def forward(ctx, x, dim, dt):
+        ctx.dim = dim
+        xp = x._backend.xp
+        data = x._data
+        if data.ndim == 0:
+            return data.astype(dt.np, copy=True)
+        return xp.cumsum(data, axis=dim, dtype=dt.np)
+
+    def backward(ctx, gy):
+        return ReverseCumsum.apply(gy, ctx.dim)
+
+
+class ReverseCumsum(Op):
+    """The sum of each element and those after it along ``dim`` (cumsum's adjoint, torch's
+    reversed_cumsum); its own adjoint is cumsum."""
+    node_name = "CumsumBackwardBackward0"
+
+    def forward(ctx, g, dim):
+        ctx.dim = dim
+        xp = g._backend.xp
+        data = g._data
+        if data.ndim == 0:
+            return data.copy()
+        return xp.flip(xp.cumsum(xp.flip(data, axis=dim), axis=dim), axis=dim)
+
+    def backward(ctx, gg):
+        return Cumsum.apply(gg, ctx.dim, gg.dtype)
+
+
+class Cumprod(Op):
+    """cumprod along ``dim``; the gradient follows torch's cumprod_backward: before a slice's first
+    zero, reversed_cumsum(gy * y) / x; at the first zero, the product of the elements before it
+    times reversed_cumsum(gy * the running product after it); after it, 0."""
+    node_name = "CumprodBackward0"
+    save_outputs = True
+
+    def forward(ctx, x, dim, dt):
+        ctx.dim = dim
+        ctx.save_for_backward(x)
+        xp = x._backend.xp
+        data = x._data
+        if data.ndim == 0:
+            return data.astype(dt.np, copy=True)
+        return xp.cumprod(data, axis=dim, dtype=dt.np)
+
+    def backward(ctx, gy):
+        from .elementwise import where  # noqa: PLC0415
+
+        (x,) = ctx.saved_tensors
+        (y,) = ctx.saved_outputs
+        dim = ctx.dim
+        if x._data.ndim == 0:
+            return gy
+        zero = x == 0
+        if not bool(zero._data.any()):
+            return ReverseCumsum.apply(gy * y, dim) / x
+        seen = Cumsum.apply(zero, dim, dtypes.int64)  # zeros up to and including each place
+        before = seen == 0
+        first = zero & (seen == 1)
+        safe = where(before, x, 1.0)
+        grad_before = ReverseCumsum.apply(gy * y, dim) / safe
+        # at the first zero: prod(x before it) * sum over later i of gy[i] * prod(x after it to i)
+        after = Cumprod.apply(where(before | first, 1.0, x), dim, x.dtype)
+        prefix = Cumprod.apply(safe, dim, x.dtype)  # 1 at the first zero: the product before it
+        grad_first = prefix * ReverseCumsum.apply(gy * after, dim)
+        return where(before, grad_before, where(first, grad_first, 0.0))
+
+
+class VectorNorm(Op):
+    """torch.linalg.vector_norm: (sum |x|^p)^(1/p) over ``axes``; p = inf / -inf the largest /
+    smallest |x|, p = 0 the count of nonzeros. float16 accumulates in float32 (as torch). The
+    gradient is torch's norm_backward (0 at a zero norm for p >= 1, ties share inf norms)."""
+    node_name = "LinalgVectorNormBackward0"
+    save_outputs = True
+
+    def forward(ctx, x, p, axes, keepdim):
+        ctx.save_for_backward(x)
+        ctx.meta = (p, axes, keepdim)
+        xp = x._backend.xp
+        data = x._data
+        acc = data.astype(xp.float32) if data.dtype == xp.float16 else data
+        a = xp.abs(acc)
+        if p == 2:
+            out = xp.sqrt(xp.sum(acc * acc, axis=axes, keepdims=keepdim))
+        elif p == 1:
+            out = xp.sum(a, axis=axes, keepdims=keepdim)
+        elif p == float("inf"):
+            out = xp.max(a, axis=axes, keepdims=keepdim)
+        elif p == float("-inf"):
+            out = xp.min(a, axis=axes, keepdims=keepdim)
+        elif p == 0:
+            out = xp.sum(a != 0, axis=axes, keepdims=keepdim).astype(acc.dtype)
+        else:
+            out = xp.sum(a ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
+        return _array(xp, xp.asarray(out, dtype=data.dtype))
+
+    def backward(ctx, gy):
+        from .elementwise import isnan, sign, where  # noqa: PLC0415
+
+        (x,) = ctx.saved_tensors
+        (y,) = ctx.saved_outputs
+        p, axes, keepdim = ctx.meta
+        y, gy = _keep(y, axes, keepdim), _keep(gy, axes, keepdim)
+        if p == 0:
+            return None  # torch's undefined gradient: the input's .grad stays None
+        if p == 1:
+            return sign(x) * gy
+        if p == 2:
+            return gy * (x / where(y == 0, 1.0, y))
+        a = x.abs()
+        if p in (float("inf"), float("-inf")):
+            mask = ((a == y) | isnan(a)).to(gy.dtype)  # the maxima (or minima), and NaNs
+            return sign(x) * (gy / mask.sum(dim=axes, keepdim=True)) * mask
+        if p < 1:
+            scaled = sign(x) * where(x == 0, 0.0, where(x == 0, 1.0, a) ** (p - 1))
+            return scaled * gy * y ** (1 - p)
+        scaled = sign(x) * a ** (p - 1) if p < 2 else x * a ** (p - 2)
+        return scaled * where(y == 0, 0.0, gy / where(y == 0, 1.0, y) ** (p - 1))
 
 
 # -- public functions ------------------------------------------------------------------------------
@@ -291,13 +461,7 @@ def _parse_dim_keepdim(args, kwargs, op):
 
 def sum(x, dim=None, keepdim=False, *, dtype=None):
     _check_tensor(x, "sum")
-    data_dtype = dtypes.to_dtype(dtype) if dtype is not None else None
-    if data_dtype is None and x._data.dtype.kind in "bi" or (data_dtype is None and x._data.dtype.kind == "u"):
-        data_dtype = dtypes.int64
-    elif (data_dtype is not None and not data_dtype.is_floating_point and x._requires_grad
-          and grad_mode._state.enabled):
-        raise op_note(RuntimeError(f"Autograd not support dtype: {_legacy_name(data_dtype)}"),
-                      "sum", x)
+    data_dtype = _integral_dtype(x, dtype, "sum")
     if dim is None:
         return SumAll.apply(x, None, False, data_dtype)
     return Sum.apply(x, _dims(dim, x._data.ndim, "sum"), keepdim, data_dtype)
@@ -479,3 +643,102 @@ def any(x, dim=None, keepdim=False):
     xp = x._backend.xp
     axes = None if dim is None else _dims(dim, x._data.ndim, "any")
     return Tensor._make(xp.asarray(xp.any(x._data, axis=axes, keepdims=keepdim)), x._backend)
+
+
+def _integral_dtype(x, dtype, op):
+    """The dtype sum, prod, cumsum and cumprod compute in: ``dtype``, else integers and bool
+    widened to int64; an integer dtype asked of a tensor that requires grad is torch's error."""
+    data_dtype = dtypes.to_dtype(dtype) if dtype is not None else None
+    if data_dtype is None and x._data.dtype.kind in "biu":
+        return dtypes.int64
+    if (data_dtype is not None and not data_dtype.is_floating_point and x._requires_grad
+            and grad_mode._state.enabled):
+        raise op_note(RuntimeError(f"Autograd not support dtype: {_legacy_name(data_dtype)}"), op, x)
+    return data_dtype
+
+
+def prod(x, dim=None, keepdim=False, *, dtype=None):
+    """prod of all elements, or along one ``dim`` (an int, as torch's)."""
+    _check_tensor(x, "prod")
+    if dim is not None and (isinstance(dim, (tuple, list)) or isinstance(dim, bool)):
+        raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
+    data_dtype = _integral_dtype(x, dtype, "prod")
+    if dim is None:
+        return ProdAll.apply(x, tuple(range(x._data.ndim)), False, data_dtype)
+    return Prod.apply(x, _dims(dim, x._data.ndim, "prod"), keepdim, data_dtype)
+
+
+def _scan(cls, x, dim, dtype, op):
+    _check_tensor(x, op)
+    dt = _integral_dtype(x, dtype, op) or x.dtype
+    return cls.apply(x, _wrap_dim(dim, x._data.ndim, op), dt)
+
+
+def cumsum(x, dim, *, dtype=None):
+    return _scan(Cumsum, x, dim, dtype, "cumsum")
+
+
+def cumprod(x, dim, *, dtype=None):
+    return _scan(Cumprod, x, dim, dtype, "cumprod")
+
+
+def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
+    """torch.norm: the vector norm of order ``p`` (2 for "fro") over ``dim`` (all dims by
+    default; an int or a tuple). Matrix norms ("nuc", or "fro" over more than two dims) are not
+    implemented here."""
+    _check_tensor(x, "norm")
+    dims = [dim] if isinstance(dim, int) else dim
+    if isinstance(p, str):
+        if p == "fro" and (dims is None or len(dims) <= 2):
+            return vector_norm(x, 2, dims, keepdim, dtype=dtype)
+        if dims is None:
+            dims = list(range(x._data.ndim))
+        if len(dims) != 2:
+            raise op_note(RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
+                                       f"{' '.join(str(d) for d in dims)}"), "norm", x)
+        if p != "nuc":
+            raise op_note(RuntimeError(f"linalg.matrix_norm: Order {p} not supported."), "norm", x)
+        raise op_note(NotImplementedError("norm(p='nuc'): the nuclear norm is not implemented in "
+                                          "autograd_gpu"), "norm", x)
+    return vector_norm(x, 2.0 if p is None else p, dims, keepdim, dtype=dtype)
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    """torch.linalg.vector_norm for floating tensors (``dtype`` casts first)."""
+    _check_tensor(x, "linalg.vector_norm")
+    if isinstance(ord, bool) or not isinstance(ord, numbers.Real):
+        raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not "
+                        f"{type(ord).__name__}")
+    if x._data.dtype.kind != "f":
+        raise op_note(RuntimeError(f"linalg.vector_norm: Expected a floating point or complex "
+                                   f"tensor as input. Got {_legacy_name(x.dtype)}"), "norm", x)
+    if dtype is not None:
+        x = x.to(dtype)
+    ord = float(ord)
+    axes = _norm_dims(dim, x._data.ndim)
+    if ord < 0 or ord == float("inf"):
+        if x._data.size == 0 and dim is None:
+            raise op_note(RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on an "
+                                       "empty tensor because the operation does not have an "
+                                       "identity"), "norm", x)
+        for ax in axes:
+            if x._data.shape[ax] == 0:
+                raise op_note(RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on "
+                                           f"the dimension {ax}because this dimension is empty and "
+                                           "the operation does not have an identity"), "norm", x)
+    return VectorNorm.apply(x, ord, axes, keepdim)
+
+
+def _norm_dims(dim, ndim):
+    """vector_norm's axes: all for None or (); each wrapped in turn, a repeat reported as soon as
+    it is met (torch's order of checks)."""
+    if dim is None or (isinstance(dim, (list, tuple)) and not dim):
+        return tuple(range(ndim))
+    axes = []
+    for d in (dim if isinstance(dim, (list, tuple)) else (dim,)):
+        axis = _wrap_dim(d, ndim, "linalg.vector_norm")
+        if axis in axes:
+            raise with_note(RuntimeError(f"dim {axis} appears multiple times in the list of dims"),
+                            f"in norm() of a {ndim}-d tensor, dim={dim}")
+        axes.append(axis)
+    return tuple(axes) if ndim else ()

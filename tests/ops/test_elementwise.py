@@ -173,6 +173,25 @@ UNARY = {  # name: (fn, positive input)
     "to_float64": (lambda t, x: x.to(t.float64), False),
     "double": (lambda t, x: x.double(), False),
     "to_float16": (lambda t, x: x.to(t.float16), False),
+    "floor": (lambda t, x: t.floor(x), False),
+    "ceil": (lambda t, x: x.ceil(), False),
+    "round": (lambda t, x: t.round(x), False),
+    "round_decimals": (lambda t, x: t.round(x, decimals=1), False),
+    "round_negative_decimals": (lambda t, x: x.round(decimals=-1) + x, False),
+    "trunc": (lambda t, x: t.trunc(x), False),
+    "fix": (lambda t, x: x.fix(), False),
+    "frac": (lambda t, x: t.frac(x), False),
+    "log1p": (lambda t, x: t.log1p(x), True),
+    "expm1": (lambda t, x: x.expm1(), False),
+    "square": (lambda t, x: t.square(x), False),
+    "reciprocal": (lambda t, x: t.reciprocal(x), True),
+    "sinh": (lambda t, x: t.sinh(x), False),
+    "cosh": (lambda t, x: x.cosh(), False),
+    "softmax": (lambda t, x: t.softmax(x, -1), False),
+    "softmax_method": (lambda t, x: x.softmax(0), False),
+    "log_softmax": (lambda t, x: t.log_softmax(x, -1), False),
+    "log_softmax_method": (lambda t, x: x.log_softmax(dim=0), False),
+    "softmax_dtype": (lambda t, x: t.softmax(x, 0, t.float64), False),
 }
 
 
@@ -199,7 +218,8 @@ def test_unary_graph(name, rng):
 
 
 FLOAT16_OK = ["neg", "abs", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu",
-              "clamp_both"]
+              "clamp_both", "floor", "ceil", "round", "round_decimals", "trunc", "frac", "log1p",
+              "expm1", "square", "reciprocal", "sinh", "cosh"]
 
 
 @pytest.mark.parametrize("name", FLOAT16_OK)
@@ -236,8 +256,13 @@ def test_integer_inputs_to_float_ops(device):
                lambda t, v: 2 ** v, lambda t, v: t.abs(-v), lambda t, v: t.relu(v - 3),
                lambda t, v: t.clamp(v, 2, 4), lambda t, v: t.clamp(v, min=2.5),
                lambda t, v: t.clamp(v, min=t.tensor(2.5, device=v.device)), lambda t, v: v.clone(),
-               lambda t, v: v.to(t.float32)):
+               lambda t, v: v.to(t.float32), lambda t, v: t.log1p(v), lambda t, v: t.expm1(v),
+               lambda t, v: t.sinh(v), lambda t, v: t.cosh(v), lambda t, v: t.reciprocal(v),
+               lambda t, v: t.square(v), lambda t, v: t.floor(v), lambda t, v: t.ceil(-v),
+               lambda t, v: t.round(v), lambda t, v: t.trunc(v),
+               lambda t, v: t.softmax(v, 1, dtype=t.float64)):
         check_parity(fn, x, device=device, grad=False)
+        check_parity(fn, x.astype("int32"), device=device, grad=False)
 
 
 @pytest.mark.parametrize("fn", [lambda t, x: x * 2, lambda t, x: x + x, lambda t, x: -x,
@@ -647,3 +672,105 @@ def test_device_mixing(name):
             fn(a, b)
     # a 0-d cpu tensor may join a cuda tensor, as in torch
     assert (x + ag.tensor(2.0)).device.type == "cuda"
+
+
+# -- rounding, frac, log1p, expm1, square, reciprocal, sinh, cosh: dtypes, in place, zeros --------
+
+ROUNDING = ["floor", "ceil", "round", "trunc", "frac"]
+FLOAT_ONLY = ["log1p", "expm1", "reciprocal", "sinh", "cosh"]
+
+
+def _outcome(call):
+    """(dtype, values) of a call, or (exception type, message)."""
+    try:
+        out = call()
+    except Exception as e:  # noqa: BLE001 - the oracle's class is what we compare
+        return type(e), str(e).split("\n")[0]
+    return str(out.dtype), out.detach().cpu().numpy()
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int32", "int64", "float16"])
+@pytest.mark.parametrize("name", ROUNDING + FLOAT_ONLY + ["square"])
+def test_new_unary_dtypes_as_torch(name, dtype, device):
+    """Integers keep their dtype through floor/ceil/round/trunc (bool has no kernel), frac has
+    none for integers, the float-only ops promote to the default dtype, square squares bool into
+    int64; the same for the in-place forms (an integer tensor refuses a float result)."""
+    data = np.array([[1, 0, 3], [-2, 1, 0]]).astype(dtype)
+    for method in (name, name + "_"):
+        ours = _outcome(lambda: getattr(ag.tensor(data, device=device), method)())
+        theirs = _outcome(lambda: getattr(torch.tensor(data), method)())
+        assert ours[0] == theirs[0]
+        if isinstance(theirs[0], str):
+            np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-3)
+        elif device == "cpu":  # the cpu kernel's name in torch's words
+            assert ours[1] == theirs[1]
+
+
+def test_round_half_to_even_and_decimals(device):
+    x = np.array([0.5, 1.5, 2.5, -0.5, -1.5, 1.25, 1.35, 125.0, 135.0, 1e38], "float32")
+    for kw in ({}, {"decimals": 1}, {"decimals": 2}, {"decimals": -1}, {"decimals": 0}):
+        check_parity(lambda t, v: t.round(v, **kw), x, device=device)
+    with pytest.raises(NotImplementedError, match="round"):
+        ag.round(ag.tensor([1, 2], device=device), decimals=1)
+    with pytest.raises(TypeError):
+        ag.round(ag.tensor([1.0], device=device), decimals=1.5)
+
+
+def test_rounding_graph_and_zero_gradient(device, rng):
+    for name, node in (("floor", "FloorBackward0"), ("ceil", "CeilBackward0"),
+                       ("round", "RoundBackward0"), ("trunc", "TruncBackward0"),
+                       ("frac", "FracBackward0"), ("log1p", "Log1PBackward0"),
+                       ("expm1", "Expm1Backward0"), ("square", "PowBackward0"),
+                       ("sinh", "SinhBackward0"), ("cosh", "CoshBackward0"),
+                       ("reciprocal", "ReciprocalBackward0")):
+        x = ag.tensor(random_array(rng, (2, 3), positive=True), device=device, requires_grad=True)
+        y = getattr(ag, name)(x)
+        assert y.grad_fn.name() == node == type(getattr(torch, name)(
+            torch.ones(1, requires_grad=True)).grad_fn).__name__
+    x = ag.tensor(random_array(rng, (2, 3)), device=device, requires_grad=True)
+    assert ag.round(x, decimals=2).grad_fn.name() == "RoundBackward1"
+    (g,) = ag.autograd.grad(ag.floor(x).sum(), x, create_graph=True)
+    assert not g.requires_grad and not g.cpu().numpy().any()
+
+
+INPLACE_NEW = ["floor_", "ceil_", "round_", "trunc_", "frac_", "log1p_", "expm1_", "square_",
+               "reciprocal_", "sinh_", "cosh_", "fix_"]
+
+
+@pytest.mark.parametrize("name", INPLACE_NEW)
+def test_new_inplace_values_version_and_leaf(name, device, rng):
+    a = random_array(rng, (3, 4), positive=True)
+    ours, theirs = ag.tensor(a, device=device), torch.tensor(a)
+    assert getattr(ours, name)() is ours
+    getattr(theirs, name)()
+    assert ours._version[0] == 1
+    np.testing.assert_allclose(ours.cpu().numpy(), theirs.numpy(), rtol=1e-6)
+    leaf = ag.tensor(a, device=device, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        getattr(leaf, name)()
+    np.testing.assert_array_equal(leaf.detach().cpu().numpy(), a)
+    # recorded on a non-leaf: the gradient flows through the in-place op as torch's does
+    results = []
+    for lib, dev in ((ag, device), (torch, "cpu")):
+        x = lib.tensor(a, device=dev, requires_grad=True)
+        y = x * 1.5
+        getattr(y, name)()
+        (y * y).sum().backward()
+        results.append(x.grad.cpu().numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-5, atol=1e-6)
+
+
+def test_round_inplace_decimals(device):
+    x = ag.tensor([1.26, 2.35, -0.55], device=device)
+    x.round_(decimals=1)
+    np.testing.assert_allclose(x.cpu().numpy(), torch.tensor([1.26, 2.35, -0.55]).round_(
+        decimals=1).numpy())
+
+
+def test_softmax_requires_dim_and_casts_integers(device):
+    with pytest.raises(TypeError):
+        ag.softmax(ag.ones(3, device=device))
+    with pytest.raises(NotImplementedError, match="softmax"):
+        ag.softmax(ag.tensor([1, 2], device=device), 0)
+    check_parity(lambda t, v: t.log_softmax(v, 0, dtype=t.float32), np.array([1, 2, 3]),
+                 device=device)

@@ -62,6 +62,26 @@ REDUCE = {
     "logsumexp(0,2)": lambda t, x: t.logsumexp(x, (0, 2)),
     "logsumexp-1keep": lambda t, x: x.logsumexp(-1, keepdim=True),
     "logsumexp_all": lambda t, x: t.logsumexp(x, (0, 1, 2)),
+    "prod": lambda t, x: x.prod(),
+    "prod_fn1": lambda t, x: t.prod(x, 1),
+    "prod-1keep": lambda t, x: x.prod(-1, keepdim=True),
+    "prod_dtype": lambda t, x: x.prod(0, dtype=t.float64),
+    "cumsum0": lambda t, x: x.cumsum(0),
+    "cumsum-1": lambda t, x: t.cumsum(x, -1),
+    "cumsum_dtype": lambda t, x: x.cumsum(1, dtype=t.float64),
+    "cumprod1": lambda t, x: x.cumprod(1),
+    "cumprod-1": lambda t, x: t.cumprod(x, -1),
+    "norm": lambda t, x: x.norm(),
+    "norm_fn_fro1": lambda t, x: t.norm(x, "fro", 1),
+    "norm2(0,2)keep": lambda t, x: x.norm(2, (0, 2), True),
+    "norm1": lambda t, x: x.norm(1, -1),
+    "norm_inf": lambda t, x: t.norm(x, float("inf"), 1),
+    "norm_-inf": lambda t, x: x.norm(float("-inf"), (0, 1)),
+    "norm3.5": lambda t, x: x.norm(3.5, 2),
+    "norm1.5": lambda t, x: x.norm(1.5),
+    "norm0.5": lambda t, x: x.norm(0.5, 0),
+    "norm_neg": lambda t, x: x.norm(-2, 1),
+    "norm0": lambda t, x: x.norm(0, 1),
 }
 ZERO_D = {  # reductions that are defined on a 0-d tensor
     "sum": lambda t, x: x.sum(), "sum0": lambda t, x: x.sum(0), "mean": lambda t, x: x.mean(),
@@ -70,6 +90,9 @@ ZERO_D = {  # reductions that are defined on a 0-d tensor
     "amax": lambda t, x: x.amax(), "amin0": lambda t, x: x.amin(0),
     "logsumexp": lambda t, x: x.logsumexp(0), "var_biased": lambda t, x: x.var(correction=0),
     "std_biased": lambda t, x: x.std(0, unbiased=False),
+    "prod": lambda t, x: x.prod(), "prod0": lambda t, x: x.prod(0, keepdim=True),
+    "cumsum": lambda t, x: x.cumsum(0), "cumprod": lambda t, x: x.cumprod(-1),
+    "norm": lambda t, x: x.norm(), "norm_inf0": lambda t, x: x.norm(float("inf"), 0),
 }
 
 
@@ -281,3 +304,105 @@ def test_empty_reductions(device):
     for fn in (lambda t, v: v.sum(), lambda t, v: v.sum(0), lambda t, v: v.amax(1),
                lambda t, v: v.max(1), lambda t, v: v.logsumexp(0)):
         check_parity(fn, x, device=device)
+
+
+# -- prod, cumsum, cumprod, norm: zeros, dtypes, errors -------------------------------------------
+
+def _with_zeros(rng, count):
+    x = random_array(rng, (3, 4))
+    x[1, 2] = 0
+    if count > 1:
+        x[1, 0] = 0
+        x[2, 3] = 0  # a second row with one zero
+    if count > 2:
+        x[0, :3] = 0
+    return x
+
+
+PROD_ZERO_OPS = {"prod": lambda t, x: x.prod(), "prod1": lambda t, x: x.prod(1),
+                 "prod0keep": lambda t, x: t.prod(x, 0, keepdim=True),
+                 "cumprod1": lambda t, x: x.cumprod(1), "cumprod0": lambda t, x: t.cumprod(x, 0)}
+
+
+@pytest.mark.parametrize("zeros", [1, 2, 3])
+@pytest.mark.parametrize("name", PROD_ZERO_OPS)
+def test_prod_cumprod_with_zeros(name, zeros, device, rng):
+    """One zero: the product of the others at it; two or more in a slice: 0 (torch's
+    prod_backward / cumprod_backward), not the NaN of y / x."""
+    x = _with_zeros(rng, zeros)
+    check_parity(PROD_ZERO_OPS[name], x, device=device, rng=rng)
+    check_grad(PROD_ZERO_OPS[name], x, device=device, second_order=name.startswith("prod"))
+
+
+def test_prod_one_zero_gradient_is_product_of_others(device):
+    x = ag.tensor([2.0, 0.0, 3.0, 4.0], device=device, requires_grad=True)
+    x.prod().backward()
+    np.testing.assert_array_equal(x.grad.cpu().numpy(), [0.0, 24.0, 0.0, 0.0])
+    x = ag.tensor([2.0, 0.0, 3.0, 0.0], device=device, requires_grad=True)
+    x.prod().backward()
+    np.testing.assert_array_equal(x.grad.cpu().numpy(), [0.0, 0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("p", ["fro", 2, 1, float("inf"), 3.0, 1.5])
+def test_norm_at_zero(p, device):
+    """The gradient at a zero norm is 0, not NaN (torch's masked_fill)."""
+    x = np.zeros((2, 3), "float32")
+    x[1] = [1.0, -2.0, 0.5]  # one zero row, one not: dim=1 has a zero norm and a nonzero one
+    check_parity(lambda t, v: t.norm(v, p, 1), x, device=device)
+    check_parity(lambda t, v: t.norm(v * 0, p), x, device=device)
+    out = ag.tensor(np.zeros(3, "float32"), device=device, requires_grad=True)
+    ag.norm(out, p).backward()
+    assert np.isfinite(out.grad.cpu().numpy()).all()
+
+
+def test_norm_0_has_no_gradient(device, rng):
+    x = ag.tensor(random_array(rng, (2, 3)), device=device, requires_grad=True)
+    ag.norm(x, 0).backward()
+    t = torch.tensor(random_array(rng, (2, 3)), requires_grad=True)
+    torch.norm(t, 0).backward()
+    assert t.grad is None and (x.grad is None or not x.grad.cpu().numpy().any())
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int32", "int64", "float16", "float64"])
+@pytest.mark.parametrize("call", [lambda t, x: x.prod(), lambda t, x: x.prod(1),
+                                  lambda t, x: x.cumsum(0), lambda t, x: t.cumprod(x, 1),
+                                  lambda t, x: x.prod(dtype=t.float32),
+                                  lambda t, x: x.cumsum(1, dtype=t.int32), lambda t, x: x.norm(),
+                                  lambda t, x: x.norm(3, 1), lambda t, x: x.norm(dtype=t.float64)],
+                         ids=["prod", "prod1", "cumsum", "cumprod", "prod_dtype", "cumsum_dtype",
+                              "norm", "norm3", "norm_dtype"])
+def test_reduction_dtypes_as_torch(call, dtype, device):
+    x = np.array([[1, 0, 3], [2, 1, 2]]).astype(dtype)
+    try:
+        theirs = call(torch, torch.tensor(x))
+    except Exception as e:  # noqa: BLE001 - the oracle's class and words
+        with pytest.raises(type(e)) as ours:
+            call(ag, ag.tensor(x, device=device))
+        assert str(ours.value) == str(e)
+        return
+    ours = call(ag, ag.tensor(x, device=device))
+    assert str(ours.dtype) == str(theirs.dtype)
+    np.testing.assert_allclose(ours.cpu().numpy().astype("float64"),
+                               theirs.numpy().astype("float64"), rtol=1e-3)
+
+
+@pytest.mark.parametrize("call", [
+    lambda t, x: x.prod((0, 1)), lambda t, x: x.cumsum(2), lambda t, x: t.norm(x, "abc"),
+    lambda t, x: t.norm(x.unsqueeze(0), "fro", (0, 1, 2)),
+    lambda t, x: x.prod(1, dtype=t.int64), lambda t, x: x.cumsum(0, dtype=t.int64),
+    lambda t, x: x.norm(float("inf"), 0) if x.shape[0] else x[:0].norm(float("inf")),
+    lambda t, x: x[:0].norm(float("inf")), lambda t, x: x[:0].norm(-1, 0)],
+    ids=["prod_tuple", "cumsum_dim", "norm_order", "fro_3_dims", "prod_int_grad",
+         "cumsum_int_grad", "norm_inf_ok", "norm_inf_empty", "norm_neg_empty_dim"])
+def test_reduction_errors_as_torch(call, device, rng):
+    a = random_array(rng, (2, 3))
+    try:
+        theirs = call(torch, torch.tensor(a, requires_grad=True))
+    except Exception as e:  # noqa: BLE001
+        x = ag.tensor(a, device=device, requires_grad=True)
+        with pytest.raises(type(e)):
+            call(ag, x)
+        np.testing.assert_array_equal(x.detach().cpu().numpy(), a)
+        return
+    ours = call(ag, ag.tensor(a, device=device, requires_grad=True))
+    np.testing.assert_allclose(ours.detach().cpu().numpy(), theirs.detach().numpy(), rtol=1e-5)

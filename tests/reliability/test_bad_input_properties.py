@@ -107,7 +107,8 @@ def check(call, args, names, inplace=False):
 # -- elementwise ---------------------------------------------------------------------------------
 
 UNARY = ["neg", "exp", "log", "sqrt", "rsqrt", "abs", "sigmoid", "tanh", "relu", "sin", "cos",
-         "sign", "isnan", "isinf", "isfinite", "logical_not", "clone"]
+         "sign", "isnan", "isinf", "isfinite", "logical_not", "clone", "floor", "ceil", "round",
+         "trunc", "frac", "log1p", "expm1", "square", "reciprocal", "sinh", "cosh"]
 
 
 @pytest.mark.parametrize("name", UNARY)
@@ -196,9 +197,16 @@ REDUCTIONS = {
     "all": lambda t, x, d, k: t.all(x) if d is None else t.all(x, d, keepdim=k),
     "any": lambda t, x, d, k: t.any(x) if d is None else t.any(x, d, keepdim=k),
     "sum_int32": lambda t, x, d, k: t.sum(x, dtype=t.int32),
+    "prod": lambda t, x, d, k: t.prod(x) if d is None else t.prod(x, d, keepdim=k),
+    "cumsum": lambda t, x, d, k: t.cumsum(x, 0 if d is None else d),
+    "cumprod": lambda t, x, d, k: t.cumprod(x, 0 if d is None else d),
+    "norm": lambda t, x, d, k: t.norm(x) if d is None else t.norm(x, 2, d, keepdim=k),
+    "norm_inf": lambda t, x, d, k: t.norm(x, float("inf"), d, keepdim=k),
+    "norm_1": lambda t, x, d, k: t.norm(x, 1, d, keepdim=k),
+    "softmax": lambda t, x, d, k: t.softmax(x, 0 if d is None else d),
 }
 
-MULTI_DIM = ("sum", "mean", "var", "std", "amax", "logsumexp")
+MULTI_DIM = ("sum", "mean", "var", "std", "amax", "logsumexp", "norm", "norm_inf", "norm_1")
 
 
 @pytest.mark.parametrize("name", REDUCTIONS)
