@@ -689,9 +689,13 @@ class Flip(Op):
         return Flip.apply(gy, ctx.dims)
 
 
-def flip(x, dims):
+def flip(x, *dims):
+    """``flip(x, dims)`` or ``x.flip(d0, d1, ...)``."""
     check_tensor(x, "flip")
-    dims = _unique_dims(_dims_arg(dims, "flip"), x._data.ndim, "flip")
+    if not dims:
+        raise TypeError('flip() missing 1 required positional arguments: "dims"')
+    dims = _unique_dims(_dims_arg(dims[0] if len(dims) == 1 else dims, "flip"), x._data.ndim,
+                        "flip")
     return Flip.apply(x, dims if x._data.ndim else ())
 
 
@@ -812,9 +816,13 @@ def repeat(x, *sizes):
     return Repeat.apply(x, sizes)
 
 
-def tile(x, dims):
+def tile(x, *dims):
+    """``tile(x, dims)`` or ``x.tile(d0, d1, ...)``."""
     check_tensor(x, "tile")
-    dims = _shape_arg((dims,), "tile")
+    if not dims:
+        raise TypeError('tile() missing 1 required positional arguments: "dims"')
+    dims = _shape_arg(dims if len(dims) > 1 or not isinstance(dims[0], (tuple, list)) else
+                      (tuple(dims[0]),), "tile")
     dims = (1,) * (x._data.ndim - len(dims)) + dims
     _repeat_shape(x, dims, "tile")
     return Repeat.apply(x, dims)
@@ -836,8 +844,11 @@ def repeat_interleave(x, repeats, dim=None, *, output_size=None):
     if repeats < 0:
         raise op_note(RuntimeError("Repeats must be non-negative"), "repeat_interleave", x)
     shape = x._data.shape
+    from .elementwise import clone  # noqa: PLC0415
+
     expanded = x.unsqueeze(d + 1).expand(shape[:d + 1] + (repeats,) + shape[d + 1:])
-    return view(contiguous(expanded), shape[:d] + (shape[d] * repeats,) + shape[d + 1:])
+    # a copy even where expand changed nothing (repeats == 1), as torch's clone is
+    return view(clone(expanded), shape[:d] + (shape[d] * repeats,) + shape[d + 1:])
 
 
 def _repeat_interleave_tensor(x, repeats, d):
