@@ -517,7 +517,12 @@ def index_select(x, dim, index):
         x._backend.asarray(index._backend.to_host(index._data))
     data = data.reshape(-1).astype("int64")
     size = x._data.shape[d] if x._data.ndim else 1
-    if data.size and (int(data.min()) < 0 or int(data.max()) >= size):
+    bad = (data < 0) | (data >= size)
+    if data.size and bool(bad.any()):
+        if d == 1 and x._data.ndim > 1:  # torch's cpu kernel for dim 1 words it its own way
+            first = int(data[int(bad.argmax())])
+            raise op_note(RuntimeError(f"INDICES element is out of DATA bounds, id={first} "
+                                       f"axis_dim={size}"), "index_select", x, index)
         raise op_note(IndexError("index out of range in self"), "index_select", x, index)
     if x._data.ndim == 0:  # one element of a 0-d x: a 0-d result
         return IndexSelect.apply(x.reshape(1), 0, data).reshape(())
