@@ -507,16 +507,19 @@ def index_select(x, dim, index):
     check_tensor(x, "index_select")
     check_tensor(index, "index_select", "index", 2)
     d = _wrap_dim(dim, x._data.ndim, "index_select")
-    if index._data.dtype.name not in ("int32", "int64"):
-        raise op_note(RuntimeError("index_select(): Expected dtype int32 or int64 for index"),
-                      "index_select", x, index)
     if index._data.ndim > 1:
         raise op_note(IndexError("index_select(): Index is supposed to be a vector"),
+                      "index_select", x, index)
+    if index._data.dtype.name not in ("int32", "int64"):
+        raise op_note(RuntimeError("index_select(): Expected dtype int32 or int64 for index"),
                       "index_select", x, index)
     data = index._data if index._backend is x._backend else \
         x._backend.asarray(index._backend.to_host(index._data))
     data = data.reshape(-1).astype("int64")
     size = x._data.shape[d] if x._data.ndim else 1
+    if size == 0 and data.size and x._data.ndim > 1:
+        raise op_note(RuntimeError("index_select(): self indexing axis dim should be positive"),
+                      "index_select", x, index)
     bad = (data < 0) | (data >= size)
     if data.size and bool(bad.any()):
         if d == 1 and x._data.ndim > 1:  # torch's cpu kernel for dim 1 words it its own way

@@ -665,13 +665,13 @@ def _index_int(value, op, name):
                         f"type {type(value).__name__}") from None
 
 
-def _unique_dims(dims, ndim, op):
+def _unique_dims(dims, x, op):
     """``dims`` wrapped, with torch's error for a dim given twice."""
     wrapped = []
     for d in dims:
-        w = _wrap_dim(d, ndim, op)
+        w = _wrap_dim(d, x._data.ndim, op)
         if w in wrapped:
-            raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
+            raise op_note(RuntimeError(f"dim {w} appears multiple times in the list of dims"), op, x)
         wrapped.append(w)
     return tuple(wrapped)
 
@@ -694,8 +694,7 @@ def flip(x, *dims):
     check_tensor(x, "flip")
     if not dims:
         raise TypeError('flip() missing 1 required positional arguments: "dims"')
-    dims = _unique_dims(_dims_arg(dims[0] if len(dims) == 1 else dims, "flip"), x._data.ndim,
-                        "flip")
+    dims = _unique_dims(_dims_arg(dims[0] if len(dims) == 1 else dims, "flip"), x, "flip")
     return Flip.apply(x, dims if x._data.ndim else ())
 
 
@@ -730,6 +729,8 @@ def roll(x, shifts, dims=None):
     if len(shifts) != len(dims):
         raise op_note(RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
                                    f"dims:{len(dims)}"), "roll", x)
+    if x._data.size == 0:  # torch hands back a copy of an empty tensor, whatever the dims
+        return Roll.apply(x, (0,), None)
     if x._data.ndim == 0:
         raise op_note(IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions"),
                       "roll", x)
@@ -992,9 +993,9 @@ class Trace(Op):
 
 def trace(x):
     check_tensor(x, "trace")
+    if x._data.dtype.kind == "b":
+        raise op_note(NotImplementedError("\"trace\" not implemented for 'Bool'"), "trace", x)
     if x._data.ndim != 2:
         raise op_note(RuntimeError(f"trace: expected a matrix, but got tensor with dim "
                                    f"{x._data.ndim}"), "trace", x)
-    if x._data.dtype.kind == "b":
-        raise op_note(NotImplementedError("\"trace\" not implemented for 'Bool'"), "trace", x)
     return Trace.apply(x)
