@@ -27,12 +27,13 @@ from .ops.elementwise import (abs, add, allclose, bitwise_and, bitwise_not, bitw
                               maximum, minimum, mul, ne, neg, pow, reciprocal, relu, remainder,
                               round, rsqrt, sigmoid, sign, sin, sinh, sqrt, square, sub, tanh,
                               true_divide, trunc, where)
-from .ops.indexing import gather, masked_fill, nonzero
+from .ops.indexing import argsort, gather, index_select, masked_fill, nonzero, sort, topk
 from .ops.linalg import bmm, dot, matmul, mm, mv, outer
 from .ops.reduction import (all, amax, amin, any, argmax, argmin, cumprod, cumsum, logsumexp, max,
                             mean, min, norm, prod, std, sum, var)
-from .ops.shape import (broadcast_to, cat, chunk, concat, concatenate, expand, flatten, movedim,
-                        narrow, permute, reshape, select, split, squeeze, stack, t, transpose,
+from .ops.shape import (broadcast_to, cat, chunk, concat, concatenate, diag, diagonal, expand,
+                        flatten, flip, movedim, narrow, permute, repeat_interleave, reshape, roll,
+                        select, split, squeeze, stack, t, tile, trace, transpose, tril, triu,
                         unbind, unflatten, unsqueeze)
 from .ops.elementwise import clone
 from .size import Size

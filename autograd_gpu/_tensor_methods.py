@@ -333,6 +333,14 @@ def pow_(self, exponent):
     return _inplace_unary(self, lambda t: E.pow(t, exponent), "pow_")
 
 
+def tril_(self, diagonal=0):
+    return _inplace_unary(self, lambda t: S.tril(t, diagonal), "tril_")
+
+
+def triu_(self, diagonal=0):
+    return _inplace_unary(self, lambda t: S.triu(t, diagonal), "triu_")
+
+
 def masked_fill_(self, mask, value):
     check_tensor(mask, "masked_fill_", "mask", 1)
     return _inplace_unary(self, lambda t: I.masked_fill(t, mask, value), "masked_fill_")
@@ -656,6 +664,7 @@ def _ops_methods():
         "log_softmax": _activation_method("torch_log_softmax"),
         "where": lambda self, condition, other: E.where(condition, self, other),
         "masked_fill": I.masked_fill, "gather": I.gather, "nonzero": I.nonzero,
+        "index_select": I.index_select, "sort": I.sort, "argsort": I.argsort, "topk": I.topk,
         # reductions
         "sum": R.sum, "mean": R.mean, "var": R.var, "std": R.std, "max": R.max, "min": R.min,
         "amax": R.amax, "amin": R.amin, "argmax": R.argmax, "argmin": R.argmin,
@@ -668,6 +677,9 @@ def _ops_methods():
         "expand_as": S.expand_as, "broadcast_to": S.broadcast_to, "narrow": S.narrow,
         "select": S.select, "split": S.split, "chunk": S.chunk, "unbind": S.unbind,
         "contiguous": S.contiguous, "movedim": S.movedim,
+        "flip": S.flip, "roll": S.roll, "tril": S.tril, "triu": S.triu, "repeat": S.repeat,
+        "tile": S.tile, "repeat_interleave": S.repeat_interleave, "trace": S.trace,
+        "diag": S.diag, "diagonal": S.diagonal,
         "view_as": lambda self, other: S.view(self, other._data.shape),
         "reshape_as": lambda self, other: S.reshape(self, other._data.shape),
         # linear algebra
@@ -685,7 +697,7 @@ def _ops_methods():
         "bitwise_or_": _unary_inplace_method(E.bitwise_or),
         "bitwise_xor_": _unary_inplace_method(E.bitwise_xor),
         "bitwise_not_": _unary_inplace_method(E.bitwise_not),
-        "masked_fill_": masked_fill_,
+        "masked_fill_": masked_fill_, "tril_": tril_, "triu_": triu_,
         **{f"{fn.__name__}_": _unary_inplace_method(fn)
            for fn in (E.floor, E.ceil, E.round, E.trunc, E.frac, E.log1p, E.expm1, E.square,
                       E.reciprocal, E.sinh, E.cosh)},

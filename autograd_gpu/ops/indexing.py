@@ -482,3 +482,128 @@ def masked_fill(x, mask, value):
     except RuntimeError as err:
         raise op_note(err, "masked_fill", x, mask) from None
     return MaskedFill.apply(x, mask, value)
+
+
+# -- index_select, sort, argsort, topk ------------------------------------------------------------
+
+class IndexSelect(Op):
+    """The slices of x at ``index`` (a 1-D integer array) along ``dim``; repeated indices
+    accumulate in backward."""
+    node_name = "IndexSelectBackward0"
+
+    def forward(ctx, x, dim, index):
+        key = (slice(None),) * dim + (index,)
+        ctx.meta = (x._data.shape, key)
+        return x._data[key]
+
+    def backward(ctx, gy):
+        shape, key = ctx.meta
+        return IndexScatter.apply(gy, shape, key, True)
+
+
+def index_select(x, dim, index):
+    from ..tensor import _wrap_dim  # noqa: PLC0415
+
+    check_tensor(x, "index_select")
+    check_tensor(index, "index_select", "index", 2)
+    d = _wrap_dim(dim, x._data.ndim, "index_select")
+    if index._data.ndim > 1:
+        raise op_note(IndexError("index_select(): Index is supposed to be a vector"),
+                      "index_select", x, index)
+    if index._data.dtype.name not in ("int32", "int64"):
+        raise op_note(RuntimeError("index_select(): Expected dtype int32 or int64 for index"),
+                      "index_select", x, index)
+    data = index._data if index._backend is x._backend else \
+        x._backend.asarray(index._backend.to_host(index._data))
+    data = data.reshape(-1).astype("int64")
+    size = x._data.shape[d] if x._data.ndim else 1
+    if size == 0 and data.size and x._data.ndim > 1:
+        raise op_note(RuntimeError("index_select(): self indexing axis dim should be positive"),
+                      "index_select", x, index)
+    bad = (data < 0) | (data >= size)
+    if data.size and bool(bad.any()):
+        if d == 1 and x._data.ndim > 1:  # torch's cpu kernel for dim 1 words it its own way
+            first = int(data[int(bad.argmax())])
+            raise op_note(RuntimeError(f"INDICES element is out of DATA bounds, id={first} "
+                                       f"axis_dim={size}"), "index_select", x, index)
+        raise op_note(IndexError("index out of range in self"), "index_select", x, index)
+    if x._data.ndim == 0:  # one element of a 0-d x: a 0-d result
+        return IndexSelect.apply(x.reshape(1), 0, data).reshape(())
+    return IndexSelect.apply(x, d, data)
+
+
+class Sort(Op):
+    """(values, indices) along ``dim``, stable; NaN counts as the largest value (last ascending,
+    first descending), as in torch. The values' gradient goes back to where each came from."""
+    node_name = "SortBackward0"
+
+    def forward(ctx, x, dim, descending, k=None):
+        xp = x._backend.xp
+        data = x._data
+        if data.ndim == 0:
+            idx = xp.zeros((), dtype=xp.int64)
+            ctx.meta = (data.shape, dim, idx)
+            return data.copy(), idx
+        idx = _stable_argsort(xp, data, dim, descending)
+        if k is not None:
+            idx = idx[(slice(None),) * dim + (slice(0, k),)]
+        ctx.meta = (data.shape, dim, idx)
+        return xp.take_along_axis(data, idx, axis=dim), idx
+
+    def backward(ctx, gy, gidx):
+        shape, dim, idx = ctx.meta
+        if len(shape) == 0:
+            return gy
+        return scatter_along(gy, shape, dim, Tensor._make(idx, gy._backend))
+
+
+class Topk(Sort):
+    node_name = "TopkBackward0"
+
+
+def _stable_argsort(xp, data, dim, descending):
+    """argsort that keeps equal elements in their order, descending too (the ascending sort of
+    the reversed data, reversed back)."""
+    if not descending:
+        return xp.argsort(data, axis=dim, kind="stable").astype(xp.int64)
+    n = data.shape[dim]
+    rev = xp.flip(xp.argsort(xp.flip(data, axis=dim), axis=dim, kind="stable"), axis=dim)
+    return (n - 1 - rev).astype(xp.int64)
+
+
+def sort(x, dim=-1, descending=False, *, stable=False):
+    from ..return_types import sort as sort_result  # noqa: PLC0415
+    from ..tensor import _wrap_dim  # noqa: PLC0415
+
+    check_tensor(x, "sort")
+    d = _wrap_dim(dim, x._data.ndim, "sort")
+    values, indices = Sort.apply(x, d, bool(descending))
+    return sort_result(values, indices)
+
+
+def argsort(x, dim=-1, descending=False, stable=False):
+    check_tensor(x, "argsort")
+    return sort(x, dim, descending, stable=stable).indices
+
+
+def topk(x, k, dim=-1, largest=True, sorted=True):
+    """The k largest (or smallest) elements along ``dim``, always in sorted order (torch leaves
+    the order unspecified where sorted=False)."""
+    from ..return_types import topk as topk_result  # noqa: PLC0415
+    from ..tensor import _wrap_dim  # noqa: PLC0415
+
+    check_tensor(x, "topk")
+    if type(k) is not int:
+        try:
+            k = k.__index__()
+        except (AttributeError, TypeError):
+            raise TypeError(f"topk(): argument 'k' (position 1) must be int, not "
+                            f"{type(k).__name__}") from None
+    d = _wrap_dim(dim, x._data.ndim, "topk")
+    size = x._data.shape[d] if x._data.ndim else 1
+    if not 0 <= k <= size:
+        raise op_note(RuntimeError("selected index k out of range"), "topk", x)
+    if x._data.dtype.kind == "b":
+        raise op_note(RuntimeError("topk does not support bool dtypes on CPU"), "topk", x)
+    values, indices = Topk.apply(x, d, bool(largest), k if x._data.ndim else None)
+    return topk_result(values, indices)

@@ -646,3 +646,356 @@ def movedim(x, source, destination):
     rest = iter(d for d in range(nd) if d not in src)
     order = [next(rest) if o is None else o for o in order]
     return permute(x, *order)
+
+
+# -- flip, roll, tril/triu, repeat/tile, repeat_interleave, diagonal/diag, trace -------------------
+
+def _dims_arg(dims, op, name="dims"):
+    """An int or a sequence of ints (torch's IntArrayRef), as a tuple."""
+    if isinstance(dims, (tuple, list)):
+        return tuple(_index_int(d, op, name) for d in dims)
+    return (_index_int(dims, op, name),)
+
+
+def _index_int(value, op, name):
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, but found element of "
+                        f"type {type(value).__name__}") from None
+
+
+def _unique_dims(dims, x, op):
+    """``dims`` wrapped, with torch's error for a dim given twice."""
+    wrapped = []
+    for d in dims:
+        w = _wrap_dim(d, x._data.ndim, op)
+        if w in wrapped:
+            raise op_note(RuntimeError(f"dim {w} appears multiple times in the list of dims"), op, x)
+        wrapped.append(w)
+    return tuple(wrapped)
+
+
+class Flip(Op):
+    node_name = "FlipBackward0"
+
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        if x._data.ndim == 0 or not dims:
+            return x._data.copy()
+        return x._backend.xp.flip(x._data, axis=dims).copy()
+
+    def backward(ctx, gy):
+        return Flip.apply(gy, ctx.dims)
+
+
+def flip(x, *dims):
+    """``flip(x, dims)`` or ``x.flip(d0, d1, ...)``."""
+    check_tensor(x, "flip")
+    if not dims:
+        raise TypeError('flip() missing 1 required positional arguments: "dims"')
+    dims = _unique_dims(_dims_arg(dims[0] if len(dims) == 1 else dims, "flip"), x, "flip")
+    return Flip.apply(x, dims if x._data.ndim else ())
+
+
+class Roll(Op):
+    """Elements shifted along dims, wrapping around; with no dims, along the flattened tensor."""
+    node_name = "RollBackward0"
+
+    def forward(ctx, x, shifts, dims):
+        ctx.meta = (shifts, dims)
+        xp, data = x._backend.xp, x._data
+        if dims is None:
+            return xp.roll(data.reshape(-1), shifts[0]).reshape(data.shape)
+        return xp.roll(data, shifts, axis=dims)
+
+    def backward(ctx, gy):
+        shifts, dims = ctx.meta
+        return Roll.apply(gy, tuple(-s for s in shifts), dims)
+
+
+def roll(x, shifts, dims=None):
+    check_tensor(x, "roll")
+    shifts = _dims_arg(shifts, "roll", "shifts")
+    if not shifts:
+        raise op_note(RuntimeError("`shifts` required"), "roll", x)
+    if dims is not None:
+        dims = _dims_arg(dims, "roll")
+    if dims is None or not dims:
+        if len(shifts) != 1:
+            raise op_note(RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                                       f"dims:{len(dims or ())}"), "roll", x)
+        return Roll.apply(x, shifts, None)
+    if len(shifts) != len(dims):
+        raise op_note(RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                                   f"dims:{len(dims)}"), "roll", x)
+    if x._data.size == 0:  # torch hands back a copy of an empty tensor, whatever the dims
+        return Roll.apply(x, (0,), None)
+    if x._data.ndim == 0:
+        raise op_note(IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions"),
+                      "roll", x)
+    return Roll.apply(x, shifts, tuple(_wrap_dim(d, x._data.ndim, "roll") for d in dims))
+
+
+class Tril(Op):
+    node_name = "TrilBackward0"
+    upper = False
+
+    def forward(ctx, x, diagonal):
+        ctx.diagonal = diagonal
+        xp = x._backend.xp
+        return (xp.triu if ctx.upper else xp.tril)(x._data, diagonal)
+
+    def backward(ctx, gy):
+        return type(ctx).apply(gy, ctx.diagonal)
+
+
+class Triu(Tril):
+    node_name = "TriuBackward0"
+    upper = True
+
+
+def _triangle(x, diagonal, op, cls):
+    check_tensor(x, op)
+    diagonal = _index_int_arg(diagonal, op, "diagonal")
+    if x._data.ndim < 2:
+        raise op_note(RuntimeError(f"{op}: input tensor must have at least 2 dimensions"), op, x)
+    return cls.apply(x, diagonal)
+
+
+def _index_int_arg(value, op, name):
+    from ..tensor import _index_arg  # noqa: PLC0415
+
+    return value if type(value) is int else _index_arg(value, op, name)
+
+
+def tril(x, diagonal=0):
+    return _triangle(x, diagonal, "tril", Tril)
+
+
+def triu(x, diagonal=0):
+    return _triangle(x, diagonal, "triu", Triu)
+
+
+class Repeat(Op):
+    """x tiled ``sizes`` times along each dim (leading new dims for extra sizes)."""
+    node_name = "RepeatBackward0"
+
+    def forward(ctx, x, sizes):
+        data = x._data
+        padded = (1,) * (len(sizes) - data.ndim) + data.shape
+        ctx.meta = (data.shape, padded, sizes)
+        return x._backend.xp.tile(data.reshape(padded), sizes)
+
+    def backward(ctx, gy):
+        from .reduction import sum as reduce_sum  # noqa: PLC0415
+
+        in_shape, padded, sizes = ctx.meta
+        split = tuple(s for pair in zip(sizes, padded) for s in pair)
+        summed = reduce_sum(gy.reshape(split), tuple(range(0, 2 * len(sizes), 2)))
+        return summed.reshape(in_shape)
+
+
+def _repeat_shape(x, sizes, op):
+    padded = (1,) * (len(sizes) - x._data.ndim) + x._data.shape
+    out = [p * s for p, s in zip(padded, sizes)]
+    for s in out:
+        if s < 0:
+            raise op_note(RuntimeError(f"Trying to create tensor with negative dimension {s}: {out}"),
+                          op, x)
+
+
+def repeat(x, *sizes):
+    check_tensor(x, "repeat")
+    if not sizes:
+        raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
+    sizes = _shape_arg(sizes, "repeat")
+    if len(sizes) < x._data.ndim:
+        raise op_note(RuntimeError("Number of dimensions of repeat dims can not be smaller than "
+                                   "number of dimensions of tensor"), "repeat", x)
+    _repeat_shape(x, sizes, "repeat")
+    return Repeat.apply(x, sizes)
+
+
+def tile(x, *dims):
+    """``tile(x, dims)`` or ``x.tile(d0, d1, ...)``."""
+    check_tensor(x, "tile")
+    if not dims:
+        raise TypeError('tile() missing 1 required positional arguments: "dims"')
+    dims = _shape_arg(dims if len(dims) > 1 or not isinstance(dims[0], (tuple, list)) else
+                      (tuple(dims[0]),), "tile")
+    dims = (1,) * (x._data.ndim - len(dims)) + dims
+    _repeat_shape(x, dims, "tile")
+    return Repeat.apply(x, dims)
+
+
+def repeat_interleave(x, repeats, dim=None, *, output_size=None):
+    """Each element (or slice along ``dim``) repeated ``repeats`` times: an int, or a 1-D integer
+    tensor of one count per slice (a 0-d or one-element tensor counts for all)."""
+    check_tensor(x, "repeat_interleave")
+    if dim is None:
+        x, d = x.reshape(-1), 0
+    else:
+        d = _wrap_dim(dim, x._data.ndim, "repeat_interleave")
+        if x._data.ndim == 0:
+            x = x.reshape(1)
+    if isinstance(repeats, Tensor):
+        return _repeat_interleave_tensor(x, repeats, d)
+    repeats = _index_int_arg(repeats, "repeat_interleave", "repeats")
+    if repeats < 0:
+        raise op_note(RuntimeError("Repeats must be non-negative"), "repeat_interleave", x)
+    shape = x._data.shape
+    from .elementwise import clone  # noqa: PLC0415
+
+    expanded = x.unsqueeze(d + 1).expand(shape[:d + 1] + (repeats,) + shape[d + 1:])
+    # a copy even where expand changed nothing (repeats == 1), as torch's clone is
+    return view(clone(expanded), shape[:d] + (shape[d] * repeats,) + shape[d + 1:])
+
+
+def _repeat_interleave_tensor(x, repeats, d):
+    from .indexing import index_select  # noqa: PLC0415
+
+    xp = x._backend.xp
+    counts = repeats._data
+    op = "repeat_interleave"
+    if counts.ndim > 1:
+        raise op_note(RuntimeError("repeats must be 0-dim or 1-dim tensor"), op, x, repeats)
+    if counts.dtype.kind not in "iu":
+        from ..tensor import _LEGACY_KIND  # noqa: PLC0415
+
+        raise op_note(NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for "
+                                          f"'{_LEGACY_KIND[repeats.dtype.name]}'"), op, x, repeats)
+    size = x._data.shape[d]
+    if counts.size == 1:
+        counts = xp.full((size,), int(counts.reshape(-1)[0]), dtype=xp.int64)
+    if counts.shape[0] != size:
+        raise op_note(RuntimeError(f"repeats must have the same size as input along dim, but got "
+                                   f"repeats.size(0) = {counts.shape[0]} and input.size({d}) = "
+                                   f"{size}"), op, x, repeats)
+    counts = counts if repeats._backend is x._backend else \
+        x._backend.asarray(repeats._backend.to_host(counts))
+    if counts.size and int(counts.min()) < 0:
+        raise op_note(RuntimeError("repeats can not be negative"), op, x, repeats)
+    index = xp.repeat(xp.arange(size, dtype=xp.int64), counts.astype(xp.int64))
+    return index_select(x, d, Tensor._make(index, x._backend))
+
+
+def _diagonal_length(shape, offset, d1, d2):
+    if offset >= 0:
+        return max(0, min(shape[d1], shape[d2] - offset))
+    return max(0, min(shape[d1] + offset, shape[d2]))
+
+
+def _diagonal_view(xp, data, offset, d1, d2):
+    """The writable view of the diagonal (numpy's own ``diagonal`` is read-only): dims d1 and d2
+    replaced by a last dim that steps along both."""
+    n = _diagonal_length(data.shape, offset, d1, d2)
+    if n:  # start at the first diagonal element
+        start = [0] * data.ndim
+        start[d2 if offset >= 0 else d1] = abs(offset)
+        data = data[tuple(slice(s, None) for s in start)]
+    keep = [i for i in range(data.ndim) if i not in (d1, d2)]
+    shape = tuple(data.shape[i] for i in keep) + (n,)
+    strides = tuple(data.strides[i] for i in keep) + (data.strides[d1] + data.strides[d2],)
+    return xp.lib.stride_tricks.as_strided(data, shape, strides)
+
+
+class Diagonal(Op):
+    node_name = "DiagonalBackward0"
+    is_view = True
+
+    def forward(ctx, x, offset, d1, d2):
+        ctx.meta = (x._data.shape, offset, d1, d2)
+        return _diagonal_view(x._backend.xp, x._data, offset, d1, d2)
+
+    def backward(ctx, gy):
+        return DiagonalScatter.apply(gy, *ctx.meta)
+
+
+class DiagonalCopy(Diagonal):
+    """torch.diag of a matrix: the diagonal as a new tensor (torch's diagonal_copy)."""
+    node_name = "DiagonalBackward0_copy"
+    is_view = False
+
+    def forward(ctx, x, offset, d1, d2):
+        return Diagonal.forward(ctx, x, offset, d1, d2).copy()
+
+
+class DiagonalScatter(Op):
+    """Zeros of ``shape`` holding ``gy`` on the diagonal (``offset``, ``d1``, ``d2``)."""
+    node_name = "DiagonalBackwardBackward0"
+
+    def forward(ctx, gy, shape, offset, d1, d2):
+        ctx.meta = (offset, d1, d2)
+        xp = gy._backend.xp
+        out = xp.zeros(shape, dtype=gy._data.dtype)
+        _diagonal_view(xp, out, offset, d1, d2)[...] = gy._data
+        return out
+
+    def backward(ctx, g):
+        return DiagonalCopy.apply(g, *ctx.meta)
+
+
+def diagonal(x, offset=0, dim1=0, dim2=1):
+    check_tensor(x, "diagonal")
+    offset = _index_int_arg(offset, "diagonal", "offset")
+    nd = x._data.ndim
+    d1, d2 = _wrap_dim(dim1, nd, "diagonal"), _wrap_dim(dim2, nd, "diagonal")
+    if d1 == d2:
+        raise op_note(RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}"),
+                      "diagonal", x)
+    return Diagonal.apply(x, offset, d1, d2)
+
+
+class DiagEmbed(Op):
+    """torch.diag of a vector: the square matrix with it on diagonal ``offset``."""
+    node_name = "DiagEmbedBackward0"
+
+    def forward(ctx, x, offset):
+        ctx.offset = offset
+        n = x._data.shape[0] + abs(offset)
+        xp = x._backend.xp
+        out = xp.zeros((n, n), dtype=x._data.dtype)
+        _diagonal_view(xp, out, offset, 0, 1)[...] = x._data
+        return out
+
+    def backward(ctx, gy):
+        return DiagonalCopy.apply(gy, ctx.offset, 0, 1)
+
+
+def diag(x, diagonal=0):
+    check_tensor(x, "diag")
+    diagonal = _index_int_arg(diagonal, "diag", "diagonal")
+    nd = x._data.ndim
+    if nd == 1:
+        return DiagEmbed.apply(x, diagonal)
+    if nd != 2:
+        raise op_note(RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {nd}D"), "diag", x)
+    return DiagonalCopy.apply(x, diagonal, 0, 1)
+
+
+class Trace(Op):
+    """The sum of a matrix's main diagonal (integers sum in int64, as torch's sum does)."""
+    node_name = "TraceBackward0"
+
+    def forward(ctx, x):
+        ctx.shape = x._data.shape
+        data = x._data
+        dtype = "int64" if data.dtype.kind in "iu" else None
+        acc = "float32" if data.dtype == "float16" else dtype
+        out = _diagonal_view(x._backend.xp, data, 0, 0, 1).sum(dtype=acc)
+        return x._backend.xp.asarray(out, dtype=dtype or data.dtype)
+
+    def backward(ctx, gy):
+        n = min(ctx.shape)
+        return DiagonalScatter.apply(gy.expand(n), ctx.shape, 0, 0, 1)
+
+
+def trace(x):
+    check_tensor(x, "trace")
+    if x._data.dtype.kind == "b":
+        raise op_note(NotImplementedError("\"trace\" not implemented for 'Bool'"), "trace", x)
+    if x._data.ndim != 2:
+        raise op_note(RuntimeError(f"trace: expected a matrix, but got tensor with dim "
+                                   f"{x._data.ndim}"), "trace", x)
+    return Trace.apply(x)

@@ -486,3 +486,172 @@ def test_nonzero(device, arr):
     check_parity(lambda t, x: t.nonzero(x, as_tuple=True), arr, device=device, grad=False)
     out = ag.nonzero(ag.tensor(arr, device=device, requires_grad=arr.dtype.kind == "f"))
     assert out.dtype is ag.int64 and not out.requires_grad
+
+
+# -- index_select ------------------------------------------------------------------------------
+
+# (id, dim, input shape, index): the index is built per library, int64 and int32
+INDEX_SELECT = [
+    ("dim0_repeated", 0, (3, 4), [2, 0, 2, 2]),
+    ("dim1", 1, (3, 4), [3, 1]),
+    ("dim_neg", -1, (2, 3, 4), [0, 0, 3]),
+    ("mid", 1, (2, 3, 4), [2]),
+    ("empty_index", 0, (3, 4), []),
+    ("empty_input", 1, (0, 3), [1, 1]),
+    ("1d", 0, (5,), [4, 4, 0, 1]),
+]
+
+
+def _isel(dim, index, idtype):
+    return lambda t, x: x.index_select(dim, t.tensor(index, dtype=getattr(t, idtype),
+                                                     device=x.device))
+
+
+@pytest.mark.parametrize("dim,shape,index", [pytest.param(d, s, i, id=n)
+                                             for n, d, s, i in INDEX_SELECT])
+@pytest.mark.parametrize("idtype", ["int64", "int32"])
+def test_index_select_parity(device, rng, dim, shape, index, idtype):
+    check_parity(_isel(dim, index, idtype), random_array(rng, shape), device=device, rng=rng)
+    check_parity(lambda t, x: t.index_select(x, dim, t.tensor(index, dtype=t.int64,
+                                                                device=x.device)),
+                 random_array(rng, shape), device=device, rng=rng)
+
+
+@pytest.mark.parametrize("dim,shape,index", [pytest.param(d, s, i, id=n)
+                                             for n, d, s, i in INDEX_SELECT])
+def test_index_select_gradcheck(device, rng, dim, shape, index):
+    check_grad(_isel(dim, index, "int64"), random_array(rng, shape, "float64"), device=device)
+
+
+def test_index_select_0d_and_accumulation(device, rng):
+    check_parity(lambda t, x: x.index_select(0, t.tensor([0], device=x.device)),
+                 random_array(rng, ()), device=device, rng=rng)
+    check_parity(lambda t, x: x.index_select(1, t.tensor(2, device=x.device)),
+                 random_array(rng, (2, 3)), device=device, rng=rng)
+    x = ag.ones(3, 2, device=device, requires_grad=True)
+    y = x.index_select(0, ag.tensor([2, 2, 0], device=device))
+    assert y.grad_fn.name() == "IndexSelectBackward0"
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.cpu().numpy(), [[1.0, 1.0], [0.0, 0.0], [2.0, 2.0]])
+
+
+INDEX_SELECT_ERRORS = [
+    ("oob", lambda t, x: x.index_select(0, t.tensor([3]))),
+    ("negative", lambda t, x: x.index_select(1, t.tensor([-1]))),
+    ("float", lambda t, x: x.index_select(0, t.tensor([0.0]))),
+    ("bool", lambda t, x: x.index_select(0, t.tensor([True]))),
+    ("int16", lambda t, x: x.index_select(0, t.tensor([0], dtype=t.int16))),
+    ("2d", lambda t, x: x.index_select(0, t.tensor([[0]]))),
+    ("dim", lambda t, x: x.index_select(2, t.tensor([0]))),
+    ("list", lambda t, x: x.index_select(0, [0])),
+]
+
+
+# -- sort, argsort, topk -------------------------------------------------------------------------
+
+def _no_ties(rng, shape, dtype="float32"):
+    """Distinct values (a permutation, scaled), so every order is unique."""
+    n = int(np.prod(shape))
+    return (rng.permutation(n).reshape(shape) / 4.0 - n / 8.0).astype(dtype)
+
+
+SORTS = [
+    ("sort", lambda t, x: x.sort(), (3, 5)),
+    ("sort_dim0", lambda t, x: t.sort(x, 0), (3, 5)),
+    ("sort_desc", lambda t, x: x.sort(-1, descending=True), (2, 3, 4)),
+    ("sort_desc_mid", lambda t, x: t.sort(x, dim=1, descending=True), (2, 3, 4)),
+    ("sort_stable", lambda t, x: x.sort(stable=True, dim=0), (4, 3)),
+    ("sort_1d", lambda t, x: x.sort(), (6,)),
+    ("sort_0d", lambda t, x: x.sort(), ()),
+    ("sort_empty", lambda t, x: x.sort(1), (0, 3)),
+    ("argsort", lambda t, x: x.argsort(), (3, 5)),
+    ("argsort_desc", lambda t, x: t.argsort(x, 0, True), (3, 5)),
+    ("topk", lambda t, x: x.topk(2), (3, 5)),
+    ("topk_dim0", lambda t, x: t.topk(x, 3, 0), (3, 5)),
+    ("topk_smallest", lambda t, x: x.topk(2, dim=-2, largest=False), (2, 4, 3)),
+    ("topk_all", lambda t, x: x.topk(5), (2, 5)),
+    ("topk_zero", lambda t, x: x.topk(0), (2, 5)),
+    ("topk_0d", lambda t, x: x.topk(1), ()),
+    ("topk_1d", lambda t, x: x.topk(3, largest=False), (6,)),
+]
+
+
+@pytest.mark.parametrize("fn,shape", [pytest.param(f, s, id=n) for n, f, s in SORTS])
+def test_sort_topk_parity(device, rng, fn, shape):
+    out = check_parity(fn, _no_ties(rng, shape), device=device, rng=rng)
+    assert out[-1].dtype is ag.int64 and not out[-1].requires_grad
+
+
+@pytest.mark.parametrize("fn,shape", [pytest.param(f, s, id=n) for n, f, s in SORTS
+                                      if not n.startswith("argsort")])
+def test_sort_topk_gradcheck(device, rng, fn, shape):
+    check_grad(lambda t, x: fn(t, x).values, _no_ties(rng, shape, "float64"), device=device)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64", "float16", "bool"])
+def test_sort_dtypes(device, rng, dtype):
+    arr = _no_ties(rng, (3, 4)) if dtype != "bool" else np.array([True, False, False, True])
+    if dtype == "bool":  # ties: the stable order
+        check_parity(lambda t, x: (*x.sort(stable=True), *x.sort(descending=True, stable=True)),
+                     arr, device=device, grad=False)
+        return
+    arr = (arr * 4).astype(dtype)
+    check_parity(lambda t, x: (*x.sort(1), *x.topk(2, 0), x.argsort(descending=True)), arr,
+                 device=device, grad=False)
+
+
+def test_sort_stable_ties_and_nan(device):
+    arr = np.array([[2.0, np.nan, 1.0, 2.0, -np.inf, 1.0, np.nan, 2.0]], "float32")
+    check_parity(lambda t, x: (*x.sort(stable=True), *x.sort(descending=True, stable=True),
+                               x.argsort(stable=True)), arr, device=device, grad=False)
+    check_parity(lambda t, x: x.topk(1).values, np.array([3.0, np.nan, 1.0], "float32"),
+                 device=device, grad=False)
+
+
+def test_sort_topk_grad_fn_and_return_types(device):
+    x = ag.tensor([[3.0, 1.0, 2.0]], device=device, requires_grad=True)
+    tx = torch.tensor([[3.0, 1.0, 2.0]], requires_grad=True)
+    for ours, theirs, name in ((x.sort(), tx.sort(), "sort"), (x.topk(2), tx.topk(2), "topk")):
+        assert type(ours).__name__ == name
+        assert ours.values.grad_fn.name() == theirs.values.grad_fn.name()
+        assert ours.indices.grad_fn is None and ours[1] is ours.indices
+        assert repr(ours).replace(", device='cuda:0'", "").replace("_cuda0", "") == repr(theirs)
+        values, indices = ours
+        assert values is ours.values
+
+
+SORT_ERRORS = [
+    ("sort_dim", lambda t, x: x.sort(2)),
+    ("argsort_dim", lambda t, x: x.argsort(-3)),
+    ("topk_big", lambda t, x: x.topk(5)),
+    ("topk_negative", lambda t, x: x.topk(-1)),
+    ("topk_dim", lambda t, x: x.topk(1, 2)),
+    ("topk_float_k", lambda t, x: x.topk(1.5)),
+    ("topk_0d_k", lambda t, x: x.sum().topk(2)),
+    ("topk_bool", lambda t, x: (x > 0).topk(1)),
+]
+
+
+@pytest.mark.parametrize("fn", [pytest.param(f, id=n)
+                                for n, f in INDEX_SELECT_ERRORS + SORT_ERRORS])
+def test_index_select_sort_errors(device, rng, fn):
+    arr, found = random_array(rng, (3, 4)), []
+    for lib, dev in ((torch, "cpu"), (ag, device)):
+        x = lib.tensor(arr, device=dev, requires_grad=True)
+        with pytest.raises(Exception) as info:
+            fn(lib, x)
+        np.testing.assert_array_equal(x.detach().cpu().numpy(), arr)
+        found.append((type(info.value), str(info.value)))
+    assert found[1] == found[0]
+
+
+def test_index_select_dim1_bounds_message(device):
+    """torch's cpu kernel words the bound error of dim 1 apart from the others'."""
+    for dim, index in ((1, [0, -2, 5]), (2, [4]), (0, [2])):
+        found = []
+        for lib, dev in ((torch, "cpu"), (ag, device)):
+            x = lib.ones(2, 3, 4, device=dev)
+            with pytest.raises(Exception) as info:
+                x.index_select(dim, lib.tensor(index, device=dev))
+            found.append((type(info.value), str(info.value)))
+        assert found[1] == found[0]

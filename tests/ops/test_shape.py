@@ -99,6 +99,61 @@ CASES = [
     ("movedim", lambda t, x: x.movedim(0, -1), [(2, 3, 4)]),
     ("movedim_fn", lambda t, x: t.movedim(x, 2, 0), [(2, 3, 4)]),
     ("movedim_tuple", lambda t, x: x.movedim((0, 1), (2, 0)), [(2, 3, 4)]),
+    ("flip", lambda t, x: x.flip(0), [(2, 3, 4)]),
+    ("flip_dims_neg", lambda t, x: t.flip(x, (-1, 0)), [(2, 3, 4)]),
+    ("flip_none", lambda t, x: x.flip(()), [(2, 3)]),
+    ("flip_0d", lambda t, x: x.flip(0), [()]),
+    ("flip_empty", lambda t, x: x.flip(1), [(2, 0)]),
+    ("roll", lambda t, x: x.roll(1, 0), [(3, 4)]),
+    ("roll_flat", lambda t, x: t.roll(x, -5), [(3, 4)]),
+    ("roll_dims", lambda t, x: x.roll((2, -1), (-1, 0)), [(2, 3, 4)]),
+    ("roll_big", lambda t, x: x.roll(7, 1), [(3, 4)]),
+    ("roll_0d", lambda t, x: x.roll(3), [()]),
+    ("roll_empty", lambda t, x: x.roll(1, 0), [(0, 3)]),
+    ("tril", lambda t, x: x.tril(), [(3, 4)]),
+    ("tril_neg", lambda t, x: t.tril(x, -1), [(4, 3)]),
+    ("tril_batched", lambda t, x: x.tril(1), [(2, 3, 4)]),
+    ("triu", lambda t, x: x.triu(), [(3, 4)]),
+    ("triu_pos", lambda t, x: t.triu(x, 2), [(4, 3)]),
+    ("triu_batched", lambda t, x: x.triu(-1), [(2, 3, 4)]),
+    ("tril_inplace", lambda t, x: (x * 1).tril_(-1), [(3, 4)]),
+    ("triu_inplace", lambda t, x: (x * 1).triu_(1), [(2, 3, 4)]),
+    ("repeat", lambda t, x: x.repeat(2, 3), [(3, 2)]),
+    ("repeat_lead", lambda t, x: x.repeat(2, 1, 3), [(3, 2)]),
+    ("repeat_tuple", lambda t, x: x.repeat((1, 2)), [(3,)]),
+    ("repeat_0d", lambda t, x: x.repeat(2, 3), [()]),
+    ("repeat_zero", lambda t, x: x.repeat(0, 2), [(3, 2)]),
+    ("tile", lambda t, x: x.tile((2,)), [(3, 2)]),
+    ("tile_more", lambda t, x: t.tile(x, (2, 1, 2)), [(3, 2)]),
+    ("tile_empty_dims", lambda t, x: x.tile(()), [(3, 2)]),
+    ("repeat_interleave", lambda t, x: x.repeat_interleave(2), [(2, 3)]),
+    ("repeat_interleave_dim", lambda t, x: t.repeat_interleave(x, 3, dim=0), [(2, 3)]),
+    ("repeat_interleave_neg", lambda t, x: x.repeat_interleave(2, -1), [(2, 3)]),
+    ("repeat_interleave_zero", lambda t, x: x.repeat_interleave(0, 1), [(2, 3)]),
+    ("repeat_interleave_0d", lambda t, x: x.repeat_interleave(3), [()]),
+    ("repeat_interleave_tensor",
+     lambda t, x: x.repeat_interleave(t.tensor([2, 0, 1], device=x.device), dim=1), [(2, 3)]),
+    ("repeat_interleave_tensor_flat",
+     lambda t, x: t.repeat_interleave(x, t.tensor([1, 3, 0, 2], device=x.device)), [(2, 2)]),
+    ("repeat_interleave_tensor_0d",
+     lambda t, x: x.repeat_interleave(t.tensor(2, device=x.device), dim=0), [(2, 3)]),
+    ("diagonal", lambda t, x: x.diagonal(), [(3, 4)]),
+    ("diagonal_offset", lambda t, x: x.diagonal(1), [(3, 4)]),
+    ("diagonal_neg_offset", lambda t, x: t.diagonal(x, -2), [(3, 4)]),
+    ("diagonal_past_end", lambda t, x: x.diagonal(5), [(3, 4)]),
+    ("diagonal_dims", lambda t, x: x.diagonal(0, -1, 0), [(2, 3, 4)]),
+    ("diagonal_dims_offset", lambda t, x: t.diagonal(x, -1, 2, 1), [(2, 3, 4)]),
+    ("diagonal_noncontig", lambda t, x: x.t().diagonal(1), [(3, 4)]),
+    ("diagonal_inplace", lambda t, x: (x * 1).diagonal().mul_(3.0), [(3, 4)]),
+    ("diag_matrix", lambda t, x: x.diag(), [(3, 4)]),
+    ("diag_matrix_offset", lambda t, x: t.diag(x, -1), [(3, 4)]),
+    ("diag_vector", lambda t, x: x.diag(), [(3,)]),
+    ("diag_vector_offset", lambda t, x: t.diag(x, 2), [(3,)]),
+    ("diag_vector_neg", lambda t, x: x.diag(-1), [(2,)]),
+    ("trace", lambda t, x: x.trace(), [(3, 3)]),
+    ("trace_wide", lambda t, x: t.trace(x), [(2, 4)]),
+    ("trace_tall", lambda t, x: x.trace(), [(4, 2)]),
+    ("trace_empty", lambda t, x: x.trace(), [(0, 3)]),
     ("chain", lambda t, x: x.t().unsqueeze(0).expand(2, 3, 2).flatten(1).narrow(1, 1, 4) * 2,
      [(2, 3)]),
 ]
@@ -193,6 +248,22 @@ NAMES = [
     ("narrow", lambda x: x.narrow(2, 1, 2), "SliceBackward0"),
     ("select", lambda x: x.select(1, -1), "SelectBackward0"),
     ("contiguous", lambda x: x.transpose(0, 2).contiguous(), "CloneBackward0"),
+    ("flip", lambda x: x.flip(0, 2), "FlipBackward0"),
+    ("roll", lambda x: x.roll(1), "RollBackward0"),
+    ("tril", lambda x: x.tril(), "TrilBackward0"),
+    ("triu", lambda x: x.triu(1), "TriuBackward0"),
+    ("tril_", lambda x: (x * 1).tril_(), "TrilBackward0"),
+    ("triu_", lambda x: (x * 1).triu_(), "TriuBackward0"),
+    ("repeat", lambda x: x.repeat(1, 2, 1), "RepeatBackward0"),
+    ("tile", lambda x: x.tile((2,)), "RepeatBackward0"),
+    ("repeat_interleave", lambda x: x.repeat_interleave(2, 1), "ViewBackward0"),
+    ("repeat_interleave_tensor",
+     lambda x: x.repeat_interleave(ag_or_torch(x).tensor([1, 0, 2], device=x.device), dim=1),
+     "IndexSelectBackward0"),
+    ("diagonal", lambda x: x.diagonal(0, 1, 2), "DiagonalBackward0"),
+    ("diag_matrix", lambda x: x[0].diag(), "DiagonalBackward0_copy"),
+    ("diag_vector", lambda x: x[0, 0].diag(1), "DiagEmbedBackward0"),
+    ("trace", lambda x: x[1].trace(), "TraceBackward0"),
 ]
 
 
@@ -269,6 +340,8 @@ VIEWS = [
     ("chunk", lambda x: x.chunk(2), True),
     ("unbind", lambda x: x.unbind(1), True),
     ("contiguous", lambda x: x.contiguous(), True),
+    ("diagonal", lambda x: x.diagonal(1, 2, 1), True),
+    ("diagonal_neg", lambda x: x.diagonal(-1), True),
 ]
 
 
@@ -296,6 +369,12 @@ COPIES = [
     ("stack", lambda x: ag.stack([x])),
     ("reshape_copy", lambda x: x.transpose(0, 1).reshape(-1)),
     ("contiguous_copy", lambda x: x.transpose(0, 1).contiguous()),
+    ("flip", lambda x: x.flip(1)),
+    ("roll", lambda x: x.roll(1, 0)),
+    ("tril", lambda x: x.tril()),
+    ("repeat", lambda x: x.repeat(1, 1, 1)),
+    ("repeat_interleave", lambda x: x.repeat_interleave(1, 0)),
+    ("diag", lambda x: x[0].diag()),
 ]
 
 
@@ -380,6 +459,38 @@ ERRORS = [
     ("movedim_dim", lambda t, x: x.movedim(0, 2), (2, 3), True),
     ("movedim_repeated", lambda t, x: x.movedim((0, 1), (1, 1)), (2, 3), True),
     ("movedim_lengths", lambda t, x: x.movedim((0, 1), (1,)), (2, 3), True),
+    ("flip_dim", lambda t, x: x.flip(2), (2, 3), True),
+    ("flip_repeated", lambda t, x: x.flip((0, -2)), (2, 3), True),
+    ("roll_dim", lambda t, x: x.roll(1, 2), (2, 3), True),
+    ("roll_align", lambda t, x: x.roll((1, 2), 0), (2, 3), True),
+    ("roll_align_flat", lambda t, x: x.roll((1, 2)), (2, 3), True),
+    ("roll_no_shifts", lambda t, x: x.roll((), ()), (2, 3), True),
+    ("roll_0d_dim", lambda t, x: x.roll(1, 0), (), True),
+    ("tril_1d", lambda t, x: x.tril(), (3,), True),
+    ("triu_0d", lambda t, x: t.triu(x), (), True),
+    ("tril_inplace_leaf", lambda t, x: x.tril_(), (2, 3), True),
+    ("repeat_few", lambda t, x: x.repeat(2), (2, 3), True),
+    ("repeat_negative", lambda t, x: x.repeat(2, -1), (2, 3), True),
+    ("repeat_nothing", lambda t, x: x.repeat(), (2, 3), True),
+    ("tile_negative", lambda t, x: x.tile((-1,)), (2, 3), True),
+    ("repeat_interleave_negative", lambda t, x: x.repeat_interleave(-1), (2, 3), True),
+    ("repeat_interleave_dim", lambda t, x: x.repeat_interleave(2, 2), (2, 3), True),
+    ("repeat_interleave_0d_dim", lambda t, x: x.repeat_interleave(2, 1), (), True),
+    ("repeat_interleave_sizes", lambda t, x: x.repeat_interleave(t.tensor([1, 2]), dim=1), (2, 3),
+     True),
+    ("repeat_interleave_neg_tensor", lambda t, x: x.repeat_interleave(t.tensor([1, -1]), dim=0),
+     (2, 3), True),
+    ("repeat_interleave_float", lambda t, x: x.repeat_interleave(t.tensor([1.0, 2.0]), dim=0),
+     (2, 3), True),
+    ("repeat_interleave_2d", lambda t, x: x.repeat_interleave(t.tensor([[1, 2]]), dim=0), (2, 3),
+     True),
+    ("diagonal_same_dims", lambda t, x: x.diagonal(0, 1, -1), (2, 3), True),
+    ("diagonal_dim", lambda t, x: x.diagonal(0, 0, 2), (2, 3), True),
+    ("diagonal_1d", lambda t, x: x.diagonal(), (3,), True),
+    ("diag_3d", lambda t, x: x.diag(), (2, 2, 2), True),
+    ("diag_0d", lambda t, x: t.diag(x), (), True),
+    ("trace_1d", lambda t, x: x.trace(), (3,), True),
+    ("trace_3d", lambda t, x: t.trace(x), (2, 2, 2), True),
 ]
 
 
@@ -401,3 +512,69 @@ def test_errors_match_torch(device, rng, fn, shape, exact):
     assert type(ours) is type(theirs), f"{type(ours).__name__}: {ours} != torch {theirs!r}"
     if exact:  # torch runs on cpu: a cuda tensor's legacy type name says torch.cuda.
         assert str(ours).replace("torch.cuda.", "torch.") == str(theirs)
+
+
+# -- the new shape ops: integer inputs, in-place writes through diagonal views ----------------------
+
+def test_new_ops_on_integer_and_bool_inputs(device):
+    i = np.arange(12).reshape(3, 4).astype("int32")
+    check_parity(lambda t, x: (x.flip(0), x.roll(1, 1), x.tril(), x.triu(1), x.repeat(2, 1),
+                               x.tile((2,)), x.repeat_interleave(2, 0), x.diagonal(1), x.diag(),
+                               x[0].diag(), x.trace()), i, device=device, grad=False)
+    b = np.arange(6).reshape(2, 3) % 2 == 0
+    check_parity(lambda t, x: (x.flip(1), x.tril(), x.repeat(1, 2), x.diagonal(), x.diag()), b,
+                 device=device, grad=False)
+
+
+def test_trace_dtypes_follow_torch(device):
+    for dtype in ("float16", "float64", "int32", "int64", "uint8"):
+        check_parity(lambda t, x: x.trace(), np.arange(6).reshape(2, 3).astype(dtype),
+                     device=device, grad=False)
+
+
+@pytest.mark.parametrize("offset,dims", [(0, (0, 1)), (1, (0, 1)), (-1, (1, 0)), (0, (-1, 0))])
+def test_inplace_write_through_diagonal_view_reaches_base(device, rng, offset, dims):
+    """y = x * 1; y.diagonal().mul_(w): the base takes CopySlices, x and w torch's gradients."""
+    shape = (3, 4) if dims[0] >= 0 and dims != (-1, 0) else (2, 3, 4)
+    a = random_array(rng, shape, "float64")
+    n = tuple(torch.tensor(a).diagonal(offset, *dims).shape)
+    w, g = random_array(rng, n, "float64"), random_array(rng, shape, "float64")
+    results = []
+    for lib, dev in ((ag, device), (torch, "cpu")):
+        x = lib.tensor(a, device=dev, requires_grad=True)
+        wt = lib.tensor(w, device=dev, requires_grad=True)
+        y = x * 1
+        d = y.diagonal(offset, *dims)
+        d.mul_(wt)
+        assert y.grad_fn.name().endswith("CopySlices")
+        assert d.grad_fn.name() == "AsStridedBackward0"
+        y.backward(lib.tensor(g, device=dev))
+        results.append([t.detach().cpu().numpy() for t in (y, x.grad, wt.grad)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+def test_diagonal_inplace_gradcheck(device, rng):
+    check_grad(lambda t, x, w: _diag_mul(x, w), random_array(rng, (3, 4), "float64"),
+               random_array(rng, (3,), "float64"), device=device)
+
+
+def _diag_mul(x, w):
+    y = x * 1
+    y.diagonal().mul_(w)
+    return y
+
+
+def test_diagonal_view_write_without_grad(device):
+    x = ag.zeros(3, 3, device=device)
+    x.diagonal(-1).fill_(2.0)
+    expected = np.diag([2.0, 2.0], -1).astype("float32")
+    np.testing.assert_array_equal(x.cpu().numpy(), expected)
+    assert x._version_value == 1
+
+
+def test_tril_inplace_returns_self_and_bumps_version(device):
+    for lib, dev in ((ag, device), (torch, "cpu")):
+        x = lib.ones(3, 3, device=dev)
+        assert x.tril_(-1) is x and x.triu_(-1) is x
+        np.testing.assert_array_equal(x.cpu().numpy(), np.diag([1.0, 1.0], -1))
