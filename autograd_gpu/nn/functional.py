@@ -9,16 +9,17 @@ from ..ops.elementwise import relu as _relu
 from ..ops.elementwise import sigmoid, tanh
 from ..ops.linalg import linear
 from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
-                        l1_loss, mse_loss, nll_loss)
+                        huber_loss, kl_div, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 from ..ops.normalization import batch_norm, layer_norm
 from ..ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from ..tensor import Tensor, check_tensor, op_note
 
 __all__ = ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "conv2d", "cross_entropy", "dropout", "elu",
-           "embedding", "gelu", "hardtanh", "l1_loss", "layer_norm", "leaky_relu", "linear",
-           "log_softmax", "max_pool2d", "mish", "mse_loss", "nll_loss", "one_hot", "pad", "prelu",
-           "relu", "relu6", "sigmoid", "silu", "softmax", "softplus", "tanh"]
+           "embedding", "gelu", "hardtanh", "huber_loss", "kl_div", "l1_loss", "layer_norm",
+           "leaky_relu", "linear", "log_softmax", "max_pool2d", "mish", "mse_loss", "nll_loss",
+           "one_hot", "pad", "prelu", "relu", "relu6", "sigmoid", "silu", "smooth_l1_loss",
+           "softmax", "softplus", "tanh"]
 
 
 def relu(input, inplace=False):

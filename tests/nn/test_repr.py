@@ -67,6 +67,9 @@ LAYERS = [
     ("NLLLoss", (), {"ignore_index": 0}),
     ("BCELoss", (), {}),
     ("BCEWithLogitsLoss", (), {}),
+    ("SmoothL1Loss", (), {"beta": 0.5}),
+    ("HuberLoss", (), {"delta": 2.0}),
+    ("KLDivLoss", (), {"reduction": "batchmean", "log_target": True}),
 ]
 
 
