@@ -1,6 +1,6 @@
 """Activations and the ops a classifier head needs around them: softmax and log_softmax (shifted
 by the row maximum, so logits of +-1e4 stay finite in float32), gelu (exact and tanh), leaky_relu,
-silu, elu, dropout and embedding.
+silu, elu, softplus, hardtanh and relu6, prelu, mish, dropout and embedding.
 
 Each op's forward works on arrays and its backward in differentiable Tensor ops (or, for softmax
 and log_softmax, a ``*Grad`` op with its own backward; gelu is a fused function, whose backward is
@@ -289,6 +289,173 @@ def elu(input, alpha=1.0, inplace=False):
     if inplace:
         return _inplace_unary(input, lambda t: EluInplace.apply(t, float(alpha)), "elu_")
     return Elu.apply(input, float(alpha))
+
+
+def _softplus(xp, data, beta, threshold):
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (torch's cut-off); the
+    exp never sees more than the threshold, so it cannot overflow."""
+    z = data * beta
+    soft = xp.log1p(xp.exp(xp.minimum(z, threshold))) / beta
+    return xp.where(z > threshold, data, soft).astype(data.dtype, copy=False)
+
+
+class Softplus(Op):
+    node_name = "SoftplusBackward0"
+
+    def forward(ctx, x, beta, threshold):
+        ctx.save_for_backward(x)
+        ctx.meta = (beta, threshold)
+        return _softplus(x._backend.xp, x._data, beta, threshold)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        beta, threshold = ctx.meta
+        z = x * beta
+        return where(z > threshold, gy, gy * sigmoid(z))
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    check_tensor(input, "softplus")
+    check_floating(input, "softplus_cpu")
+    return Softplus.apply(input, float(beta), float(threshold))
+
+
+def _hardtanh(xp, data, min_val, max_val):
+    return xp.clip(data, min_val, max_val).astype(data.dtype, copy=False)
+
+
+def _hardtanh_grad(ref, gy, min_val, max_val):
+    """torch's hardtanh_backward: no gradient at or beyond either bound. ``ref`` is the input, or
+    the result of the in-place variant (which lies inside the bounds exactly where the input did)."""
+    return where((ref <= min_val) | (ref >= max_val), 0.0, gy)
+
+
+class Hardtanh(Op):
+    node_name = "HardtanhBackward0"
+
+    def forward(ctx, x, min_val, max_val):
+        ctx.save_for_backward(x)
+        ctx.meta = (min_val, max_val)
+        return _hardtanh(x._backend.xp, x._data, min_val, max_val)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return _hardtanh_grad(x, gy, *ctx.meta)
+
+
+class HardtanhInplace(Op):
+    """hardtanh_: backward from the result (torch's node is HardtanhBackward0 for both)."""
+    node_name = "HardtanhBackward0"
+    save_outputs = True
+
+    def forward(ctx, x, min_val, max_val):
+        ctx.meta = (min_val, max_val)
+        return _hardtanh(x._backend.xp, x._data, min_val, max_val)
+
+    def backward(ctx, gy):
+        (y,) = ctx.saved_outputs
+        return _hardtanh_grad(y, gy, *ctx.meta)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """clamp(input, min_val, max_val) with torch's gradient (none at the bounds); integer inputs
+    are clamped too, as torch's are."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    check_tensor(input, "hardtanh")
+    if input.dtype.name == "bool":
+        raise op_note(RuntimeError("Bool inputs not supported for hardtanh"), "hardtanh", input)
+    if inplace:
+        return _inplace_unary(input, lambda t: HardtanhInplace.apply(t, min_val, max_val),
+                              "hardtanh_")
+    return Hardtanh.apply(input, min_val, max_val)
+
+
+def relu6(input, inplace=False):
+    """hardtanh(input, 0, 6), which is what torch runs (its node is HardtanhBackward0)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+class Prelu(Op):
+    """max(0, x) + weight * min(0, x), the weight one value or one per channel (dim 1)."""
+    node_name = "PreluKernelBackward0"
+
+    def forward(ctx, x, weight, view):
+        ctx.save_for_backward(x, weight)
+        ctx.view = view
+        data = x._data
+        w = weight._data.reshape(view)
+        return x._backend.xp.where(data > 0, data, w * data).astype(data.dtype, copy=False)
+
+    def backward(ctx, gy):
+        x, weight = ctx.saved_tensors
+        need_x, need_w = ctx.needs_input_grad[:2]
+        positive = x > 0
+        gx = gw = None
+        if need_x:
+            gx = where(positive, gy, gy * weight.reshape(ctx.view))
+        if need_w:
+            terms = where(positive, 0.0, x * gy)
+            if weight._data.size == 1:
+                gw = terms.sum().reshape(weight._data.shape)
+            else:
+                axes = (0,) + tuple(range(2, x._data.ndim))
+                gw = terms.sum(dim=axes).reshape(weight._data.shape)
+        return gx, gw
+
+
+def prelu(input, weight):
+    check_tensor(input, "prelu")
+    check_tensor(weight, "prelu", "weight", 2)
+    if input._backend is not weight._backend:
+        raise device_mismatch("prelu", input, weight)
+    if weight._data.ndim > 1:
+        raise op_note(RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
+                                   f"ndim = {weight._data.ndim}"), "prelu", input, weight)
+    if input.dtype is not weight.dtype:
+        raise op_note(RuntimeError(f"prelu: Type promoting not supported. Got "
+                                   f"{legacy_name(input.dtype)} and {legacy_name(weight.dtype)}"),
+                      "prelu", input, weight)
+    ndim = input._data.ndim
+    count = weight._data.size
+    if count != 1:
+        if ndim == 0:
+            raise op_note(RuntimeError("Not allow zero-dim input tensor."), "prelu", input, weight)
+        channels = input._data.shape[1] if ndim >= 2 else 1
+        if count != channels:
+            raise op_note(RuntimeError(f"Mismatch of parameter numbers and input channel size. "
+                                       f"Found parameter numbers = {count} and channel size = "
+                                       f"{channels}."), "prelu", input, weight)
+        view = (1, count) + (1,) * (ndim - 2)
+    else:
+        view = ()
+    check_floating(input, "prelu_cpu")
+    return Prelu.apply(input, weight, view)
+
+
+class Mish(Op):
+    """x tanh(softplus(x)); backward as torch's mish_backward,
+    g (t + x sigmoid(x) (1 - t^2)) with t = tanh(softplus(x))."""
+    node_name = "MishBackward0"
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        xp, data = x._backend.xp, x._data
+        return (data * xp.tanh(xp.logaddexp(0, data))).astype(data.dtype, copy=False)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        t = tanh(Softplus.apply(x, 1.0, 20.0))
+        return gy * (t + x * sigmoid(x) * (1.0 - t * t))
+
+
+def mish(input, inplace=False):
+    check_tensor(input, "mish")
+    check_floating(input, "mish_cpu")
+    if inplace:
+        # backward needs the input's old values: the op reads (and saves) a copy of them
+        return _inplace_unary(input, lambda t: Mish.apply(t.clone()), "mish_")
+    return Mish.apply(input)
 
 
 # -- dropout ---------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Losses with torch's semantics: mse_loss, l1_loss, nll_loss, cross_entropy (class indices with
+"""Losses with torch's semantics: mse_loss, l1_loss, smooth_l1_loss, huber_loss, kl_div, nll_loss, cross_entropy (class indices with
 weights, ignore_index and label smoothing, or class probabilities), binary_cross_entropy and
 binary_cross_entropy_with_logits (pos_weight; finite for any logit).
 
@@ -161,6 +161,133 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     _check_tensors("l1_loss", input=input, target=target)
     _warn_size_mismatch(input, target, "l1_loss")
     return _reduce((input - target).abs(), reduction)
+
+
+class _ClampedLinearLoss(Op):
+    """smooth_l1 and huber: quadratic within ``width`` of the target, linear beyond. The gradient
+    of each is d clamped to [-width, width], divided by beta for smooth_l1 (torch's backward
+    kernels, without their branches), so backward stays a Tensor expression and differentiable."""
+
+    def forward(ctx, x, t, reduction, width):
+        xp = x._backend.xp
+        d = x._data - t._data
+        ad = xp.abs(d)
+        loss = xp.where(ad < width, ctx.quadratic(d, width), ctx.linear(ad, width))
+        ctx.save_for_backward(x, t)
+        ctx.meta = (reduction, d.size, width)
+        return _reduce_array(xp, loss.astype(d.dtype, copy=False), reduction)
+
+    def backward(ctx, gy):
+        x, t = ctx.saved_tensors
+        reduction, count, width = ctx.meta
+        g = _scaled_grad(gy, reduction, count) * ctx.slope(x - t, width)
+        return (g if ctx.needs_input_grad[0] else None), (-g if ctx.needs_input_grad[1] else None)
+
+
+class SmoothL1Loss(_ClampedLinearLoss):
+    """0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere (beta > 0)."""
+    node_name = "SmoothL1LossBackward0"
+
+    @staticmethod
+    def quadratic(d, beta):
+        return 0.5 * d * d / beta
+
+    @staticmethod
+    def linear(ad, beta):
+        return ad - 0.5 * beta
+
+    @staticmethod
+    def slope(d, beta):
+        return (d / beta).clamp(-1.0, 1.0)
+
+
+class HuberLoss(_ClampedLinearLoss):
+    """0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere (delta > 0)."""
+    node_name = "HuberLossBackward0"
+
+    @staticmethod
+    def quadratic(d, delta):
+        return 0.5 * d * d
+
+    @staticmethod
+    def linear(ad, delta):
+        return delta * (ad - 0.5 * delta)
+
+    @staticmethod
+    def slope(d, delta):
+        return d.clamp(-delta, delta)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """torch.nn.functional.smooth_l1_loss; ``beta=0`` is l1_loss, as torch runs it."""
+    _check_tensors("smooth_l1_loss", input=input, target=target)
+    _warn_size_mismatch(input, target, "smooth_l1_loss")
+    reduction = _reduction(size_average, reduce, reduction)
+    if beta < 0:
+        raise op_note(RuntimeError("smooth_l1_loss does not support negative values for beta."),
+                      "smooth_l1_loss", input, target)
+    input, target = _promoted(input, target, "smooth_l1_cpu")
+    if beta == 0.0:
+        return _reduce((input - target).abs(), reduction)
+    return SmoothL1Loss.apply(input, target, reduction, float(beta))
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """torch.nn.functional.huber_loss, with its optional per-element ``weight`` (applied to the
+    unreduced loss, then reduced, as torch does)."""
+    _check_tensors("huber_loss", input=input, target=target)
+    _warn_size_mismatch(input, target, "huber_loss")
+    if weight is not None and tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    reduction = _reduction(None, None, reduction)
+    if delta <= 0:
+        raise op_note(RuntimeError("huber_loss does not support non-positive values for delta."),
+                      "huber_loss", input, target)
+    check_floating(input, "huber_cpu")
+    # torch's kernel computes in the input's dtype (a target of another dtype is cast to it; torch
+    # then fails in backward if that target requires grad: here it gets its gradient)
+    target = target.to(input.dtype)
+    if weight is None:
+        return HuberLoss.apply(input, target, reduction, float(delta))
+    return _reduce(HuberLoss.apply(input, target, "none", float(delta)) * weight, reduction)
+
+
+_KL_MEAN_WARNING = (
+    "reduction: 'mean' divides the total loss by both the batch size and the support size."
+    "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+    "'mean' will be changed to behave the same as 'batchmean' in the next major release.")
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """torch's composite formula: target * (log target - input) (xlogy, so a zero target adds 0)
+    or, with ``log_target``, exp(target) * (target - input); reduced as torch reduces it, with
+    'batchmean' the sum over the first dim's size."""
+    _check_tensors("kl_div", input=input, target=target)
+    if size_average is not None or reduce is not None:
+        reduction = _reduction(size_average, reduce, reduction)
+    else:
+        if reduction == "mean":
+            warnings.warn(_KL_MEAN_WARNING, UserWarning, stacklevel=2)
+        if reduction not in _REDUCTIONS + ("batchmean",):
+            raise ValueError(f"{reduction} is not a valid value for reduction")
+    if not input.is_floating_point() or not target.is_floating_point():
+        raise op_note(RuntimeError("kl_div: Integral inputs not supported."), "kl_div", input,
+                      target)
+    try:
+        _broadcast_check(target._data.shape, input._data.shape)
+    except RuntimeError as err:
+        raise op_note(err, "kl_div", input, target) from None
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        zero = target == 0
+        # where() inside the log too: log(0) = -inf would make the discarded branch's gradient NaN
+        xlogy = where(zero, 0.0, target * where(zero, 1.0, target).log())
+        loss = xlogy - target * input
+    if reduction == "batchmean":
+        total = loss.sum()
+        return total / input._data.shape[0] if input._data.ndim else total
+    return _reduce(loss, reduction)
 
 
 # -- negative log likelihood and cross entropy -----------------------------------------------------

@@ -1,4 +1,4 @@
-"""Batch and layer normalization.
+"""Batch, layer and group normalization, and normalize / cosine_similarity.
 
 Both normalise x over a set of "statistic" axes, x_hat = (x - mean) * invstd with the biased
 variance, then scale and shift by a weight and bias broadcast along other axes. Their training
@@ -21,6 +21,7 @@ from ..autograd.function import Op
 from ..backend.softmax_norm import compute_dtype
 from ..tensor import Tensor, _wrap_dim, check_tensor, op_note
 from .activation import legacy_name
+from .elementwise import where
 
 
 class _Layout:
@@ -310,3 +311,176 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
                                f"{name} of shape {list(t._data.shape)} and normalized_shape = "
                                f"{list(shape)}")
     return NativeLayerNorm.apply(input, weight, bias, shape, float(eps))
+
+
+# -- group norm ------------------------------------------------------------------------------------
+
+class NativeGroupNorm(Op):
+    """x viewed as (N, G, C/G * spatial), normalised over its last axis, then scaled and shifted
+    per channel. Backward is in Tensor ops (the statistics recomputed from x), so it is itself
+    differentiable:  gx = invstd (h - E[h] - x_hat E[h x_hat]) per group, h = gy * weight."""
+    node_name = "NativeGroupNormBackward0"
+    fixed_positions = (0, 1, 2)
+
+    def forward(ctx, x, weight, bias, groups, eps):
+        xp = x._backend.xp
+        data = x._data
+        shape = data.shape
+        folded = data.reshape(shape[0], groups, -1)
+        mean, _, invstd = _moments(xp, folded, (2,), eps)
+        view = (1, shape[1]) + (1,) * (data.ndim - 2)
+        layout = _Layout(None, (0,) + tuple(range(2, data.ndim)), view, (shape[1],), True)
+        ctx.save_for_backward(x, weight)
+        ctx.meta = (layout, groups, eps)
+        y = ((folded - mean) * invstd).reshape(shape)
+        return _affine(y, weight, bias, layout).astype(data.dtype, copy=False)
+
+    def backward(ctx, gy):
+        x, weight = ctx.saved_tensors
+        layout, groups, eps = ctx.meta
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        shape = tuple(x._data.shape)
+        folded = x.reshape(shape[0], groups, -1)
+        centered = folded - folded.mean(dim=2, keepdim=True)
+        invstd = ((centered * centered).mean(dim=2, keepdim=True) + eps).rsqrt()
+        x_hat = centered * invstd
+        gx = gw = gb = None
+        if need_x:
+            h = gy if weight is None else gy * weight.reshape(layout.param_view)
+            h = h.reshape(shape[0], groups, -1)
+            gx = invstd * (h - h.mean(dim=2, keepdim=True)
+                           - x_hat * (h * x_hat).mean(dim=2, keepdim=True))
+            gx = gx.reshape(shape)
+        if need_w:
+            gw = (gy * x_hat.reshape(shape)).sum(dim=layout.param_axes)
+        if need_b:
+            gb = gy.sum(dim=layout.param_axes)
+        return gx, gw, gb
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """torch.nn.functional.group_norm for (N, C, *) inputs, C divisible by num_groups; checks in
+    torch's order."""
+    check_tensor(input, "group_norm")
+    shape = tuple(input._data.shape)
+    if len(shape) < 2:
+        raise op_note(RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
+                                   f"{len(shape)}"), "group_norm", input)
+    n, c = shape[:2]
+    sizes = [n * c // num_groups, num_groups] + list(shape[2:])
+    values = 1
+    for s in [sizes[0]] + sizes[2:]:
+        values *= s
+    if values == 1:
+        raise op_note(ValueError(f"Expected more than 1 value per channel when training, got "
+                                 f"input size {sizes}"), "group_norm", input)
+    if c % num_groups:
+        raise op_note(RuntimeError(f"Expected number of channels in input to be divisible by "
+                                   f"num_groups, but got input of shape {list(shape)} and "
+                                   f"num_groups={num_groups}"), "group_norm", input)
+    for t, name in ((weight, "weight"), (bias, "bias")):
+        if t is not None and (t._data.ndim != 1 or t._data.shape[0] != c):
+            # torch's bias message prints the weight's shape (where there is a weight): kept
+            shown = weight if weight is not None else t
+            raise op_note(RuntimeError(f"Expected {name} to be a vector of size equal to the number "
+                                       f"of channels in input, but got {name} of shape "
+                                       f"{list(shown._data.shape)} and input of shape "
+                                       f"{list(shape)}"), "group_norm", input, t)
+    if not input.is_floating_point():
+        raise op_note(NotImplementedError(f"\"GroupNormKernelImpl\" not implemented for "
+                                          f"'{legacy_name(input.dtype)}'"), "group_norm", input)
+    _check_parameter_dtypes(input, weight, bias, None, None)
+    return NativeGroupNorm.apply(input, weight, bias, int(num_groups), float(eps))
+
+
+# -- normalize and cosine similarity ---------------------------------------------------------------
+
+class VectorNorm(Op):
+    """The p-norm over ``dims`` (kept), for normalize and cosine_similarity. Backward as torch's
+    linalg_vector_norm_backward: g x |x|^(p-2) / norm^(p-1) (sign(x) for p = 1; the maximal
+    entries share g for p = inf); a zero norm gives a zero gradient."""
+    node_name = "LinalgVectorNormBackward0"
+
+    def forward(ctx, x, p, dims):
+        xp = x._backend.xp
+        a = xp.abs(x._data)
+        if p == 2:
+            n = xp.sqrt(xp.sum(a * a, axis=dims, keepdims=True))
+        elif p == 1:
+            n = xp.sum(a, axis=dims, keepdims=True)
+        elif p == float("inf"):
+            n = xp.max(a, axis=dims, keepdims=True) if a.size else xp.sum(a, axis=dims,
+                                                                          keepdims=True)
+        elif p == 0:
+            n = xp.sum(a != 0, axis=dims, keepdims=True)
+        else:
+            n = xp.sum(a ** p, axis=dims, keepdims=True) ** (1.0 / p)
+        ctx.save_for_backward(x)
+        ctx.meta = (p, dims)
+        return n.astype(x._data.dtype, copy=False)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        p, dims = ctx.meta
+        if p == 0:
+            return gy * 0.0 * x
+        n = VectorNorm.apply(x, p, dims)
+        if p == 1:
+            return gy * x.sign()
+        if p == float("inf"):
+            top = (x.abs() == n).to(x.dtype)
+            return gy * x.sign() * top / top.sum(dim=dims, keepdim=True)
+        safe = where(n == 0, 1.0, n)
+        if p == 2:
+            return gy * x / safe
+        return gy * x.sign() * x.abs().pow(p - 1) / safe.pow(p - 1)
+
+
+def _norm_dims(input, dim, op):
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    return tuple(sorted({_wrap_dim(d, input._data.ndim, op) for d in dims}))
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """input / max(||input||_p over dim, eps), torch's formula (its graph ends in DivBackward0)."""
+    if out is not None:
+        raise NotImplementedError("normalize: out= is not supported by autograd_gpu")
+    check_tensor(input, "normalize")
+    if not input.is_floating_point():
+        raise op_note(RuntimeError(f"linalg.vector_norm: Expected a floating point or complex "
+                                   f"tensor as input. Got {legacy_name(input.dtype)}"),
+                      "normalize", input)
+    dims = _norm_dims(input, dim, "normalize")
+    denom = VectorNorm.apply(input, float(p), dims).clamp(min=eps).expand_as(input)
+    return input / denom
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """torch's formula: each input divided by its own 2-norm over ``dim`` (clamped at eps without
+    a gradient of its own, as torch clamps in place under no_grad), then summed products."""
+    check_tensor(x1, "cosine_similarity", "x1", 1)
+    check_tensor(x2, "cosine_similarity", "x2", 2)
+    common = dtypes.promote_types(x1.dtype, x2.dtype)
+    if not common.is_floating_point:
+        raise op_note(RuntimeError(f"expected common dtype to be floating point, yet common dtype "
+                                   f"is {legacy_name(common)}"), "cosine_similarity", x1, x2)
+    from .loss import _broadcast_check  # noqa: PLC0415 - loss imports this module's neighbours
+    try:
+        _broadcast_check(x1._data.shape, x2._data.shape)
+    except RuntimeError as err:
+        raise op_note(err, "cosine_similarity", x1, x2) from None
+    shape = _broadcast_shape(x1._data.shape, x2._data.shape)
+    x1, x2 = x1.to(common).expand(*shape), x2.to(common).expand(*shape)
+    dims = _norm_dims(x1, dim, "cosine_similarity")
+    normed = []
+    for x in (x1, x2):
+        n = VectorNorm.apply(x, 2.0, dims)
+        n = n + (n.clamp(min=eps) - n).detach()
+        normed.append(x / n)
+    return (normed[0] * normed[1]).sum(dim=dims[0])
+
+
+def _broadcast_shape(a, b):
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    return tuple(max(x, y) if min(x, y) != 0 else 0 for x, y in zip(a, b))
