@@ -47,13 +47,40 @@ def is_tensor(obj):
     return isinstance(obj, Tensor)
 
 
-def numel(t):
-    return t.numel()
+def numel(input):
+    return input.numel()
 
 
-def detach(t):
-    return t.detach()
+def detach(input):
+    return input.detach()
 
 
-def get_device(t):
-    return t.device.index if t.is_cuda else -1
+def get_device(input):
+    return input.device.index if input.is_cuda else -1
+
+
+# the public names, as torch's namespace has them (and what `from autograd_gpu import *` gives)
+__all__ = ["abs", "add", "all", "allclose", "amax", "amin", "any", "arange", "argmax", "argmin",
+           "argsort", "as_tensor", "autograd", "bitwise_and", "bitwise_not", "bitwise_or",
+           "bitwise_xor", "bmm", "bool", "broadcast_to", "cat", "ceil", "chunk", "clamp", "clip",
+           "clone", "concat", "concatenate", "cos", "cosh", "cuda", "cumprod", "cumsum", "detach",
+           "device", "diag", "diagonal", "div", "dot", "double", "dtype", "empty", "empty_like",
+           "enable_grad", "eq", "equal", "erf", "exp", "expand", "expm1", "eye", "fix", "flatten",
+           "flip", "float", "float16", "float32", "float64", "floor", "floor_divide", "frac",
+           "from_dlpack", "from_numpy", "full", "full_like", "fuse", "gather", "ge", "Generator",
+           "get_default_dtype", "get_device", "get_printoptions", "gt", "half", "index_select",
+           "inference_mode", "int", "int16", "int32", "int64", "int8",
+           "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_grad_enabled", "is_tensor",
+           "isfinite", "isinf", "isnan", "le", "linspace", "load", "log", "log1p", "log_softmax",
+           "logical_and", "logical_not", "logical_or", "logical_xor", "logsumexp", "long", "lt",
+           "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum",
+           "mm", "movedim", "mul", "mv", "narrow", "ne", "neg", "nn", "no_grad", "nonzero", "norm",
+           "numel", "ones", "ones_like", "optim", "outer", "OutOfMemoryError", "permute", "pow",
+           "printoptions", "prod", "promote_types", "rand", "rand_like", "randint", "randint_like",
+           "randn", "randn_like", "reciprocal", "relu", "remainder", "repeat_interleave",
+           "reshape", "roll", "round", "rsqrt", "save", "select", "set_anomaly_enabled",
+           "set_default_dtype", "set_grad_enabled", "set_printoptions", "short", "sigmoid", "sign",
+           "sin", "sinh", "Size", "softmax", "sort", "split", "sqrt", "square", "squeeze", "stack",
+           "std", "sub", "sum", "t", "tanh", "Tensor", "tensor", "tile", "topk", "trace",
+           "transpose", "tril", "triu", "true_divide", "trunc", "uint8", "unbind", "unflatten",
+           "unsqueeze", "utils", "var", "where", "zeros", "zeros_like"]

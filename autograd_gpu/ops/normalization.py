@@ -21,7 +21,7 @@ from ..autograd.function import Op
 from ..backend.softmax_norm import compute_dtype
 from ..tensor import Tensor, _wrap_dim, check_tensor, op_note
 from .activation import legacy_name
-from .elementwise import where
+from .reduction import vector_norm
 
 
 class _Layout:
@@ -395,47 +395,6 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 
 # -- normalize and cosine similarity ---------------------------------------------------------------
 
-class VectorNorm(Op):
-    """The p-norm over ``dims`` (kept), for normalize and cosine_similarity. Backward as torch's
-    linalg_vector_norm_backward: g x |x|^(p-2) / norm^(p-1) (sign(x) for p = 1; the maximal
-    entries share g for p = inf); a zero norm gives a zero gradient."""
-    node_name = "LinalgVectorNormBackward0"
-
-    def forward(ctx, x, p, dims):
-        xp = x._backend.xp
-        a = xp.abs(x._data)
-        if p == 2:
-            n = xp.sqrt(xp.sum(a * a, axis=dims, keepdims=True))
-        elif p == 1:
-            n = xp.sum(a, axis=dims, keepdims=True)
-        elif p == float("inf"):
-            n = xp.max(a, axis=dims, keepdims=True) if a.size else xp.sum(a, axis=dims,
-                                                                          keepdims=True)
-        elif p == 0:
-            n = xp.sum(a != 0, axis=dims, keepdims=True)
-        else:
-            n = xp.sum(a ** p, axis=dims, keepdims=True) ** (1.0 / p)
-        ctx.save_for_backward(x)
-        ctx.meta = (p, dims)
-        return n.astype(x._data.dtype, copy=False)
-
-    def backward(ctx, gy):
-        (x,) = ctx.saved_tensors
-        p, dims = ctx.meta
-        if p == 0:
-            return gy * 0.0 * x
-        n = VectorNorm.apply(x, p, dims)
-        if p == 1:
-            return gy * x.sign()
-        if p == float("inf"):
-            top = (x.abs() == n).to(x.dtype)
-            return gy * x.sign() * top / top.sum(dim=dims, keepdim=True)
-        safe = where(n == 0, 1.0, n)
-        if p == 2:
-            return gy * x / safe
-        return gy * x.sign() * x.abs().pow(p - 1) / safe.pow(p - 1)
-
-
 def _norm_dims(input, dim, op):
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
     return tuple(sorted({_wrap_dim(d, input._data.ndim, op) for d in dims}))
@@ -451,7 +410,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
                                    f"tensor as input. Got {legacy_name(input.dtype)}"),
                       "normalize", input)
     dims = _norm_dims(input, dim, "normalize")
-    denom = VectorNorm.apply(input, float(p), dims).clamp(min=eps).expand_as(input)
+    denom = vector_norm(input, float(p), dims, True).clamp(min=eps).expand_as(input)
     return input / denom
 
 
@@ -474,7 +433,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     dims = _norm_dims(x1, dim, "cosine_similarity")
     normed = []
     for x in (x1, x2):
-        n = VectorNorm.apply(x, 2.0, dims)
+        n = vector_norm(x, 2.0, dims, True)
         n = n + (n.clamp(min=eps) - n).detach()
         normed.append(x / n)
     return (normed[0] * normed[1]).sum(dim=dims[0])

@@ -1,33 +1,16 @@
 """Gradient clipping, as torch.nn.utils does it: the total norm is the norm of the per-tensor
 norms, the scale ``max_norm / (total + 1e-6)`` clamped at 1 stays a tensor (no host read, so no
 device synchronisation on cuda), and every gradient is multiplied by it in place."""
-import math
-
 from ...autograd import grad_mode
 from ...creation import tensor
 from ...ops.elementwise import clamp
+from ...ops.reduction import vector_norm
 from ...ops.shape import stack
 from ...tensor import Tensor
 
 
 def _as_list(tensors):
     return [tensors] if isinstance(tensors, Tensor) else list(tensors)
-
-
-def _vector_norm(t, p):
-    """torch.linalg.vector_norm of all of ``t``'s elements."""
-    a = t.abs()
-    if p == math.inf:
-        return a.amax()
-    if p == -math.inf:
-        return a.amin()
-    if p == 0:
-        return (a != 0).sum().to(t.dtype)
-    if p == 1:
-        return a.sum()
-    if p == 2:
-        return (a * a).sum().sqrt()
-    return (a ** p).sum() ** (1.0 / p)
 
 
 @grad_mode.no_grad()
@@ -38,8 +21,8 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     if not tensors:
         return tensor(0.0)
     device = tensors[0].device
-    norms = [_vector_norm(t, norm_type).to(device) for t in tensors]
-    total = _vector_norm(stack(norms), norm_type)
+    norms = [vector_norm(t, norm_type).to(device) for t in tensors]
+    total = vector_norm(stack(norms), norm_type)
     if error_if_nonfinite and bool(total.isnan() | total.isinf()):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is "
                            "non-finite, so it cannot be clipped. To disable this error and scale the "
