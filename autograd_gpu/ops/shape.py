@@ -876,7 +876,10 @@ def _repeat_interleave_tensor(x, repeats, d):
         x._backend.asarray(repeats._backend.to_host(counts))
     if counts.size and int(counts.min()) < 0:
         raise op_note(RuntimeError("repeats can not be negative"), op, x, repeats)
-    index = xp.repeat(xp.arange(size, dtype=xp.int64), counts.astype(xp.int64))
+    # the counts as a host list: cupy.repeat takes no device array of repeats (and the result's
+    # size depends on them, so torch reads them on the host too)
+    index = xp.repeat(xp.arange(size, dtype=xp.int64),
+                      x._backend.to_host(counts).astype("int64").tolist())
     return index_select(x, d, Tensor._make(index, x._backend))
 
 
