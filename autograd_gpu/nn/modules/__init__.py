@@ -1,7 +1,7 @@
 """The layer classes, one file per family."""
 from .activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, PReLU, ReLU, ReLU6,
                          Sigmoid, SiLU, Softmax, Softplus, Tanh)
-from .container import ModuleDict, ModuleList, Sequential
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv2d
 from .distance import CosineSimilarity
 from .dropout import Dropout
@@ -18,6 +18,7 @@ __all__ = [
     "BatchNorm2d", "Conv2d", "CosineSimilarity", "CrossEntropyLoss", "Dropout", "ELU",
     "Embedding", "Flatten", "GELU", "GroupNorm", "Hardtanh", "HuberLoss", "Identity",
     "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss",
-    "MaxPool2d", "Mish", "ModuleDict", "ModuleList", "NLLLoss", "PReLU", "ReLU", "ReLU6",
+    "MaxPool2d", "Mish", "ModuleDict", "ModuleList", "NLLLoss", "PReLU", "ParameterDict",
+    "ParameterList", "ReLU", "ReLU6",
     "Sequential", "SiLU", "Sigmoid", "SmoothL1Loss", "Softmax", "Softplus", "Tanh", "Unflatten",
 ]
