@@ -183,3 +183,25 @@ def test_parameter_dict_repr():
                           "    (b): Parameter containing: [torch.FloatTensor of size 3]\n"
                           "    (t): Object of type: str\n)")
     assert repr(nn.ParameterDict()) == repr(torch.nn.ParameterDict())
+
+
+def test_single_entry_repr_and_device_suffix(device):
+    torch = torch_or_skip()
+    assert_torch_wording(repr(nn.ParameterList([ag.zeros(2)])),
+                         repr(torch.nn.ParameterList([torch.zeros(2)])))
+    ours = nn.ParameterList([ag.zeros(2, 3, device=device)])
+    suffix = f" ({ours[0].device})" if ours[0].device.type == "cuda" else ""
+    assert repr(ours) == f"ParameterList(  (0): Parameter containing: [torch.float32 of size 2x3{suffix}])"
+
+
+def test_pickle_and_deepcopy_keep_entries():
+    import copy
+    import pickle
+
+    plist = nn.ParameterList([ag.ones(2), 4])
+    pdict = nn.ParameterDict({"b": ag.ones(1), "a": ag.zeros(3)})
+    for clone in (pickle.loads(pickle.dumps(plist)), copy.deepcopy(plist)):
+        assert len(clone) == 2 and clone[1] == 4 and isinstance(clone[0], nn.Parameter)
+        assert clone[0] is not plist[0] and repr(clone) == repr(plist)
+    for clone in (pickle.loads(pickle.dumps(pdict)), copy.deepcopy(pdict)):
+        assert list(clone) == ["a", "b"] and list(clone.state_dict()) == ["a", "b"]

@@ -394,3 +394,15 @@ def test_cell_unknown_nonlinearity():
     torch = torch_or_skip()
     _same_error(lambda: nn.RNNCell(3, 4, nonlinearity="foo")(ag.zeros(2, 3)),
                 lambda: torch.nn.RNNCell(3, 4, nonlinearity="foo")(torch.zeros(2, 3)))
+
+
+def test_pickle_and_deepcopy_keep_the_weights(device, rng):
+    import copy
+    import pickle
+
+    module = nn.LSTM(3, 4, num_layers=2, bidirectional=True).to(device)
+    x = ag.tensor(random_array(rng, (5, 2, 3)), device=device)
+    expected = _np(module(x)[0])
+    for clone in (copy.deepcopy(module), pickle.loads(pickle.dumps(module))):
+        np.testing.assert_array_equal(_np(clone(x)[0]), expected)
+        assert clone.weight_ih_l0 is not module.weight_ih_l0
