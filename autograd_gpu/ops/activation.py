@@ -483,6 +483,48 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return input.mul_(noise) if inplace else input * noise
 
 
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels (N, C, H, W) or (N, C, L) (torch's warning: a 3-D input is taken as
+    batched 1-D) with probability p, scaling the rest by 1/(1-p): ``input * noise`` with noise
+    (N, C, 1, 1), as torch's feature_dropout (MulBackward0)."""
+    import warnings  # noqa: PLC0415
+
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    check_tensor(input, "dropout2d")
+    ndim = input._data.ndim
+    if ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {ndim}-D input to dropout2d, which is deprecated and "
+                      "will result in an error in a future release. To retain the behavior and "
+                      "silence this warning, please use dropout instead. Note that dropout2d exists "
+                      "to provide channel-wise dropout on inputs with 2 spatial dimensions, a channel "
+                      "dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
+                      stacklevel=2)
+    if ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
+                      "1D dropout behavior is desired - input is interpreted as shape (N, C, L), "
+                      "where C is the channel dim. This behavior will change in a future release to "
+                      "interpret the input as one without a batch dimension, i.e. shape (C, H, W). "
+                      "To maintain the 1D channel-wise dropout behavior, please switch to using "
+                      "dropout1d instead.", stacklevel=2)
+    backend, data = input._backend, input._data
+    if not training or p == 0.0 or not data.size:
+        return input
+    if ndim < 2:
+        raise op_note(RuntimeError("Feature dropout requires at least 2 dimensions in the input"),
+                      "dropout2d", input)
+    shape = data.shape[:2] + (1,) * (ndim - 2)
+    if p == 1.0:
+        noise = backend.xp.zeros(shape, dtype=data.dtype)
+    elif not input.is_floating_point():
+        raise op_note(RuntimeError(f"result type Float can't be cast to the desired output type "
+                                   f"{legacy_name(input.dtype)}"), "dropout2d", input)
+    else:
+        noise = (backend.rand(shape, data.dtype) >= p) * data.dtype.type(1.0 / (1.0 - p))
+    noise = Tensor._make(noise, backend)
+    return input.mul_(noise) if inplace else input * noise
+
+
 # -- embedding -------------------------------------------------------------------------------------
 
 class Embedding(Op):

@@ -286,3 +286,103 @@ def adaptive_avg_pool2d(input, output_size):
     except RuntimeError as err:
         raise op_note(err, "adaptive_avg_pool2d", input) from None
     return AdaptiveAvgPool2d.apply(input, out_hw)
+
+
+# -- 1-D pooling: the 2-D ops on a height-1 view (torch's graphs end in SqueezeBackward1 too) -----
+
+def _single(value, op, name, allow_empty=False):
+    """An int or a one-element sequence (torch's IntArrayRef[1] bindings)."""
+    values = [value] if isinstance(value, numbers.Integral) else list(value)
+    if allow_empty and not values:
+        return None
+    if len(values) != 1:
+        raise RuntimeError(f"{op}() argument '{name}' should contain one int (got {len(values)})")
+    v = values[0]
+    if not isinstance(v, numbers.Integral) or isinstance(v, bool):
+        raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, but found element of "
+                        f"type {type(v).__name__} at pos 0")
+    return int(v)
+
+
+def _check_1d_dims(input, op):
+    ndim = input._data.ndim
+    if ndim not in (2, 3):
+        raise op_note(RuntimeError(f"Expected 2 to 3 dimensions, but got {ndim}-dimensional tensor "
+                                   f"for argument #1 'self' (while checking arguments for {op})"),
+                      op, input)
+
+
+def _max_pool1d_arg(value, name, what, allow_empty=False):
+    values = [value] if isinstance(value, numbers.Integral) else list(value)
+    if allow_empty and not values:
+        return None
+    if len(values) != 1:
+        raise RuntimeError(f"max_pool1d() {name} must be {what} of size 1 but got size {len(values)}")
+    return int(values[0])
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """torch.nn.functional.max_pool1d on (N, C, L) or (C, L): max_pool2d on the height-1 view;
+    with return_indices, also each maximum's position along L."""
+    _check_tensor(input, "max_pool1d")
+    shape = input._data.shape
+    try:
+        if len(shape) not in (2, 3) or 0 in shape[-2:]:
+            raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 "
+                               f"dim batch size for input, but got:{list(shape)}")
+        k = _max_pool1d_arg(kernel_size, "kernel_size", "an int, list of ints or tuple of ints")
+        s = _max_pool1d_arg(() if stride is None else stride, "stride",
+                            "None, an int, list of ints, or tuple of ints", allow_empty=True)
+        s = k if s is None else s
+        p = _max_pool1d_arg(padding, "padding", "an int, list of ints, or tuple of ints")
+        d = _max_pool1d_arg(dilation, "dilation", "an int, list of ints or tuple of ints")
+        if k <= 0:
+            raise RuntimeError(f"max_pool1d() kernel_size must be greater than zero, but got {k}")
+        if s <= 0:
+            raise RuntimeError(f"max_pool1d() stride must be greater than zero, but got {s}")
+        if p < 0:
+            raise RuntimeError(f"max_pool1d() padding must be non-negative, but got {p}")
+        if p > k // 2:
+            raise RuntimeError(f"max_pool1d() padding should be at most half of kernel size, but got "
+                               f"padding={p} and kernel_size={k}")
+        if d <= 0:
+            raise RuntimeError(f"max_pool1d() dilation must be greater than zero, but got {d}")
+        out = _output_size(shape[-1], k, p, s, d, ceil_mode)
+        if out <= 0:
+            raise RuntimeError(f"max_pool1d() Invalid computed output size: {out}")
+        if input.dtype is dtypes.bool_:
+            raise _not_implemented("max_pool2d", input.dtype)
+    except RuntimeError as err:
+        raise op_note(err, "max_pool1d", input) from None
+    win = PoolWindow((1, k), (1, s), (0, p), (1, d), (1, shape[-1]), (1, out))
+    result = MaxPool2d.apply(input.unsqueeze(-2), win, bool(return_indices))
+    if return_indices:
+        return result[0].squeeze(-2), result[1].squeeze(-2)
+    return result.squeeze(-2)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    """torch.nn.functional.avg_pool1d on (N, C, L) or (C, L): avg_pool2d on the height-1 view."""
+    _check_tensor(input, "avg_pool1d")
+    try:
+        _check_1d_dims(input, "avg_pool1d")
+        k = _single(kernel_size, "avg_pool1d", "kernel_size")
+        s = _single(() if stride is None else stride, "avg_pool1d", "stride", allow_empty=True)
+        p = _single(padding, "avg_pool1d", "padding")
+    except RuntimeError as err:
+        raise op_note(err, "avg_pool1d", input) from None
+    return avg_pool2d(input.unsqueeze(-2), (1, k), (1, k if s is None else s), (0, p), ceil_mode,
+                      count_include_pad).squeeze(-2)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """torch.nn.functional.adaptive_avg_pool1d on (N, C, L) or (C, L)."""
+    _check_tensor(input, "adaptive_avg_pool1d")
+    try:
+        _check_1d_dims(input, "adaptive_avg_pool1d")
+        size = _single(output_size, "adaptive_avg_pool1d", "output_size")
+    except RuntimeError as err:
+        raise op_note(err, "adaptive_avg_pool1d", input) from None
+    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, size)).squeeze(-2)
