@@ -236,8 +236,8 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         if inputs is not None and isinstance(inputs, Tensor):
             inputs = (inputs,)
-        _backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
-                 inputs=inputs)
+        # gradient goes as given, as in torch: a list there is read as one gradient per tensor
+        _backward((self,), gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
         """A tensor sharing this one's data and version counter, outside the graph."""
