@@ -29,7 +29,8 @@ _DETACH_VIEW = (
 
 class Tensor:
     __slots__ = ("_data", "_backend", "_requires_grad", "_grad", "_grad_fn", "_output_nr",
-                 "_version", "_accumulator_ref", "_hooks", "_retains_grad", "_view", "__weakref__")
+                 "_version", "_accumulator_ref", "_hooks", "_retains_grad", "_view", "_post_acc_hooks",
+                 "__weakref__")
     __array_priority__ = 1000  # numpy scalars defer to our reflected operators
     __array_ufunc__ = None
 
@@ -46,6 +47,7 @@ class Tensor:
         t._version = [0] if version is None else version
         t._accumulator_ref = None
         t._hooks = None
+        t._post_acc_hooks = None  # register_post_accumulate_grad_hook's hooks (a leaf's)
         t._retains_grad = False
         t._view = None  # a view op's output: its ViewInfo (autograd/view_meta.py)
         return t
@@ -232,6 +234,18 @@ class Tensor:
         hooks = node._tensor_pre_hooks.setdefault(self._output_nr, [])
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(tensor)`` runs after backward has accumulated into this leaf's ``.grad`` (not for
+        autograd.grad, which accumulates nothing); it must return None."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if self._post_acc_hooks is None:
+            self._post_acc_hooks = []
+        self._post_acc_hooks.append(hook)
+        return RemovableHandle(self._post_acc_hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         if inputs is not None and isinstance(inputs, Tensor):

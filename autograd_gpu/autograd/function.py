@@ -10,6 +10,7 @@ Three kinds:
 Gradients are summed back to each input's shape (broadcasting) and cast to its dtype once, here,
 in ``Node._backward_inputs``: ops never repeat that logic.
 """
+import itertools
 import re
 import weakref
 
@@ -31,12 +32,15 @@ _FREED = ()  # marks released saved tensors (an empty tuple is falsy and cheap t
 
 
 class RemovableHandle:
-    """Returned by ``register_hook``: ``handle.remove()`` unregisters the hook."""
+    """Returned by ``register_hook``: ``handle.remove()`` unregisters the hook. ``id`` numbers the
+    handles of the process in order, as torch's do."""
 
-    __slots__ = ("_hooks", "_hook")
+    __slots__ = ("_hooks", "_hook", "id")
+    _next_id = itertools.count()
 
     def __init__(self, hooks, hook):
         self._hooks, self._hook = hooks, hook
+        self.id = next(RemovableHandle._next_id)
 
     def remove(self):
         """Unregisters the hook and lets go of it: a handle kept after removal holds nothing."""

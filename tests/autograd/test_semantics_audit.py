@@ -132,3 +132,99 @@ def test_backward_create_graph_warns_once_per_process():
         theirs = [t for t in _run(code, torch)[2]]
         assert len(theirs) <= 1  # torch warned once already if another test did it first
         assert theirs in ([], ours)
+
+
+# -- hooks ------------------------------------------------------------------------------------------
+HOOKS = {
+    "node_post_hook_replaces_grad_inputs": """
+        x = torch.tensor([1., 2.], requires_grad=True)
+        y = x * 3
+        y.grad_fn.register_hook(lambda gi, go: (gi[0] * 0 + 7, None))
+        y.sum().backward()
+        print(x.grad)
+    """,
+    "node_post_hook_wrong_count": """
+        x = torch.tensor([1., 2.], requires_grad=True)
+        y = x * 3
+        y.grad_fn.register_hook(lambda gi, go: (gi[0],))
+        y.sum().backward()
+    """,
+    "node_pre_hook_wrong_count": """
+        x = torch.tensor([1., 2.], requires_grad=True)
+        y = x * 3
+        y.grad_fn.register_prehook(lambda go: (go[0], go[0]))
+        y.sum().backward()
+    """,
+    "node_pre_hook_not_a_tuple": """
+        x = torch.tensor([1., 2.], requires_grad=True)
+        y = x * 3
+        y.grad_fn.register_prehook(lambda go: go[0])
+        y.sum().backward()
+    """,
+    "node_post_hook_changes_size": """
+        x = torch.tensor([1., 2.], requires_grad=True)
+        y = x * 3
+        y.grad_fn.register_hook(lambda gi, go: (torch.ones(3), None))
+        y.sum().backward()
+    """,
+    "leaf_hook_changes_size": """
+        x = torch.tensor([1., 2.], requires_grad=True)
+        x.register_hook(lambda g: torch.ones(3))
+        (x * 2).sum().backward()
+    """,
+    "non_leaf_hook_changes_size": """
+        x = torch.tensor([1., 2.], requires_grad=True)
+        y = x * 2
+        y.register_hook(lambda g: g[None])
+        y.sum().backward()
+    """,
+    "hook_changes_type": """
+        x = torch.tensor([1., 2.], requires_grad=True)
+        y = x * 2
+        y.register_hook(lambda g: g.double())
+        y.sum().backward()
+    """,
+    "hook_without_name": """
+        import functools
+        x = torch.tensor([1., 2.], requires_grad=True)
+        x.register_hook(functools.partial(lambda a, g: torch.ones(3), 1))
+        (x * 2).sum().backward()
+    """,
+    "hook_returns_not_a_tensor": """
+        x = torch.tensor([1., 2.], requires_grad=True)
+        x.register_hook(lambda g: 3)
+        (x * 2).sum().backward()
+    """,
+    "handle_ids_count_up": """
+        x = torch.tensor([1., 2.], requires_grad=True)
+        a, b = x.register_hook(lambda g: g), x.register_hook(lambda g: g)
+        print(type(a.id).__name__, b.id - a.id)
+    """,
+    "post_accumulate_grad_hook": """
+        x = torch.tensor([1., 2.], requires_grad=True)
+        h = x.register_post_accumulate_grad_hook(lambda p: print("acc", p.grad))
+        (x * 2).sum().backward()
+        (x * 2).sum().backward(inputs=[x])
+        print(torch.autograd.grad((x * 2).sum(), x))
+        h.remove()
+        (x * 2).sum().backward()
+        print(x.grad)
+    """,
+    "post_accumulate_grad_hook_non_leaf": """
+        x = torch.tensor([1., 2.], requires_grad=True)
+        (x * 2).register_post_accumulate_grad_hook(lambda p: None)
+    """,
+    "post_accumulate_grad_hook_no_grad": """
+        torch.tensor([1., 2.]).register_post_accumulate_grad_hook(lambda p: None)
+    """,
+    "post_accumulate_grad_hook_returns": """
+        x = torch.tensor([1., 2.], requires_grad=True)
+        x.register_post_accumulate_grad_hook(lambda p: p * 2)
+        (x * 2).sum().backward()
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOOKS))
+def test_hooks(name):
+    assert_same(HOOKS[name])
