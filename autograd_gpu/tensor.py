@@ -219,6 +219,21 @@ class Tensor:
         node._retained[self._output_nr] = weakref.ref(self)
         self._retains_grad = True
 
+    def _move_retained(self, old_node, old_nr):
+        """After an in-place op gave this tensor a new node (``old_node`` was its node), its
+        retain_grad follows it there, as torch moves its retains-grad hook; the hooks of
+        register_hook stay on the old node."""
+        if not self._retains_grad:
+            return
+        retained = None if old_node is None else old_node._retained
+        if retained and old_nr in retained and retained[old_nr]() is self:
+            del retained[old_nr]
+        node = self._grad_fn
+        if node is not None:
+            if node._retained is None:
+                node._retained = {}
+            node._retained[self._output_nr] = weakref.ref(self)
+
     def register_hook(self, hook):
         """``hook(grad)`` runs when this tensor's gradient is computed; it may return a new one."""
         if not self._requires_grad:

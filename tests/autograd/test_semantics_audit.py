@@ -228,3 +228,50 @@ HOOKS = {
 @pytest.mark.parametrize("name", sorted(HOOKS))
 def test_hooks(name):
     assert_same(HOOKS[name])
+
+
+# -- retain_grad across in-place ops ----------------------------------------------------------------
+RETAIN = {
+    "retained_follows_inplace": """
+        x = torch.tensor([1., 2.], requires_grad=True)
+        y = x * 1
+        y.retain_grad()
+        y.add_(1)
+        y.mul_(3)
+        (y * 5).sum().backward()
+        print(y.grad, x.grad)
+    """,
+    "retained_view_written_in_place": """
+        x = torch.tensor([1., 2., 3., 4.], requires_grad=True)
+        y = x * 1
+        v = y[:2]
+        v.retain_grad()
+        y.retain_grad()
+        v.mul_(3)
+        (y * 5).sum().backward()
+        print(v.grad, y.grad, x.grad)
+    """,
+    "retained_view_of_base_written": """
+        x = torch.tensor([1., 2., 3., 4.], requires_grad=True)
+        y = x * 1
+        v = y[:2]
+        v.retain_grad()
+        y.mul_(3)
+        (v * 5).sum().backward()
+        print(v.grad, x.grad)
+    """,
+    "hook_stays_on_old_version": """
+        x = torch.tensor([1., 2.], requires_grad=True)
+        y = x * 1
+        y.register_hook(lambda g: print("before", g))
+        y.retain_grad()
+        y.mul_(3)
+        (y * 5).sum().backward()
+        print(y.grad, x.grad)
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(RETAIN))
+def test_retain_grad_after_inplace(name):
+    assert_same(RETAIN[name])
