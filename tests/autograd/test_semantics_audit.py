@@ -275,3 +275,53 @@ RETAIN = {
 @pytest.mark.parametrize("name", sorted(RETAIN))
 def test_retain_grad_after_inplace(name):
     assert_same(RETAIN[name])
+
+
+# -- grad mode ------------------------------------------------------------------------------------
+GRAD_MODE = {
+    "decorated_generators_keep_their_mode": """
+        x = torch.tensor([1., 2.], requires_grad=True)
+
+        @torch.no_grad()
+        def off(x):
+            yield (x * 2).requires_grad
+            yield torch.is_grad_enabled()
+
+        @torch.set_grad_enabled(False)
+        def switched(x):
+            request = yield (x * 2).requires_grad
+            yield request, torch.is_grad_enabled()
+
+        @torch.inference_mode()
+        def inference(x):
+            yield torch.is_inference_mode_enabled(), (x * 2).requires_grad
+
+        for v in off(x):
+            print(v, torch.is_grad_enabled())
+        gen = switched(x)
+        print(next(gen), torch.is_grad_enabled(), gen.send("sent"))
+        with torch.no_grad():
+            print(list(torch.enable_grad()(lambda: (yield torch.is_grad_enabled()))()))
+        print(list(inference(x)), torch.is_inference_mode_enabled())
+    """,
+    "inference_mode_query": """
+        print(torch.is_inference_mode_enabled())
+        with torch.inference_mode():
+            print(torch.is_inference_mode_enabled(), torch.is_grad_enabled())
+            with torch.inference_mode(False):
+                print(torch.is_inference_mode_enabled(), torch.is_grad_enabled())
+        print(torch.is_inference_mode_enabled())
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRAD_MODE))
+def test_grad_mode(name):
+    assert_same(GRAD_MODE[name])
+
+
+def test_non_leaf_grad_warning_text():
+    assert_same("""
+        x = torch.tensor([1., 2.], requires_grad=True)
+        print((x * 2).grad)
+    """)
