@@ -325,3 +325,138 @@ def test_non_leaf_grad_warning_text():
         x = torch.tensor([1., 2.], requires_grad=True)
         print((x * 2).grad)
     """)
+
+
+# -- custom autograd.Function ---------------------------------------------------------------------
+FUNCTION = {
+    "extra_trailing_none_gradients": """
+        class F(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+            @staticmethod
+            def backward(ctx, g):
+                return g, None, None
+        x = torch.tensor([3., 1.], requires_grad=True)
+        F.apply(x).sum().backward()
+        print(x.grad)
+    """,
+    "gradient_of_wrong_shape": """
+        class F(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+            @staticmethod
+            def backward(ctx, g):
+                return torch.ones(3)
+        x = torch.tensor([3., 1.], requires_grad=True)
+        F.apply(x).sum().backward()
+    """,
+    "gradient_not_a_tensor": """
+        class F(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+            @staticmethod
+            def backward(ctx, g):
+                return 3
+        x = torch.tensor([3., 1.], requires_grad=True)
+        F.apply(x).sum().backward()
+    """,
+    "save_for_backward_not_a_tensor": """
+        class F(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x, None, 3)
+                return x * 2
+            @staticmethod
+            def backward(ctx, g):
+                return g
+        F.apply(torch.tensor([3., 1.], requires_grad=True))
+    """,
+    "apply_keyword_arguments": """
+        class F(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, k=1):
+                return x * k
+            @staticmethod
+            def backward(ctx, g):
+                return g * 3, None
+        x = torch.tensor([3., 1.], requires_grad=True)
+        y = F.apply(x, k=3)
+        print(y)
+        y.sum().backward()
+        print(x.grad)
+    """,
+    "setup_context": """
+        class F(torch.autograd.Function):
+            @staticmethod
+            def forward(x, k, j=2.):
+                return x * k * j
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                print(len(inputs), inputs[1:])
+                ctx.k = inputs[1] * inputs[2]
+            @staticmethod
+            def backward(ctx, g):
+                return g * ctx.k, None, None
+        x = torch.tensor([3., 1.], requires_grad=True)
+        y = F.apply(x, 5.)
+        print(y)
+        y.sum().backward()
+        print(x.grad)
+    """,
+    "non_tensor_output": """
+        class F(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2, 3
+            @staticmethod
+            def backward(ctx, g, other):
+                print(other)
+                return g
+        x = torch.tensor([3., 1.], requires_grad=True)
+        a, b = F.apply(x)
+        print(a, b)
+        a.sum().backward()
+        print(x.grad)
+    """,
+    "mark_dirty_returns_the_input": """
+        class Inc(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                x.add_(1)
+                ctx.mark_dirty(x)
+                return x
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+        x = torch.tensor([1., 2.], requires_grad=True)
+        h = x * 1
+        h.retain_grad()
+        y = Inc.apply(h)
+        print(y is h, h.grad_fn.name(), h)
+        (y * 3).sum().backward()
+        print(x.grad, h.grad)
+        with torch.no_grad():
+            z = torch.zeros(2)
+            print(Inc.apply(z) is z, z)
+    """,
+    "mark_dirty_leaf": """
+        class Inc(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                x.add_(1)
+                ctx.mark_dirty(x)
+                return x
+            @staticmethod
+            def backward(ctx, g):
+                return g
+        Inc.apply(torch.tensor([1., 2.], requires_grad=True))
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTION))
+def test_function(name):
+    assert_same(FUNCTION[name])
