@@ -243,6 +243,9 @@ class AccumulateGrad(Node):
 
     node_name = "AccumulateGrad"
 
+    def name(self):
+        return "torch::autograd::AccumulateGrad"  # torch's C++ node: its qualified name
+
     def __init__(self, variable):
         self.variable = variable
 

@@ -86,6 +86,9 @@ class CopySlices(Op):
     new values, so forward returns it as it is."""
     node_name = "CopySlices"
 
+    def name(self):
+        return "torch::autograd::CopySlices"  # torch's C++ node names itself by its qualified name
+
     def forward(ctx, base, result, chain):
         ctx.chain = chain
         return base._data

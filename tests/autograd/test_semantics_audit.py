@@ -460,3 +460,14 @@ FUNCTION = {
 @pytest.mark.parametrize("name", sorted(FUNCTION))
 def test_function(name):
     assert_same(FUNCTION[name])
+
+
+def test_cpp_node_names():
+    assert_same("""
+        x = torch.tensor([1., 2., 3.], requires_grad=True)
+        y = x * 1
+        y[:2].mul_(2)
+        print(y.grad_fn, y.grad_fn.name(), y)
+        acc = (x * 2).grad_fn.next_functions[0][0]
+        print(acc, acc.name())
+    """)
