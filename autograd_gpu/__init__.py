@@ -8,6 +8,7 @@ from .fusion import erf, fuse
 from .utils.data import Generator
 from ._printing import get_printoptions, printoptions, set_printoptions
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd.grad_mode import is_inference_mode_enabled
 from .autograd import (OutOfMemoryError, is_anomaly_check_nan_enabled, is_anomaly_enabled,
                        set_anomaly_enabled)
 from .backend import device
@@ -70,7 +71,8 @@ __all__ = ["abs", "add", "all", "allclose", "amax", "amin", "any", "arange", "ar
            "from_dlpack", "from_numpy", "full", "full_like", "fuse", "gather", "ge", "Generator",
            "get_default_dtype", "get_device", "get_printoptions", "gt", "half", "index_select",
            "inference_mode", "int", "int16", "int32", "int64", "int8",
-           "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_grad_enabled", "is_tensor",
+           "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_grad_enabled",
+           "is_inference_mode_enabled", "is_tensor",
            "isfinite", "isinf", "isnan", "le", "linspace", "load", "log", "log1p", "log_softmax",
            "logical_and", "logical_not", "logical_or", "logical_xor", "logsumexp", "long", "lt",
            "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum",

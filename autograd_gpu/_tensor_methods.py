@@ -105,9 +105,11 @@ def _commit(t, result):
         if t._view is not None:
             V.rebase(t, result)
         else:
+            old_node, old_nr = t._grad_fn, t._output_nr
             t.grad_fn = node
             t._output_nr = result._output_nr
             t._requires_grad = True
+            t._move_retained(old_node, old_nr)
         saved = node._saved_outputs
         if saved and result.dtype is t.dtype:
             # a saved output now lives in t: later in-place writes to t must be caught

@@ -18,7 +18,7 @@ _NON_LEAF_GRAD_WARNING = (
     "won't be populated during autograd.backward(). If you indeed want the .grad field to be "
     "populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the "
     "non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
-    "github.com/pytorch/pytorch/pull/30531 for more informations.")
+    "github.com/pytorch/pytorch/pull/30531 for more information.")
 
 _DETACH_VIEW = (
     "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel "
@@ -29,7 +29,8 @@ _DETACH_VIEW = (
 
 class Tensor:
     __slots__ = ("_data", "_backend", "_requires_grad", "_grad", "_grad_fn", "_output_nr",
-                 "_version", "_accumulator_ref", "_hooks", "_retains_grad", "_view", "__weakref__")
+                 "_version", "_accumulator_ref", "_hooks", "_retains_grad", "_view", "_post_acc_hooks",
+                 "__weakref__")
     __array_priority__ = 1000  # numpy scalars defer to our reflected operators
     __array_ufunc__ = None
 
@@ -46,6 +47,7 @@ class Tensor:
         t._version = [0] if version is None else version
         t._accumulator_ref = None
         t._hooks = None
+        t._post_acc_hooks = None  # register_post_accumulate_grad_hook's hooks (a leaf's)
         t._retains_grad = False
         t._view = None  # a view op's output: its ViewInfo (autograd/view_meta.py)
         return t
@@ -217,6 +219,21 @@ class Tensor:
         node._retained[self._output_nr] = weakref.ref(self)
         self._retains_grad = True
 
+    def _move_retained(self, old_node, old_nr):
+        """After an in-place op gave this tensor a new node (``old_node`` was its node), its
+        retain_grad follows it there, as torch moves its retains-grad hook; the hooks of
+        register_hook stay on the old node."""
+        if not self._retains_grad:
+            return
+        retained = None if old_node is None else old_node._retained
+        if retained and old_nr in retained and retained[old_nr]() is self:
+            del retained[old_nr]
+        node = self._grad_fn
+        if node is not None:
+            if node._retained is None:
+                node._retained = {}
+            node._retained[self._output_nr] = weakref.ref(self)
+
     def register_hook(self, hook):
         """``hook(grad)`` runs when this tensor's gradient is computed; it may return a new one."""
         if not self._requires_grad:
@@ -233,11 +250,23 @@ class Tensor:
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(tensor)`` runs after backward has accumulated into this leaf's ``.grad`` (not for
+        autograd.grad, which accumulates nothing); it must return None."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if self._post_acc_hooks is None:
+            self._post_acc_hooks = []
+        self._post_acc_hooks.append(hook)
+        return RemovableHandle(self._post_acc_hooks, hook)
+
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         if inputs is not None and isinstance(inputs, Tensor):
             inputs = (inputs,)
-        _backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
-                 inputs=inputs)
+        # gradient goes as given, as in torch: a list there is read as one gradient per tensor
+        _backward((self,), gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
         """A tensor sharing this one's data and version counter, outside the graph."""

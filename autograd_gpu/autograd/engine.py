@@ -89,7 +89,7 @@ def _apply_tensor_hooks(node, buf, create_graph):
             for fn in list(fns):
                 r = fn(buf[nr])
                 if r is not None:
-                    buf[nr] = r
+                    buf[nr] = _checked_value(fn, buf[nr], r)
     retained = node._retained
     if retained:
         for nr, ref in retained.items():
@@ -111,8 +111,44 @@ def _run_leaf_hooks(t, g):
     for fn in list(t._hooks):
         r = fn(g)
         if r is not None:
-            g = r
+            g = _checked_value(fn, g, r)
     return g
+
+
+def _run_post_accumulate_hooks(t):
+    for fn in list(t._post_acc_hooks):
+        if fn(t) is not None:
+            raise RuntimeError("Tensor post accumulate grad hooks should return None.")
+
+
+def _hook_name(fn):
+    return getattr(fn, "__name__", "<unknown>")
+
+
+def _checked_value(fn, old, new):
+    """A hook's replacement gradient, with torch's checks (python_hook.cpp): a Tensor of the same
+    type (dtype and device) and size as the gradient it replaces."""
+    Tensor = function.Tensor
+    if not isinstance(new, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
+    if new.dtype is not old.dtype or new._backend is not old._backend:
+        from ..tensor import _legacy_type_name  # noqa: PLC0415 - tensor.py imports this package
+
+        raise RuntimeError(f"hook '{_hook_name(fn)}' has changed the type of value (was "
+                           f"{_legacy_type_name(old)} got {_legacy_type_name(new)})")
+    if new._data.shape != old._data.shape:
+        raise RuntimeError(f"hook '{_hook_name(fn)}' has changed the size of value")
+    return new
+
+
+def _checked_values(fn, old, new):
+    """A node hook's replacement tuple: as many values as it was given, each None or checked."""
+    if not isinstance(new, (tuple, list)):
+        raise TypeError(f"expected tuple, but hook returned '{type(new).__name__}'")
+    if len(new) != len(old):
+        raise RuntimeError(f"hook '{_hook_name(fn)}' has returned an incorrect number of values "
+                           f"(got {len(new)}, but expected {len(old)})")
+    return [v if v is None or o is None else _checked_value(fn, o, v) for o, v in zip(old, new)]
 
 
 def accumulate_into_leaf(t, g, create_graph, owned=False):
@@ -224,6 +260,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                         owned = (not create_graph and leaf._grad is None
                                  and _reference_counts(g) == _SOLE and _adoptable(g))
                         accumulate_into_leaf(leaf, g, create_graph, owned)
+                        if leaf._post_acc_hooks:
+                            _run_post_accumulate_hooks(leaf)
                     continue
                 indices = targets.get((node, 0))
                 if indices:
@@ -231,6 +269,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                         captured[i] = g if captured[i] is None else captured[i] + g
                     if accumulate:
                         accumulate_into_leaf(leaf, g, create_graph)
+                        if leaf._post_acc_hooks:
+                            _run_post_accumulate_hooks(leaf)
                 continue
 
             grad_inputs = None
@@ -295,14 +335,16 @@ def _run_node(node, grad_outputs):
     if node._output_meta is not None:
         grad_outputs = node._materialize(grad_outputs)
     if node._pre_hooks:
-        for fn in node._pre_hooks:
+        for fn in list(node._pre_hooks):
             r = fn(tuple(grad_outputs))
             if r is not None:
-                grad_outputs = list(r)
+                grad_outputs = _checked_values(fn, grad_outputs, r)
     grad_inputs = node._backward_inputs(grad_outputs)
     if node._post_hooks:
-        for fn in node._post_hooks:
-            fn(tuple(grad_inputs), tuple(grad_outputs))
+        for fn in list(node._post_hooks):  # torch's post hooks may replace grad_inputs too
+            r = fn(tuple(grad_inputs), tuple(grad_outputs))
+            if r is not None:
+                grad_inputs = _checked_values(fn, grad_inputs, r)
     return grad_inputs
 
 

@@ -10,6 +10,8 @@ Three kinds:
 Gradients are summed back to each input's shape (broadcasting) and cast to its dtype once, here,
 in ``Node._backward_inputs``: ops never repeat that logic.
 """
+import inspect
+import itertools
 import re
 import weakref
 
@@ -31,12 +33,15 @@ _FREED = ()  # marks released saved tensors (an empty tuple is falsy and cheap t
 
 
 class RemovableHandle:
-    """Returned by ``register_hook``: ``handle.remove()`` unregisters the hook."""
+    """Returned by ``register_hook``: ``handle.remove()`` unregisters the hook. ``id`` numbers the
+    handles of the process in order, as torch's do."""
 
-    __slots__ = ("_hooks", "_hook")
+    __slots__ = ("_hooks", "_hook", "id")
+    _next_id = itertools.count()
 
     def __init__(self, hooks, hook):
         self._hooks, self._hook = hooks, hook
+        self.id = next(RemovableHandle._next_id)
 
     def remove(self):
         """Unregisters the hook and lets go of it: a handle kept after removal holds nothing."""
@@ -158,6 +163,11 @@ class Node:
             if g is not None:
                 shape, dtype = meta
                 if g._data.shape != shape:
+                    if not _expandable(shape, g._data.shape):
+                        raise RuntimeError(
+                            f"Function {self.node_name} returned an invalid gradient at index "
+                            f"{len(result)} - got {list(g._data.shape)} but expected shape "
+                            f"compatible with {list(shape)}")
                     g = _sum_to(g, shape)
                 if g.dtype is not dtype:
                     g = g.to(dtype)
@@ -169,11 +179,19 @@ class Node:
         if self._output_meta is None:
             return grad_outputs
         out = []
-        for g, (shape, dt, backend) in zip(grad_outputs, self._output_meta):
-            if g is None:
+        for g, meta in zip(grad_outputs, self._output_meta):
+            if g is None and meta is not None:  # None: a Function's output that is no Tensor
+                shape, dt, backend = meta
                 g = Tensor._make(backend.xp.zeros(shape, dtype=dt.np), backend)
             out.append(g)
         return out
+
+
+def _expandable(shape, to):
+    """Whether ``shape`` broadcasts to ``to`` (a gradient of shape ``to`` sums back to it)."""
+    if len(shape) > len(to):
+        return False
+    return all(s == t or s == 1 for s, t in zip(reversed(shape), reversed(to)))
 
 
 def _sum_to(g, shape):
@@ -224,6 +242,9 @@ class AccumulateGrad(Node):
     """The node of a leaf tensor that requires grad: backward adds into ``variable.grad``."""
 
     node_name = "AccumulateGrad"
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"  # torch's C++ node: its qualified name
 
     def __init__(self, variable):
         self.variable = variable
@@ -390,10 +411,20 @@ class Function(Op, metaclass=_FunctionMeta):
     def __repr__(self):
         return f"<autograd_gpu.autograd.function.{self.node_name} object at {hex(id(self))}>"
 
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        """torch 2's separate forward: ``forward(*args)`` without ctx, then this fills ctx."""
+        raise NotImplementedError
+
     @classmethod
     def apply(cls, *args, **kwargs):
-        if kwargs:
-            raise TypeError(f"{cls.__name__}.apply() takes positional arguments only")
+        """Keyword arguments go to forward as given (torch tracks only positional Tensors);
+        with ``setup_context`` defined, they are bound to forward's signature first."""
+        separate = cls.setup_context is not Function.setup_context
+        if separate:
+            bound = inspect.signature(cls.forward).bind(*args, **kwargs)
+            bound.apply_defaults()
+            args, kwargs = bound.args, bound.kwargs
         ctx = cls.__new__(cls)
         backend, positions, needs = None, [], []
         for i, a in enumerate(args):
@@ -410,22 +441,32 @@ class Function(Op, metaclass=_FunctionMeta):
         ctx.needs_input_grad = tuple(needs) if record else (False,) * len(needs)
         ctx._backend = backend
         ctx._non_differentiable = ()
+        ctx._dirty = ()
         ctx._materialize_grads = True
         try:
             with grad_mode.no_grad():
-                out = cls.forward(ctx, *args)
+                if separate:
+                    out = cls.forward(*args, **kwargs)
+                    cls.setup_context(ctx, args, out)
+                else:
+                    out = cls.forward(ctx, *args, **kwargs)
         except MemoryError as err:
             out_of_memory.reraise(err, None if backend is None else backend.device)
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
-        if any(not isinstance(o, Tensor) for o in outs):
-            raise TypeError(f"{cls.__name__}.forward must return a Tensor or a tuple of Tensors")
         saved = ctx._saved
         if record:
             ctx._connect(args, positions)
-            ctx._output_meta = [(o._data.shape, o.dtype, o._backend) for o in outs]
+            ctx._output_meta = [(o._data.shape, o.dtype, o._backend) if isinstance(o, Tensor)
+                                else None for o in outs]
         results = []
         for nr, o in enumerate(outs):
+            if not isinstance(o, Tensor):  # other outputs pass through, as in torch
+                results.append(o)
+                continue
+            if o._view is None and any(o is d for d in ctx._dirty):
+                results.append(ctx._rebase_dirty(o, nr, record))
+                continue
             differentiable = (record and o.dtype.is_floating_point
                               and not any(o is nd for nd in ctx._non_differentiable))
             if differentiable:
@@ -436,6 +477,20 @@ class Function(Op, metaclass=_FunctionMeta):
         if record and saved:
             ctx._split_saved_outputs(saved, outs, results)
         return results[0] if single else tuple(results)
+
+    def _rebase_dirty(self, t, nr, record):
+        """A dirty (modified in place) input returned as output ``nr``: the same Tensor, whose
+        grad_fn becomes this node."""
+        if not record:
+            return t
+        if t._grad_fn is None and t._requires_grad:
+            raise RuntimeError("a leaf Variable that requires grad has been used in an in-place "
+                               "operation.")
+        if t.dtype.is_floating_point and not any(t is nd for nd in self._non_differentiable):
+            old_node, old_nr = t._grad_fn, t._output_nr
+            t._grad_fn, t._output_nr, t._requires_grad = self, nr, True
+            t._move_retained(old_node, old_nr)
+        return t
 
     def _split_saved_outputs(self, saved, outs, results):
         """Saved outputs must not hold their own node alive: keep their arrays instead."""
@@ -473,6 +528,13 @@ class Function(Op, metaclass=_FunctionMeta):
                 result.append(t)
         return tuple(result)
 
+    def save_for_backward(self, *tensors):
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(f"save_for_backward can only save variables, but argument {i} is of "
+                                f"type {type(t).__name__}")
+        Node.save_for_backward(self, *tensors)
+
     def mark_non_differentiable(self, *tensors):
         self._non_differentiable = tensors
 
@@ -480,7 +542,10 @@ class Function(Op, metaclass=_FunctionMeta):
         self._materialize_grads = bool(value)
 
     def mark_dirty(self, *tensors):
-        """Accepted for compatibility: in-place forwards bump versions through Tensor methods."""
+        """Inputs forward modified in place: apply returns them (not new Tensors), and they take
+        this node as their grad_fn, as in torch. A dirty view still comes back as a new Tensor
+        (its base's graph would need CopySlices, which this does not build)."""
+        self._dirty = tensors
 
     def _materialize(self, grad_outputs):
         if not self._materialize_grads:
@@ -491,7 +556,13 @@ class Function(Op, metaclass=_FunctionMeta):
         grads = type(self).backward(self, *grad_outputs)
         if type(grads) is not tuple:
             grads = (grads,)
-        if len(grads) != len(self.needs_input_grad):
+        expected = len(self.needs_input_grad)
+        if len(grads) > expected and all(g is None for g in grads[expected:]):
+            grads = grads[:expected]  # torch drops extra trailing Nones
+        for g in grads:
+            if g is not None and not isinstance(g, Tensor):
+                raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
+        if len(grads) != expected:
             raise RuntimeError(f"function {self.node_name} returned an incorrect number of gradients "
                                f"(expected {len(self.needs_input_grad)}, got {len(grads)})")
         return grads

@@ -1,11 +1,14 @@
 """Thread-local grad mode: ``no_grad``, ``enable_grad``, ``set_grad_enabled`` (context managers and
 decorators, as torch's), and the ``is_grad_enabled`` query the op hot path reads."""
 import functools
+import inspect
+import sys
 import threading
 
 
 class _State(threading.local):
     enabled = True
+    inference = False  # inside inference_mode (which otherwise behaves as no_grad here)
 
 
 _state = _State()
@@ -13,6 +16,46 @@ _state = _State()
 
 def is_grad_enabled():
     return _state.enabled
+
+
+def _wrap(make_context, fn):
+    """``fn`` run under a fresh ``make_context()``; a generator function's generator runs each of
+    its steps under one (and the caller's mode between them), as torch's decorators do."""
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def generator(*args, **kwargs):
+            gen = fn(*args, **kwargs)
+            try:
+                with make_context():
+                    response = gen.send(None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        with make_context():
+                            gen.close()
+                        raise
+                    except BaseException:
+                        with make_context():
+                            response = gen.throw(*sys.exc_info())
+                    else:
+                        with make_context():
+                            response = gen.send(request)
+            except StopIteration as stop:
+                return stop.value
+
+        return generator
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with make_context():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def is_inference_mode_enabled():
+    return _state.inference
 
 
 class _GradModeContext:
@@ -29,12 +72,7 @@ class _GradModeContext:
         return False
 
     def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with self.__class__():
-                return fn(*args, **kwargs)
-
-        return wrapper
+        return _wrap(self.__class__, fn)
 
     def clone(self):
         return self.__class__()
@@ -73,13 +111,7 @@ class set_grad_enabled(_GradModeContext):
     def __call__(self, fn):
         _state.enabled = self._prev  # as a decorator, the mode applies only inside calls
         mode = self._mode
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper
+        return _wrap(lambda: set_grad_enabled(mode), fn)
 
     def clone(self):
         return set_grad_enabled(self._mode)
@@ -101,13 +133,16 @@ class inference_mode(_GradModeContext):
 
     def __call__(self, fn):
         mode = not self._mode
+        return _wrap(lambda: inference_mode(mode), fn)
 
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with inference_mode(mode):
-                return fn(*args, **kwargs)
+    def __enter__(self):
+        self._prev_inference = _state.inference
+        _state.inference = not self._mode
+        super().__enter__()
 
-        return wrapper
+    def __exit__(self, *exc):
+        _state.inference = self._prev_inference
+        return super().__exit__(*exc)
 
     def clone(self):
         return inference_mode(not self._mode)

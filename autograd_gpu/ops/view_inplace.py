@@ -86,6 +86,9 @@ class CopySlices(Op):
     new values, so forward returns it as it is."""
     node_name = "CopySlices"
 
+    def name(self):
+        return "torch::autograd::CopySlices"  # torch's C++ node names itself by its qualified name
+
     def forward(ctx, base, result, chain):
         ctx.chain = chain
         return base._data
@@ -115,9 +118,11 @@ def regenerate_grad_fn(t, view):
         raise _rebase_error(t, view, indirect=True)
     with grad_mode.enable_grad():
         node = AsStridedView.apply(base, view.chain)._grad_fn
+    old_node, old_nr = t._grad_fn, t._output_nr
     t._grad_fn = node
     t._output_nr = 0
     t._requires_grad = True
+    t._move_retained(old_node, old_nr)
     view.version = t._version[0]
     return node
 
@@ -157,6 +162,9 @@ def rebase(t, result):
     base._grad_fn = node
     base._output_nr = 0
     base._requires_grad = True
+    base._move_retained(old._grad_fn, old._output_nr)
+    t_node, t_nr = t._grad_fn, t._output_nr
     t._grad_fn = None
     t._requires_grad = True
+    t._move_retained(t_node, t_nr)  # retained again by the node grad_fn is rebuilt as
     view.version = -1  # stale: grad_fn is rebuilt from the base's new node

@@ -599,7 +599,7 @@ def test_next_functions_and_accumulate_grad(device, rng):
     c = ag.tensor(random_array(rng, (2,)), device=device)
     y = x * c
     (acc, nr), (const, nr2) = y.grad_fn.next_functions
-    assert type(acc).__name__ == "AccumulateGrad" and acc.name() == "AccumulateGrad"
+    assert type(acc).__name__ == "AccumulateGrad" and acc.name() == "torch::autograd::AccumulateGrad"
     assert acc.variable is x and nr == 0
     assert const is None and nr2 == 0
     assert re.fullmatch(r"<AccumulateGrad object at 0x[0-9a-f]+>", repr(acc))

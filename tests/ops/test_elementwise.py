@@ -128,7 +128,7 @@ def test_scalar_operand_next_functions(device):
     x = ag.ones(2, 3, device=device, requires_grad=True)
     for y in (x + 2, 3 * x, x - 1.5, x / 2):
         (first, nr), (const, const_nr) = y.grad_fn.next_functions
-        assert (first.name(), nr, const, const_nr) == ("AccumulateGrad", 0, None, 0)
+        assert (first.name(), nr, const, const_nr) == ("torch::autograd::AccumulateGrad", 0, None, 0)
         assert first.variable is x
 
 
