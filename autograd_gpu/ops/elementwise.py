@@ -408,6 +408,18 @@ def _float_input(x, op):
     return x
 
 
+class _Ufunc(Op):
+    """``xp.<ufunc>(x)``; backward reads the input (saved here) or, with ``save_outputs``, the
+    output."""
+    ufunc = None
+
+    def forward(ctx, x):
+        if not ctx.save_outputs:
+            ctx.save_for_backward(x)
+        xp = x._backend.xp
+        return _array(xp, getattr(xp, ctx.ufunc)(x._data))
+
+
 class Exp(Op):
     node_name = "ExpBackward0"
     save_outputs = True
@@ -420,60 +432,47 @@ class Exp(Op):
         return gy * y
 
 
-class Reciprocal(Op):
+class Reciprocal(_Ufunc):
     node_name = "ReciprocalBackward0"
     save_outputs = True
-
-    def forward(ctx, x):
-        return _array(x._backend.xp, x._backend.xp.reciprocal(x._data))
+    ufunc = "reciprocal"
 
     def backward(ctx, gy):
         (y,) = ctx.saved_outputs
         return -gy * (y * y)
 
 
-class Log1p(Op):
+class Log1p(_Ufunc):
     node_name = "Log1PBackward0"
-
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _array(x._backend.xp, x._backend.xp.log1p(x._data))
+    ufunc = "log1p"
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
         return gy / (x + 1)
 
 
-class Expm1(Op):
+class Expm1(_Ufunc):
     node_name = "Expm1Backward0"
     save_outputs = True
-
-    def forward(ctx, x):
-        return _array(x._backend.xp, x._backend.xp.expm1(x._data))
+    ufunc = "expm1"
 
     def backward(ctx, gy):
         (y,) = ctx.saved_outputs
         return gy * (y + 1)
 
 
-class Sinh(Op):
+class Sinh(_Ufunc):
     node_name = "SinhBackward0"
-
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _array(x._backend.xp, x._backend.xp.sinh(x._data))
+    ufunc = "sinh"
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
         return gy * cosh(x)
 
 
-class Cosh(Op):
+class Cosh(_Ufunc):
     node_name = "CoshBackward0"
-
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _array(x._backend.xp, x._backend.xp.cosh(x._data))
+    ufunc = "cosh"
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
@@ -550,36 +549,28 @@ class Log(Op):
         return gy / x
 
 
-class Sqrt(Op):
+class Sqrt(_Ufunc):
     node_name = "SqrtBackward0"
     save_outputs = True
-
-    def forward(ctx, x):
-        return _array(x._backend.xp, x._backend.xp.sqrt(x._data))
+    ufunc = "sqrt"
 
     def backward(ctx, gy):
         (y,) = ctx.saved_outputs
         return gy / (2 * y)
 
 
-class Sin(Op):
+class Sin(_Ufunc):
     node_name = "SinBackward0"
-
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _array(x._backend.xp, x._backend.xp.sin(x._data))
+    ufunc = "sin"
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
         return gy * cos(x)
 
 
-class Cos(Op):
+class Cos(_Ufunc):
     node_name = "CosBackward0"
-
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _array(x._backend.xp, x._backend.xp.cos(x._data))
+    ufunc = "cos"
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
