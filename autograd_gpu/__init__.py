@@ -13,7 +13,7 @@ from .autograd import (OutOfMemoryError, is_anomaly_check_nan_enabled, is_anomal
 from .backend import device
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_dlpack, from_numpy, full,
                        full_like, linspace, manual_seed, ones, ones_like, rand, rand_like, randint,
-                       randint_like, randn, randn_like, tensor, zeros, zeros_like)
+                       randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like)
 from .dtypes import (bool_ as bool, double, float, float16, float32, float64, get_default_dtype, half,
                      int8, int16, int32, int64, long, promote_types, set_default_dtype, short,
                      uint8)
@@ -38,7 +38,8 @@ from .ops.shape import (broadcast_to, cat, chunk, concat, concatenate, diag, dia
 from .ops.elementwise import clone
 from .size import Size
 from .tensor import Tensor
-from . import _random_methods  # noqa: F401  attaches uniform_, normal_, bernoulli_ to Tensor
+from . import _random_methods  # noqa: F401  attaches uniform_, normal_, bernoulli_... to Tensor
+from ._random_methods import multinomial
 
 __version__ = "0.1.0"
 
@@ -73,14 +74,14 @@ __all__ = ["abs", "add", "all", "allclose", "amax", "amin", "any", "arange", "ar
            "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_grad_enabled", "is_tensor",
            "isfinite", "isinf", "isnan", "le", "linspace", "load", "log", "log1p", "log_softmax",
            "logical_and", "logical_not", "logical_or", "logical_xor", "logsumexp", "long", "lt",
-           "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum",
-           "mm", "movedim", "mul", "mv", "narrow", "ne", "neg", "nn", "no_grad", "nonzero", "norm",
-           "numel", "ones", "ones_like", "optim", "outer", "OutOfMemoryError", "permute", "pow",
-           "printoptions", "prod", "promote_types", "rand", "rand_like", "randint", "randint_like",
-           "randn", "randn_like", "reciprocal", "relu", "remainder", "repeat_interleave",
-           "reshape", "roll", "round", "rsqrt", "save", "select", "set_anomaly_enabled",
-           "set_default_dtype", "set_grad_enabled", "set_printoptions", "short", "sigmoid", "sign",
-           "sin", "sinh", "Size", "softmax", "sort", "split", "sqrt", "square", "squeeze", "stack",
-           "std", "sub", "sum", "t", "tanh", "Tensor", "tensor", "tile", "topk", "trace",
-           "transpose", "tril", "triu", "true_divide", "trunc", "uint8", "unbind", "unflatten",
-           "unsqueeze", "utils", "var", "where", "zeros", "zeros_like"]
+           "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum", "mm",
+           "movedim", "mul", "multinomial", "mv", "narrow", "ne", "neg", "nn", "no_grad", "nonzero",
+           "norm", "numel", "ones", "ones_like", "optim", "outer", "OutOfMemoryError", "permute",
+           "pow", "printoptions", "prod", "promote_types", "rand", "rand_like", "randint",
+           "randint_like", "randn", "randn_like", "randperm", "reciprocal", "relu", "remainder",
+           "repeat_interleave", "reshape", "roll", "round", "rsqrt", "save", "select",
+           "set_anomaly_enabled", "set_default_dtype", "set_grad_enabled", "set_printoptions",
+           "short", "sigmoid", "sign", "sin", "sinh", "Size", "softmax", "sort", "split", "sqrt",
+           "square", "squeeze", "stack", "std", "sub", "sum", "t", "tanh", "Tensor", "tensor",
+           "tile", "topk", "trace", "transpose", "tril", "triu", "true_divide", "trunc", "uint8",
+           "unbind", "unflatten", "unsqueeze", "utils", "var", "where", "zeros", "zeros_like"]
