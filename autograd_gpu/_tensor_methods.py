@@ -354,23 +354,29 @@ def _inplace_with(t, other, out_of_place, op):
 
 def scatter_(self, dim, index, src=None, *, value=None):
     src = value if src is None else src
+    if not isinstance(src, Tensor):
+        src = E._operand(src, "scatter_")  # a bad argument is reported before the leaf
     return _inplace_with(self, src, lambda t: I.scatter(t, dim, index, src), "scatter_")
 
 
 def scatter_add_(self, dim, index, src):
+    check_tensor(src, "scatter_add_", "src", 3)  # before the leaf check, as in torch
     return _inplace_with(self, src, lambda t: I.scatter_add(t, dim, index, src), "scatter_add_")
 
 
 def index_add_(self, dim, index, source, *, alpha=1):
+    check_tensor(source, "index_add_", "source", 3)  # before the leaf check, as in torch
     return _inplace_with(self, source, lambda t: I.index_add(t, dim, index, source, alpha=alpha),
                          "index_add_")
 
 
 def index_fill_(self, dim, index, value):
+    value = E._operand(value, "index_fill_")  # a bad argument is reported before the leaf
     return _inplace_with(self, value, lambda t: I.index_fill(t, dim, index, value), "index_fill_")
 
 
 def index_copy_(self, dim, index, source):
+    check_tensor(source, "index_copy_", "source", 3)  # before the leaf check, as in torch
     return _inplace_with(self, source, lambda t: I.index_copy(t, dim, index, source),
                          "index_copy_")
 

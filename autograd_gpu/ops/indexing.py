@@ -630,6 +630,8 @@ def _leading(shape):
 
 def _padded_to(g, shape):
     """``g`` in zeros of ``shape`` (its leading corner): the gradient of the part of src read."""
+    if g._data.ndim != len(shape):  # an empty index read nothing
+        return Tensor._make(g._backend.xp.zeros(shape, g._data.dtype), g._backend)
     if tuple(g._data.shape) == tuple(shape):
         return g
     return index_put_zeros(g, tuple(shape), _leading(g._data.shape))
@@ -645,6 +647,8 @@ class Scatter(Op):
         key = _along_key(xp, index, dim)
         ctx.meta = (dim, index, None if not isinstance(src, Tensor) else src._data.shape)
         out = x._data.copy()
+        if index.size == 0:
+            return out
         if isinstance(src, Tensor):
             out[key] = src._data[_leading(index.shape)]
         else:
@@ -671,7 +675,8 @@ class ScatterAdd(Op):
         key = _along_key(x._backend.xp, index, dim)
         ctx.meta = (dim, index, src._data.shape)
         out = x._data.copy()
-        x._backend.scatter_add(out, key, src._data[_leading(index.shape)])
+        if index.size:
+            x._backend.scatter_add(out, key, src._data[_leading(index.shape)])
         return out
 
     def backward(ctx, gy):
@@ -689,7 +694,7 @@ def _scatter_args(x, dim, index, src, op, position=3):
     check_tensor(x, op)
     check_tensor(index, op, "index", 3)
     d = _wrap_dim(dim, x._data.ndim, op)
-    if index._data.dtype.name not in ("int32", "int64"):
+    if index._data.dtype.name not in ("int32", "int64") and index._data.size:
         raise op_note(RuntimeError("scatter(): Expected dtype int32/int64 for index"), op, x, index)
     if isinstance(src, Tensor) and src.dtype is not x.dtype:
         raise op_note(RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype"), op,
@@ -722,9 +727,11 @@ def _scatter_args(x, dim, index, src, op, position=3):
 
 
 def _one_d(x, data, src=None):
-    """A 0-d x (and src, index) as one element of a 1-d one."""
-    if x._data.ndim:
-        return x, data, src
+    """A 0-d x, index or src as one element of a 1-d one."""
+    if isinstance(src, Tensor) and not src._data.ndim:
+        src = src.reshape(1)
+    if x._data.ndim:  # a 0-d index of a 1-d x: one element
+        return x, data.reshape(data.shape or (1,)), src
     if isinstance(src, Tensor):
         src = src.reshape(-1)
     return x.reshape(1), data.reshape(-1), src
@@ -839,6 +846,8 @@ def _index_vector(x, index, d, op):
             bad = lo if lo < 0 else hi
             prefix = "index_copy_(): " if op == "index_copy" else ""
             kind = RuntimeError if op == "index_add" else IndexError
+            if op == "index_add" and not x._data.ndim:  # torch's kernel for a 0-d self
+                raise op_note(IndexError("index out of range in self"), op, x, index)
             raise op_note(kind(f"{prefix}index {bad} is out of bounds for dimension {d} with "
                                f"size {size}"), op, x, index)
     return data
@@ -858,8 +867,10 @@ def _slices_source(x, source, d, data, op):
             raise op_note(IndexError(f"index_copy_(): Number of indices ({data.size}) should be "
                                      f"equal to source.size(dim) ({n})"), op, x, source)
         slices = (shape[:d] + shape[d + 1:], sshape[:d] + sshape[d + 1:])
+        if not sshape and len(shape) > 1:  # a scalar source of a self with slices
+            slices = (slices[0], ("",))
         for ax, (a, b) in enumerate(zip(*slices)):
-            if sshape and a != b:
+            if a != b:
                 raise op_note(RuntimeError(
                     f"index_copy_(): Source/destination tensor must have same slice shapes. "
                     f"Destination slice shape: {a} at dimension {ax} and source slice shape: "
@@ -891,9 +902,9 @@ def _index_op_args(x, dim, index, op, dtypes_ok, dtype_error):
 
 def index_add(x, dim, index, source, *, alpha=1):
     """x with ``alpha * source`` added at the slices ``index`` along ``dim``."""
+    check_tensor(source, "index_add", "source", 4)
     d = _index_op_args(x, dim, index, "index_add", ("int32", "int64"), lambda i: RuntimeError(
         f"index_add_(): Expected dtype int32/int64 for index but got: {_scalar_name(i)}"))
-    check_tensor(source, "index_add", "source", 4)
     if index._data.ndim > 1:
         raise op_note(IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: "
                                  f"{index._data.ndim} with type: {_scalar_name(index)} and size: "
@@ -919,9 +930,14 @@ def index_fill(x, dim, index, value):
     """x with ``value`` (a number or a 0-d tensor) in the slices ``index`` along ``dim``."""
     from .elementwise import _operand  # noqa: PLC0415
 
+    check_tensor(x, "index_fill")
+    value = _operand(value, "index_fill")
+    if isinstance(value, Tensor) and value._data.ndim != 0:
+        raise op_note(RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but "
+                                   f"got tensor with {value._data.ndim} dimension(s)."),
+                      "index_fill", x, value)
     d = _index_op_args(x, dim, index, "index_fill", ("int64",),
                        lambda i: IndexError("index_fill_(): Expected dtype int64 for index."))
-    value = _operand(value, "index_fill")
     if index._data.ndim > 1:
         raise op_note(RuntimeError("Index has to be a vector/scalar"), "index_fill", x, index)
     if isinstance(value, Tensor) and value._data.ndim != 0:
@@ -938,18 +954,22 @@ def index_fill(x, dim, index, value):
 
 def index_copy(x, dim, index, source):
     """x with the slices ``index`` along ``dim`` replaced by those of ``source``."""
-    d = _index_op_args(x, dim, index, "index_copy", ("int64",), lambda i: RuntimeError(
-        f"index_copy_(): Expected a long tensor for index, but got {_scalar_name(i)}"))
     check_tensor(source, "index_copy", "source", 4)
+    check_tensor(index, "index_copy", "index", 3)
     if index._data.ndim > 1:
         raise op_note(IndexError("index_copy_(): Index should have dimension 1 or 0 (got "
                                  f"{index._data.ndim})"), "index_copy", x, index)
+    if not source._data.ndim and index._data.size != 1:
+        raise op_note(IndexError(f"index_copy_(): When source is scalar, index should have one "
+                                 f"element (got {index._data.size})"), "index_copy", x, index)
+    d = _index_op_args(x, dim, index, "index_copy", ("int64",), lambda i: RuntimeError(
+        f"index_copy_(): Expected a long tensor for index, but got {_scalar_name(i)}"))
     if source.dtype is not x.dtype:
         raise op_note(RuntimeError(f"index_copy_(): self and source expected to have the same "
                                    f"dtype, but got (self) {_scalar_name(x)} and (source) "
                                    f"{_scalar_name(source)}"), "index_copy", x, source)
+    _slices_source(x, source, d, _same_backend(x, index).reshape(-1), "index_copy")
     data = _index_vector(x, index, d, "index_copy")
-    _slices_source(x, source, d, data, "index_copy")
     if not x._data.ndim:
         return IndexCopy.apply(x.reshape(1), 0, data, source.reshape(-1)).reshape(())
     if not source._data.ndim:
