@@ -14,7 +14,7 @@ from .autograd import (OutOfMemoryError, is_anomaly_check_nan_enabled, is_anomal
 from .backend import device
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_dlpack, from_numpy, full,
                        full_like, linspace, manual_seed, ones, ones_like, rand, rand_like, randint,
-                       randint_like, randn, randn_like, tensor, zeros, zeros_like)
+                       randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like)
 from .dtypes import (bool_ as bool, double, float, float16, float32, float64, get_default_dtype, half,
                      int8, int16, int32, int64, long, promote_types, set_default_dtype, short,
                      uint8)
@@ -28,7 +28,8 @@ from .ops.elementwise import (abs, add, allclose, bitwise_and, bitwise_not, bitw
                               maximum, minimum, mul, ne, neg, pow, reciprocal, relu, remainder,
                               round, rsqrt, sigmoid, sign, sin, sinh, sqrt, square, sub, tanh,
                               true_divide, trunc, where)
-from .ops.indexing import argsort, gather, index_select, masked_fill, nonzero, sort, topk
+from .ops.indexing import (argsort, gather, index_add, index_copy, index_fill, index_select,
+                           masked_fill, nonzero, scatter, scatter_add, sort, topk)
 from .ops.linalg import bmm, dot, matmul, mm, mv, outer
 from .ops.reduction import (all, amax, amin, any, argmax, argmin, cumprod, cumsum, logsumexp, max,
                             mean, min, norm, prod, std, sum, var)
@@ -39,7 +40,8 @@ from .ops.shape import (broadcast_to, cat, chunk, concat, concatenate, diag, dia
 from .ops.elementwise import clone
 from .size import Size
 from .tensor import Tensor
-from . import _random_methods  # noqa: F401  attaches uniform_, normal_, bernoulli_ to Tensor
+from . import _random_methods  # noqa: F401  attaches uniform_, normal_, bernoulli_... to Tensor
+from ._random_methods import multinomial
 
 __version__ = "0.1.0"
 
@@ -69,20 +71,21 @@ __all__ = ["abs", "add", "all", "allclose", "amax", "amin", "any", "arange", "ar
            "enable_grad", "eq", "equal", "erf", "exp", "expand", "expm1", "eye", "fix", "flatten",
            "flip", "float", "float16", "float32", "float64", "floor", "floor_divide", "frac",
            "from_dlpack", "from_numpy", "full", "full_like", "fuse", "gather", "ge", "Generator",
-           "get_default_dtype", "get_device", "get_printoptions", "gt", "half", "index_select",
-           "inference_mode", "int", "int16", "int32", "int64", "int8",
-           "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_grad_enabled",
-           "is_inference_mode_enabled", "is_tensor",
-           "isfinite", "isinf", "isnan", "le", "linspace", "load", "log", "log1p", "log_softmax",
-           "logical_and", "logical_not", "logical_or", "logical_xor", "logsumexp", "long", "lt",
-           "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum",
-           "mm", "movedim", "mul", "mv", "narrow", "ne", "neg", "nn", "no_grad", "nonzero", "norm",
+           "get_default_dtype", "get_device", "get_printoptions", "gt", "half", "index_add",
+           "index_copy", "index_fill", "index_select", "inference_mode", "int", "int16", "int32",
+           "int64", "int8", "is_anomaly_check_nan_enabled", "is_anomaly_enabled",
+           "is_grad_enabled", "is_inference_mode_enabled", "is_tensor", "isfinite", "isinf",
+           "isnan", "le", "linspace", "load", "log", "log1p", "log_softmax", "logical_and",
+           "logical_not", "logical_or", "logical_xor", "logsumexp", "long", "lt", "manual_seed",
+           "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "movedim",
+           "mul", "multinomial", "mv", "narrow", "ne", "neg", "nn", "no_grad", "nonzero", "norm",
            "numel", "ones", "ones_like", "optim", "outer", "OutOfMemoryError", "permute", "pow",
            "printoptions", "prod", "promote_types", "rand", "rand_like", "randint", "randint_like",
-           "randn", "randn_like", "reciprocal", "relu", "remainder", "repeat_interleave",
-           "reshape", "roll", "round", "rsqrt", "save", "select", "set_anomaly_enabled",
-           "set_default_dtype", "set_grad_enabled", "set_printoptions", "short", "sigmoid", "sign",
-           "sin", "sinh", "Size", "softmax", "sort", "split", "sqrt", "square", "squeeze", "stack",
-           "std", "sub", "sum", "t", "tanh", "Tensor", "tensor", "tile", "topk", "trace",
-           "transpose", "tril", "triu", "true_divide", "trunc", "uint8", "unbind", "unflatten",
-           "unsqueeze", "utils", "var", "where", "zeros", "zeros_like"]
+           "randn", "randn_like", "randperm", "reciprocal", "relu", "remainder",
+           "repeat_interleave", "reshape", "roll", "round", "rsqrt", "save", "scatter",
+           "scatter_add", "select", "set_anomaly_enabled", "set_default_dtype", "set_grad_enabled",
+           "set_printoptions", "short", "sigmoid", "sign", "sin", "sinh", "Size", "softmax",
+           "sort", "split", "sqrt", "square", "squeeze", "stack", "std", "sub", "sum", "t", "tanh",
+           "tensor", "Tensor", "tile", "topk", "trace", "transpose", "tril", "triu", "true_divide",
+           "trunc", "uint8", "unbind", "unflatten", "unsqueeze", "utils", "var", "where", "zeros",
+           "zeros_like"]

@@ -1,11 +1,14 @@
-"""Tensor's in-place random fills, as torch's: ``uniform_``, ``normal_`` and ``bernoulli_`` draw
-from the device's generator (or ``generator=``); where the tensor takes part in autograd the fill
+"""Tensor's in-place random fills, as torch's: ``uniform_``, ``normal_``, ``bernoulli_``,
+``random_`` and ``exponential_`` draw from the device's generator (or ``generator=``); where the tensor takes part in autograd the fill
 is recorded as a node whose gradient to the old values is zero (UniformBackward0...), and a leaf
 that requires grad refuses it, as every in-place op does (``_inplace_unary``)."""
 import numbers
+import warnings
 
+from . import dtypes
 from .autograd.function import Op
-from .creation import rand, randn
+from .backend.float_errors import silenced
+from .creation import rand, randint, randn
 from .tensor import Tensor, op_note
 from ._tensor_methods import _LEGACY_NAMES, _inplace_unary, _zeros_for
 
@@ -30,6 +33,24 @@ class _NormalFill(_Fill):
 
 class _BernoulliFill(_Fill):
     node_name = "BernoulliBackward2"
+
+
+class _RandomFill(_Fill):
+    """``random_(from, to)``; torch names the node by the overload: RandomBackward0 for (from,
+    to), RandomBackward1 for (to), RandomBackward2 for ()."""
+    node_name = "RandomBackward0"
+
+
+class _RandomToFill(_Fill):
+    node_name = "RandomBackward1"
+
+
+class _RandomDefaultFill(_Fill):
+    node_name = "RandomBackward2"
+
+
+class _ExponentialFill(_Fill):
+    node_name = "ExponentialBackward0"
 
 
 def _fill(t, fill_class, sample, op):
@@ -75,6 +96,154 @@ def bernoulli_(self, p=0.5, *, generator=None):
     return _fill(self, _BernoulliFill, draw < p, "bernoulli_")
 
 
+_C10_NAMES = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+              "uint8": "unsigned char", "float32": "float", "float64": "double",
+              "float16": "c10::Half", "bool": "bool"}
+_NO_ARG = object()
+
+
+def _random_range(dt):
+    """The inclusive range torch's ``random_()`` draws from for ``dt``: [0, 2^mantissa digits]
+    for floats (every integer there is exact), [0, max] for integers, {0, 1} for bool."""
+    if dt.is_floating_point:
+        return 0, 2 ** {"float16": 11, "float32": 24, "float64": 53}[dt.name]
+    if dt.name == "bool":
+        return 0, 1
+    return 0, {"int64": 2 ** 63 - 1, "int32": 2 ** 31 - 1, "int16": 2 ** 15 - 1, "int8": 127,
+               "uint8": 255}[dt.name]
+
+
+def _value_bounds(dt):
+    """The values ``dt`` holds (floats: its finite range)."""
+    if dt.is_floating_point:
+        big = {"float16": 65504.0, "float32": 3.4028234663852886e38,
+               "float64": 1.7976931348623157e308}[dt.name]
+        return -big, big
+    if dt.name == "bool":
+        return 0, 1
+    return {"int64": (-2 ** 63, 2 ** 63 - 1), "int32": (-2 ** 31, 2 ** 31 - 1),
+            "int16": (-2 ** 15, 2 ** 15 - 1), "int8": (-128, 127), "uint8": (0, 255)}[dt.name]
+
+
+def _random_int_arg(value, position, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"random_(): argument '{name}' (position {position}) must be int, not "
+                        f"{type(value).__name__}")
+    return int(value)
+
+
+def random_(self, from_=_NO_ARG, to=_NO_ARG, *, generator=None):
+    """Fills the tensor with integers drawn uniformly from [from, to - 1]: ``random_(to)`` from
+    [0, to - 1], ``random_(from, None)`` from ``from`` up to the dtype's largest value (2^mantissa
+    for floats), ``random_()`` from [0, that value]."""
+    if from_ is _NO_ARG and to is _NO_ARG:
+        fill_class, low, high = _RandomDefaultFill, None, None
+    elif to is _NO_ARG:
+        fill_class, low, high = _RandomToFill, 0, _random_int_arg(from_, 1, "to")
+    else:
+        fill_class = _RandomFill
+        low = _random_int_arg(0 if from_ is _NO_ARG else from_, 1, "from")
+        high = None if to is None else _random_int_arg(to, 2, "to")
+    dt = self.dtype
+    c10 = _C10_NAMES[dt.name]
+    if low is None:
+        low, top = _random_range(dt)
+    else:
+        if high is not None and low >= high:
+            raise op_note(RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
+                                       f"from={low} >= to={high}"), "random_", self)
+        lo, hi = _value_bounds(dt)
+        if not lo <= low <= hi:
+            raise op_note(RuntimeError(f"from is out of bounds for {c10}"), "random_", self)
+        top = _random_range(dt)[1] if high is None else high - 1
+        if high is not None and not lo <= top <= hi:
+            raise op_note(RuntimeError(f"to - 1 is out of bounds for {c10}"), "random_", self)
+        if dt.is_floating_point and high is not None:
+            exact = _random_range(dt)[1]
+            for value, what in ((low, "from"), (top, "to - 1")):
+                if not -exact <= value <= exact:
+                    digits = {"float16": 11, "float32": 24, "float64": 53}[dt.name]
+                    warnings.warn(f"{what} is out of bounds [-(2^{digits}), 2^{digits}]. Due to "
+                                  f"precision limitations {c10} can support discrete uniform "
+                                  f"distribution only within this range. This warning will "
+                                  f"become an error in version 1.7 release, please fix the code "
+                                  f"in advance", UserWarning, stacklevel=2)
+    # the backends draw int64: the one value past int64's top (2^63 - 1 itself, when the range
+    # reaches it) cannot be asked for as an exclusive bound
+    sample = randint(low, min(top + 1, 2 ** 63 - 1), (tuple(self.shape)), device=self.device,
+                     generator=generator)
+    return _fill(self, fill_class, sample, "random_")
+
+
+def exponential_(self, lambd=1.0, *, generator=None):
+    """Fills the tensor with values drawn from the exponential distribution of rate ``lambd``."""
+    if not lambd > 0:
+        raise op_note(RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}"),
+                      "exponential_", self)
+    if not self.dtype.is_floating_point:
+        raise op_note(RuntimeError(f"Exponential distribution is a continuous probability "
+                                   f"distribution. dtype must be a floating point but you "
+                                   f"specified {_LEGACY_NAMES[self.dtype.name]}"),
+                      "exponential_", self)
+    u = rand(tuple(self.shape), dtype=self.dtype, device=self.device, generator=generator)
+    return _fill(self, _ExponentialFill, (-u).log1p() * (-1.0 / lambd), "exponential_")
+
+
+_BAD_PROBABILITIES = "probability tensor contains either `inf`, `nan` or element < 0"
+
+
+@silenced
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    """``num_samples`` category indices per row of ``input`` (1-d or 2-d, floating, nonnegative,
+    rows with a positive sum; they need not sum to 1), int64. With replacement each draw inverts
+    the row's cumulative distribution; without, the ``num_samples`` smallest of E_i / p_i (E_i
+    exponential draws) are taken, which is sequential sampling without replacement."""
+    from .tensor import check_tensor  # noqa: PLC0415
+
+    check_tensor(input, "multinomial")
+    if isinstance(num_samples, bool) or not isinstance(num_samples, numbers.Integral):
+        raise TypeError(f"multinomial(): argument 'num_samples' (position 2) must be int, not "
+                        f"{type(num_samples).__name__}")
+    num_samples = int(num_samples)
+    if not input.dtype.is_floating_point:
+        raise op_note(RuntimeError(f"multinomial only supports floating-point dtypes for input, "
+                                   f"got: {_LEGACY_NAMES[input.dtype.name]}"), "multinomial", input)
+    if input._data.ndim not in (1, 2):
+        raise op_note(RuntimeError("prob_dist must be 1 or 2 dim"), "multinomial", input)
+    if num_samples <= 0:
+        raise op_note(RuntimeError("cannot sample n_sample <= 0 samples"), "multinomial", input)
+    k = input._data.shape[-1]
+    if not replacement and num_samples > k:
+        raise op_note(RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                                   "replacement"), "multinomial", input)
+    xp = input._backend.xp
+    p = input._data.reshape(-1, k).astype(xp.float64)
+    if not bool(xp.isfinite(p).all()) or bool((p < 0).any()):
+        raise op_note(RuntimeError(_BAD_PROBABILITIES), "multinomial", input)
+    if not bool((p.sum(axis=1) > 0).all()):
+        raise op_note(RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)"),
+                      "multinomial", input)
+    rows = p.shape[0]
+    u = rand((rows, num_samples if replacement else k), dtype=dtypes.float64,
+             device=input.device, generator=generator)._data
+    if replacement:
+        cdf = xp.cumsum(p, axis=1)
+        cdf = cdf / cdf[:, -1:]
+        offsets = xp.arange(rows, dtype=xp.float64)[:, None]
+        flat = xp.searchsorted((cdf + offsets).reshape(-1), (u + offsets).reshape(-1),
+                               side="right").reshape(rows, num_samples)
+        out = xp.minimum(flat - xp.arange(rows)[:, None] * k, k - 1)
+    else:
+        keys = -xp.log1p(-u) / p  # a zero probability: an infinite key, never drawn first
+        out = xp.argsort(keys, axis=1, kind="stable")[:, :num_samples]
+    out = out.astype(xp.int64)
+    return Tensor._make(out.reshape(num_samples) if input._data.ndim == 1 else out,
+                        input._backend)
+
+
 Tensor.uniform_ = uniform_
 Tensor.normal_ = normal_
 Tensor.bernoulli_ = bernoulli_
+Tensor.random_ = random_
+Tensor.exponential_ = exponential_
+Tensor.multinomial = multinomial

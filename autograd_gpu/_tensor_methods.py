@@ -343,6 +343,46 @@ def triu_(self, diagonal=0):
     return _inplace_unary(self, lambda t: S.triu(t, diagonal), "triu_")
 
 
+def _inplace_with(t, other, out_of_place, op):
+    """``_inplace_unary`` for an op with a tensor operand (scatter_'s src, index_add_'s source):
+    recorded when either requires grad."""
+    recording = _recording(t, other)
+    _check_inplace(t, recording, op)
+    if recording:
+        return _record(t, out_of_place)
+    with grad_mode.no_grad():
+        return _commit(t, out_of_place(t))
+
+
+def scatter_(self, dim, index, src=None, *, value=None):
+    src = value if src is None else src
+    if not isinstance(src, Tensor):
+        src = E._operand(src, "scatter_")  # a bad argument is reported before the leaf
+    return _inplace_with(self, src, lambda t: I.scatter(t, dim, index, src), "scatter_")
+
+
+def scatter_add_(self, dim, index, src):
+    check_tensor(src, "scatter_add_", "src", 3)  # before the leaf check, as in torch
+    return _inplace_with(self, src, lambda t: I.scatter_add(t, dim, index, src), "scatter_add_")
+
+
+def index_add_(self, dim, index, source, *, alpha=1):
+    check_tensor(source, "index_add_", "source", 3)  # before the leaf check, as in torch
+    return _inplace_with(self, source, lambda t: I.index_add(t, dim, index, source, alpha=alpha),
+                         "index_add_")
+
+
+def index_fill_(self, dim, index, value):
+    value = E._operand(value, "index_fill_")  # a bad argument is reported before the leaf
+    return _inplace_with(self, value, lambda t: I.index_fill(t, dim, index, value), "index_fill_")
+
+
+def index_copy_(self, dim, index, source):
+    check_tensor(source, "index_copy_", "source", 3)  # before the leaf check, as in torch
+    return _inplace_with(self, source, lambda t: I.index_copy(t, dim, index, source),
+                         "index_copy_")
+
+
 def masked_fill_(self, mask, value):
     check_tensor(mask, "masked_fill_", "mask", 1)
     return _inplace_unary(self, lambda t: I.masked_fill(t, mask, value), "masked_fill_")
@@ -666,7 +706,9 @@ def _ops_methods():
         "log_softmax": _activation_method("torch_log_softmax"),
         "where": lambda self, condition, other: E.where(condition, self, other),
         "masked_fill": I.masked_fill, "gather": I.gather, "nonzero": I.nonzero,
-        "index_select": I.index_select, "sort": I.sort, "argsort": I.argsort, "topk": I.topk,
+        "index_select": I.index_select, "scatter": I.scatter, "scatter_add": I.scatter_add,
+        "index_add": I.index_add, "index_fill": I.index_fill, "index_copy": I.index_copy,
+        "sort": I.sort, "argsort": I.argsort, "topk": I.topk,
         # reductions
         "sum": R.sum, "mean": R.mean, "var": R.var, "std": R.std, "max": R.max, "min": R.min,
         "amax": R.amax, "amin": R.amin, "argmax": R.argmax, "argmin": R.argmin,
@@ -699,7 +741,9 @@ def _ops_methods():
         "bitwise_or_": _unary_inplace_method(E.bitwise_or),
         "bitwise_xor_": _unary_inplace_method(E.bitwise_xor),
         "bitwise_not_": _unary_inplace_method(E.bitwise_not),
-        "masked_fill_": masked_fill_, "tril_": tril_, "triu_": triu_,
+        "masked_fill_": masked_fill_, "scatter_": scatter_, "scatter_add_": scatter_add_,
+        "index_add_": index_add_, "index_fill_": index_fill_, "index_copy_": index_copy_,
+        "tril_": tril_, "triu_": triu_,
         **{f"{fn.__name__}_": _unary_inplace_method(fn)
            for fn in (E.floor, E.ceil, E.round, E.trunc, E.frac, E.log1p, E.expm1, E.square,
                       E.reciprocal, E.sinh, E.cosh)},

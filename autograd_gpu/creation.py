@@ -422,6 +422,33 @@ def randint(low=0, high=None, size=None, dtype=None, device=None, requires_grad=
     return _finish(array, backend, requires_grad)
 
 
+_INT_LIMITS = {"uint8": ("uint8_t", 255), "int8": ("int8_t", 127), "int16": ("int16_t", 2 ** 15 - 1),
+               "int32": ("int32_t", 2 ** 31 - 1)}
+
+
+@translating
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """A random permutation of 0..n-1 (int64 by default): the argsort of n uniform draws."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not "
+                        f"{type(n).__name__}")
+    n = int(n)
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    dt = dtypes.to_dtype(dtype) or dtypes.int64
+    if dt is dtypes.bool_:
+        raise NotImplementedError("\"randperm\" not implemented for 'Bool'")
+    if dt.name in _INT_LIMITS and n - 1 > _INT_LIMITS[dt.name][1]:
+        raise RuntimeError(f"value cannot be converted to type {_INT_LIMITS[dt.name][0]} without "
+                           f"overflow")
+    if dt is dtypes.float16 and n > 2049:
+        raise RuntimeError("n cannot be greater than 2049 for Half type.")
+    backend = _backend(device)
+    draws = backend.rand((n,), _np.float64, _drawn_seed(generator, backend))
+    order = backend.xp.argsort(draws, kind="stable").astype(dt.np)
+    return _finish(order, backend, requires_grad)
+
+
 def _like(fn):
     def like(input, *args, dtype=None, device=None, requires_grad=False, memory_format=None, **kwargs):
         return fn(*args, input._data.shape, dtype=dtype or input.dtype,

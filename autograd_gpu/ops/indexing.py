@@ -607,3 +607,371 @@ def topk(x, k, dim=-1, largest=True, sorted=True):
         raise op_note(RuntimeError("topk does not support bool dtypes on CPU"), "topk", x)
     values, indices = Topk.apply(x, d, bool(largest), k if x._data.ndim else None)
     return topk_result(values, indices)
+
+
+# -- scatter, scatter_add, index_add, index_fill, index_copy ---------------------------------------
+
+def _scalar_name(t):
+    """torch's ScalarType name of t's dtype (Float, Long...)."""
+    from ..tensor import _LEGACY_KIND  # noqa: PLC0415
+
+    return _LEGACY_KIND[t.dtype.name]
+
+
+def _same_backend(x, t):
+    """``t``'s array on x's device."""
+    return t._data if t._backend is x._backend else x._backend.asarray(t._backend.to_host(t._data))
+
+
+def _leading(shape):
+    """The basic key taking the first ``shape`` elements of each dim (src may be larger than index)."""
+    return tuple(slice(0, n) for n in shape)
+
+
+def _padded_to(g, shape):
+    """``g`` in zeros of ``shape`` (its leading corner): the gradient of the part of src read."""
+    if g._data.ndim != len(shape):  # an empty index read nothing
+        return Tensor._make(g._backend.xp.zeros(shape, g._data.dtype), g._backend)
+    if tuple(g._data.shape) == tuple(shape):
+        return g
+    return index_put_zeros(g, tuple(shape), _leading(g._data.shape))
+
+
+class Scatter(Op):
+    """x with ``src`` (a tensor, read at index's shape) or a number written at ``index`` along
+    ``dim``; where an index repeats the last write wins (torch leaves the order unspecified)."""
+    node_name = "ScatterBackward0"
+
+    def forward(ctx, x, dim, index, src):
+        xp = x._backend.xp
+        key = _along_key(xp, index, dim)
+        ctx.meta = (dim, index, None if not isinstance(src, Tensor) else src._data.shape)
+        out = x._data.copy()
+        if index.size == 0:
+            return out
+        if isinstance(src, Tensor):
+            out[key] = src._data[_leading(index.shape)]
+        else:
+            ctx.node_name = "ScatterBackward1"
+            out[key] = src
+        return out
+
+    def backward(ctx, gy):
+        dim, index, src_shape = ctx.meta
+        need = ctx.needs_input_grad
+        gx = Scatter.apply(gy, dim, index, 0) if need[0] else None
+        gsrc = None
+        if src_shape is not None and need[3]:
+            gsrc = _padded_to(Gather.apply(gy, dim, Tensor._make(index, gy._backend)), src_shape)
+        return gx, None, None, gsrc
+
+
+class ScatterAdd(Op):
+    """x with ``src`` (read at index's shape) added at ``index`` along ``dim``; repeated indices
+    accumulate."""
+    node_name = "ScatterAddBackward0"
+
+    def forward(ctx, x, dim, index, src):
+        key = _along_key(x._backend.xp, index, dim)
+        ctx.meta = (dim, index, src._data.shape)
+        out = x._data.copy()
+        if index.size:
+            x._backend.scatter_add(out, key, src._data[_leading(index.shape)])
+        return out
+
+    def backward(ctx, gy):
+        dim, index, src_shape = ctx.meta
+        gsrc = None
+        if ctx.needs_input_grad[3]:
+            gsrc = _padded_to(Gather.apply(gy, dim, Tensor._make(index, gy._backend)), src_shape)
+        return gy, None, None, gsrc
+
+
+def _scatter_args(x, dim, index, src, op, position=3):
+    """torch's checks of scatter and scatter_add; (dim, index array) on x's device."""
+    from ..tensor import _wrap_dim  # noqa: PLC0415
+
+    check_tensor(x, op)
+    check_tensor(index, op, "index", 3)
+    d = _wrap_dim(dim, x._data.ndim, op)
+    if index._data.dtype.name not in ("int32", "int64") and index._data.size:
+        raise op_note(RuntimeError("scatter(): Expected dtype int32/int64 for index"), op, x, index)
+    if isinstance(src, Tensor) and src.dtype is not x.dtype:
+        raise op_note(RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype"), op,
+                      x, index, src)
+    data = _same_backend(x, index).astype("int64")
+    if data.size == 0:
+        return d, data
+    ndim = max(x._data.ndim, 1)
+    if max(data.ndim, 1) != ndim:
+        raise op_note(RuntimeError("Index tensor must have the same number of dimensions as self "
+                                   "tensor"), op, x, index)
+    shape = x._data.shape or (1,)
+    ishape = data.shape or (1,)
+    sshape = (src._data.shape or (1,)) if isinstance(src, Tensor) else None
+    if sshape is not None and len(sshape) != ndim:
+        raise op_note(RuntimeError("Index tensor must have the same number of dimensions as src "
+                                   "tensor"), op, x, index, src)
+    if any((ax != d and ishape[ax] > shape[ax]) or (sshape is not None and ishape[ax] > sshape[ax])
+           for ax in range(ndim)):
+        text = (f"Expected index {list(ishape)} to be no larger than self {list(shape)} apart from "
+                f"dimension {d}")
+        if sshape is not None:
+            text += f" and to be no larger size than src {list(sshape)}"
+        raise op_note(RuntimeError(text), op, x, index, *([src] if sshape else []))
+    lo, hi = int(data.min()), int(data.max())
+    if lo < 0 or hi >= shape[d]:
+        raise op_note(RuntimeError(f"index {lo if lo < 0 else hi} is out of bounds for dimension "
+                                   f"{d} with size {shape[d]}"), op, x, index)
+    return d, data
+
+
+def _one_d(x, data, src=None):
+    """A 0-d x, index or src as one element of a 1-d one."""
+    if isinstance(src, Tensor) and not src._data.ndim:
+        src = src.reshape(1)
+    if x._data.ndim:  # a 0-d index of a 1-d x: one element
+        return x, data.reshape(data.shape or (1,)), src
+    if isinstance(src, Tensor):
+        src = src.reshape(-1)
+    return x.reshape(1), data.reshape(-1), src
+
+
+def scatter(x, dim, index, src=None, *, value=None):
+    """x with ``src`` (a tensor) or ``value`` (a number) written at ``index`` along ``dim``."""
+    from .elementwise import _operand  # noqa: PLC0415
+
+    if src is None:
+        src = value
+    if not isinstance(src, Tensor):
+        src = _operand(src, "scatter")
+        if isinstance(src, Tensor):  # a 0-d tensor given as the value
+            src = src.item()
+    d, data = _scatter_args(x, dim, index, src, "scatter")
+    if isinstance(src, Tensor) and src._backend is not x._backend:
+        raise op_note(RuntimeError(f"expected device {x.device} but got device {src.device}"),
+                      "scatter", x, src)
+    if not isinstance(src, Tensor):
+        check_fits(x, src, "scatter")
+    if data.size == 0:
+        data = data.reshape((0,) * max(x._data.ndim, 1))
+    x1, data1, src1 = _one_d(x, data, src)
+    out = Scatter.apply(x1, d, data1, src1)
+    return out if x._data.ndim else out.reshape(())
+
+
+def scatter_add(x, dim, index, src):
+    check_tensor(src, "scatter_add", "src", 4)
+    d, data = _scatter_args(x, dim, index, src, "scatter_add")
+    if src._backend is not x._backend:
+        raise op_note(RuntimeError(f"expected device {x.device} but got device {src.device}"),
+                      "scatter_add", x, src)
+    if data.size == 0:
+        data = data.reshape((0,) * max(x._data.ndim, 1))
+    x1, data1, src1 = _one_d(x, data, src)
+    out = ScatterAdd.apply(x1, d, data1, src1)
+    return out if x._data.ndim else out.reshape(())
+
+
+class IndexAdd(Op):
+    """x with ``alpha * source`` added at the slices ``index`` along ``dim``; repeated indices
+    accumulate."""
+    node_name = "IndexAddBackward0"
+
+    def forward(ctx, x, dim, index, source, alpha):
+        ctx.meta = (dim, index, alpha)
+        out = x._data.copy()
+        values = source._data if alpha == 1 else source._data * alpha
+        x._backend.scatter_add(out, (slice(None),) * dim + (index,), values.astype(out.dtype))
+        return out
+
+    def backward(ctx, gy):
+        dim, index, alpha = ctx.meta
+        gs = None
+        if ctx.needs_input_grad[3]:
+            gs = IndexSelect.apply(gy, dim, index)
+            gs = gs if alpha == 1 else gs * alpha
+        return gy, None, None, gs, None
+
+
+class IndexFill(Op):
+    """x with ``value`` (a number, or a 0-d tensor: IndexFillBackward1) in the slices ``index``
+    along ``dim``."""
+    node_name = "IndexFillBackward0"
+
+    def forward(ctx, x, dim, index, value):
+        xp = x._backend.xp
+        ctx.meta = (dim, index)
+        out = x._data.copy()
+        if isinstance(value, Tensor):
+            ctx.node_name = "IndexFillBackward1"
+            value = value._data
+        out[(slice(None),) * dim + (index,)] = xp.asarray(value).astype(out.dtype)
+        return out
+
+    def backward(ctx, gy):
+        dim, index = ctx.meta
+        need = ctx.needs_input_grad
+        gx = IndexFill.apply(gy, dim, index, 0) if need[0] or need[3] else None
+        gv = (gy - gx).sum() if len(need) > 3 and need[3] else None
+        return (gx if need[0] else None), None, None, gv
+
+
+class IndexCopy(Op):
+    """x with the slices ``index`` along ``dim`` replaced by those of ``source``; where an index
+    repeats the last slice wins."""
+    node_name = "IndexCopyBackward0"
+
+    def forward(ctx, x, dim, index, source):
+        ctx.meta = (dim, index)
+        out = x._data.copy()
+        out[(slice(None),) * dim + (index,)] = source._data
+        return out
+
+    def backward(ctx, gy):
+        dim, index = ctx.meta
+        need = ctx.needs_input_grad
+        gx = IndexFill.apply(gy, dim, index, 0) if need[0] else None
+        gs = IndexSelect.apply(gy, dim, index) if need[3] else None
+        return gx, None, None, gs
+
+
+def _index_vector(x, index, d, op):
+    """The index as a 1-d int64 array on x's device, bounds-checked."""
+    data = _same_backend(x, index).reshape(-1).astype("int64")
+    size = x._data.shape[d] if x._data.ndim else 1
+    if data.size:
+        lo, hi = int(data.min()), int(data.max())
+        if lo < 0 or hi >= size:
+            bad = lo if lo < 0 else hi
+            prefix = "index_copy_(): " if op == "index_copy" else ""
+            kind = RuntimeError if op == "index_add" else IndexError
+            if op == "index_add" and not x._data.ndim:  # torch's kernel for a 0-d self
+                raise op_note(IndexError("index out of range in self"), op, x, index)
+            raise op_note(kind(f"{prefix}index {bad} is out of bounds for dimension {d} with "
+                               f"size {size}"), op, x, index)
+    return data
+
+
+def _slices_source(x, source, d, data, op):
+    """torch's shape checks of index_add/index_copy's source."""
+    shape, sshape = x._data.shape, source._data.shape
+    n = sshape[d] if sshape else 1
+    if op == "index_copy":
+        if sshape and shape and len(sshape) != len(shape):
+            raise op_note(IndexError(f"index_copy_(): When source and destination are not scalars, "
+                                     f"their dimensionality must match. Source dimensionality "
+                                     f"({len(sshape)}), destination dimensionality ({len(shape)})"),
+                          op, x, source)
+        if data.size != n:
+            raise op_note(IndexError(f"index_copy_(): Number of indices ({data.size}) should be "
+                                     f"equal to source.size(dim) ({n})"), op, x, source)
+        slices = (shape[:d] + shape[d + 1:], sshape[:d] + sshape[d + 1:])
+        if not sshape and len(shape) > 1:  # a scalar source of a self with slices
+            slices = (slices[0], ("",))
+        for ax, (a, b) in enumerate(zip(*slices)):
+            if a != b:
+                raise op_note(RuntimeError(
+                    f"index_copy_(): Source/destination tensor must have same slice shapes. "
+                    f"Destination slice shape: {a} at dimension {ax} and source slice shape: "
+                    f"{b} at dimension {ax}."), op, x, source)
+        return
+    n = sshape[d] if d < len(sshape) else 1
+    if sshape and data.size != n:
+        raise op_note(RuntimeError(f"index_add_(): Number of indices ({data.size}) should be equal "
+                                   f"to source.size(dim): ({n}), for dim: {d}"), op, x, source)
+    matching = len(sshape) == len(shape) and all(ax == d or sshape[ax] == shape[ax]
+                                                 for ax in range(len(shape)))
+    if not (matching or (not shape and source._data.size == 1)):
+        raise op_note(RuntimeError(
+            f"source tensor shape must match self tensor shape, excluding the specified "
+            f"dimension. Got self.shape = {list(shape)} source.shape = {list(sshape)}"),
+            op, x, source)
+
+
+def _index_op_args(x, dim, index, op, dtypes_ok, dtype_error):
+    from ..tensor import _wrap_dim  # noqa: PLC0415
+
+    check_tensor(x, op)
+    check_tensor(index, op, "index", 3)
+    d = _wrap_dim(dim, x._data.ndim, op)
+    if index._data.dtype.name not in dtypes_ok:
+        raise op_note(dtype_error(index), op, x, index)
+    return d
+
+
+def index_add(x, dim, index, source, *, alpha=1):
+    """x with ``alpha * source`` added at the slices ``index`` along ``dim``."""
+    check_tensor(source, "index_add", "source", 4)
+    d = _index_op_args(x, dim, index, "index_add", ("int32", "int64"), lambda i: RuntimeError(
+        f"index_add_(): Expected dtype int32/int64 for index but got: {_scalar_name(i)}"))
+    if index._data.ndim > 1:
+        raise op_note(IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: "
+                                 f"{index._data.ndim} with type: {_scalar_name(index)} and size: "
+                                 f"{list(index._data.shape)}"), "index_add", x, index)
+    if source.dtype is not x.dtype:
+        raise op_note(RuntimeError(f"index_add_(): self ({_scalar_name(x)}) and source "
+                                   f"({_scalar_name(source)}) must have the same scalar type"),
+                      "index_add", x, source)
+    data = _index_vector(x, index, d, "index_add")
+    _slices_source(x, source, d, data, "index_add")
+    if x.dtype.is_floating_point:
+        alpha = float(alpha)
+    elif x.dtype.name != "bool":
+        alpha = int(alpha)
+    if not x._data.ndim:
+        return IndexAdd.apply(x.reshape(1), 0, data, source.reshape(-1), alpha).reshape(())
+    if not source._data.ndim:
+        source = source.reshape(1)
+    return IndexAdd.apply(x, d, data, source, alpha)
+
+
+def index_fill(x, dim, index, value):
+    """x with ``value`` (a number or a 0-d tensor) in the slices ``index`` along ``dim``."""
+    from .elementwise import _operand  # noqa: PLC0415
+
+    check_tensor(x, "index_fill")
+    value = _operand(value, "index_fill")
+    if isinstance(value, Tensor) and value._data.ndim != 0:
+        raise op_note(RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but "
+                                   f"got tensor with {value._data.ndim} dimension(s)."),
+                      "index_fill", x, value)
+    d = _index_op_args(x, dim, index, "index_fill", ("int64",),
+                       lambda i: IndexError("index_fill_(): Expected dtype int64 for index."))
+    if index._data.ndim > 1:
+        raise op_note(RuntimeError("Index has to be a vector/scalar"), "index_fill", x, index)
+    if isinstance(value, Tensor) and value._data.ndim != 0:
+        raise op_note(RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but "
+                                   f"got tensor with {value._data.ndim} dimension(s)."),
+                      "index_fill", x, value)
+    if not isinstance(value, Tensor):
+        check_fits(x, value, "index_fill")
+    data = _index_vector(x, index, d, "index_fill")
+    if not x._data.ndim:
+        return IndexFill.apply(x.reshape(1), 0, data, value).reshape(())
+    return IndexFill.apply(x, d, data, value)
+
+
+def index_copy(x, dim, index, source):
+    """x with the slices ``index`` along ``dim`` replaced by those of ``source``."""
+    check_tensor(source, "index_copy", "source", 4)
+    check_tensor(index, "index_copy", "index", 3)
+    if index._data.ndim > 1:
+        raise op_note(IndexError("index_copy_(): Index should have dimension 1 or 0 (got "
+                                 f"{index._data.ndim})"), "index_copy", x, index)
+    if not source._data.ndim and index._data.size != 1:
+        raise op_note(IndexError(f"index_copy_(): When source is scalar, index should have one "
+                                 f"element (got {index._data.size})"), "index_copy", x, index)
+    d = _index_op_args(x, dim, index, "index_copy", ("int64",), lambda i: RuntimeError(
+        f"index_copy_(): Expected a long tensor for index, but got {_scalar_name(i)}"))
+    if source.dtype is not x.dtype:
+        raise op_note(RuntimeError(f"index_copy_(): self and source expected to have the same "
+                                   f"dtype, but got (self) {_scalar_name(x)} and (source) "
+                                   f"{_scalar_name(source)}"), "index_copy", x, source)
+    _slices_source(x, source, d, _same_backend(x, index).reshape(-1), "index_copy")
+    data = _index_vector(x, index, d, "index_copy")
+    if not x._data.ndim:
+        return IndexCopy.apply(x.reshape(1), 0, data, source.reshape(-1)).reshape(())
+    if not source._data.ndim:
+        source = source.reshape(1)
+    return IndexCopy.apply(x, d, data, source)
