@@ -30,7 +30,7 @@ from .ops.elementwise import (abs, add, allclose, bitwise_and, bitwise_not, bitw
                               true_divide, trunc, where)
 from .ops.indexing import (argsort, gather, index_add, index_copy, index_fill, index_select,
                            masked_fill, nonzero, scatter, scatter_add, sort, topk)
-from .ops.linalg import bmm, dot, matmul, mm, mv, outer
+from .ops.linalg import bmm, dot, einsum, matmul, mm, mv, outer
 from .ops.reduction import (all, amax, amin, any, argmax, argmin, cumprod, cumsum, logsumexp, max,
                             mean, min, norm, prod, std, sum, var)
 from .ops.shape import (broadcast_to, cat, chunk, concat, concatenate, diag, diagonal, expand,
@@ -67,7 +67,7 @@ __all__ = ["abs", "add", "all", "allclose", "amax", "amin", "any", "arange", "ar
            "argsort", "as_tensor", "autograd", "bitwise_and", "bitwise_not", "bitwise_or",
            "bitwise_xor", "bmm", "bool", "broadcast_to", "cat", "ceil", "chunk", "clamp", "clip",
            "clone", "concat", "concatenate", "cos", "cosh", "cuda", "cumprod", "cumsum", "detach",
-           "device", "diag", "diagonal", "div", "dot", "double", "dtype", "empty", "empty_like",
+           "device", "diag", "diagonal", "div", "dot", "double", "dtype", "einsum", "empty", "empty_like",
            "enable_grad", "eq", "equal", "erf", "exp", "expand", "expm1", "eye", "fix", "flatten",
            "flip", "float", "float16", "float32", "float64", "floor", "floor_divide", "frac",
            "from_dlpack", "from_numpy", "full", "full_like", "fuse", "gather", "ge", "Generator",

@@ -340,3 +340,282 @@ def _check_linear(x, weight, bias):
         raise op_note(RuntimeError(f"both arguments to linear need to be at least 1D, but they are "
                                    f"{x._data.ndim}D and {weight._data.ndim}D"), "linear", x, weight)
 
+
+
+# -- einsum: torch's algorithm (aten/native/Linear.cpp) on the differentiable ops ------------------
+
+_ELLIPSIS = -1
+
+
+def _subscript(label):
+    """torch's label order (implicit outputs are sorted by it): A-Z, then a-z."""
+    return ord(label) - ord("A") if label.isupper() else ord(label) - ord("a") + 26
+
+
+def _label(subscript):
+    return chr(subscript + ord("A")) if subscript < 26 else chr(subscript - 26 + ord("a"))
+
+
+def _is_label(c):
+    return "a" <= c <= "z" or "A" <= c <= "Z"
+
+
+def _parse_inputs(lhs, num_ops):
+    op_labels = [[] for _ in range(num_ops)]
+    ell_in_input, curr_op, i = False, 0, 0
+    while i < len(lhs):
+        c = lhs[i]
+        if c == ".":
+            if ell_in_input:
+                raise RuntimeError(f"einsum(): found '.' for operand {curr_op} for which an "
+                                   f"ellipsis was already found")
+            if not (i + 2 < len(lhs) and lhs[i + 1] == "." and lhs[i + 2] == "."):
+                raise RuntimeError(f"einsum(): found '.' for operand {curr_op} that is not part "
+                                   f"of any ellipsis")
+            i += 2
+            op_labels[curr_op].append(_ELLIPSIS)
+            ell_in_input = True
+        elif c == ",":
+            curr_op += 1
+            if curr_op >= num_ops:
+                raise RuntimeError("einsum(): fewer operands were provided than specified in the "
+                                   "equation")
+            ell_in_input = False
+        elif c != " ":
+            if not _is_label(c):
+                raise RuntimeError(f"einsum(): invalid subscript given at index {i} in the "
+                                   f"equation string, subscripts must be in [a-zA-Z]")
+            op_labels[curr_op].append(_subscript(c))
+        i += 1
+    if curr_op != num_ops - 1:
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation")
+    return op_labels
+
+
+def _einsum_plan(equation, operands):
+    """torch's parse and checks: each operand's labels, the index of every label in the aligned
+    shape (output dims first, then the contracted ones), the ellipsis' place and width."""
+    arrow = equation.find("->")
+    lhs = equation if arrow < 0 else equation[:arrow]
+    op_labels = _parse_inputs(lhs, len(operands))
+    label_count = [0] * 52
+    ell_num_dim = 0
+    for i, (t, labels) in enumerate(zip(operands, op_labels)):
+        ndims = t._data.ndim
+        nlabels = len(labels) - labels.count(_ELLIPSIS)
+        has_ellipsis = _ELLIPSIS in labels
+        if has_ellipsis:
+            ell_num_dim = max(ell_num_dim, ndims - nlabels)
+        for s in labels:
+            if s != _ELLIPSIS:
+                label_count[s] += 1
+        if (nlabels > ndims) if has_ellipsis else (nlabels != ndims):
+            raise RuntimeError(
+                f"einsum(): the number of subscripts in the equation ({nlabels}) "
+                + ("is more than" if has_ellipsis else "does not match")
+                + f" the number of dimensions ({ndims}) for operand {i}"
+                + ("" if has_ellipsis else " and no ellipsis was given"))
+    perm_index_of = [-1] * 52
+    perm_index = ell_index = 0
+    ell_in_output = False
+    if arrow < 0:  # implicit output: the ellipsis, then the labels seen once, in label order
+        perm_index, ell_in_output = ell_num_dim, True
+        for s in range(52):
+            if label_count[s] == 1:
+                perm_index_of[s] = perm_index
+                perm_index += 1
+    else:
+        rhs, i = equation[arrow + 2:], 0
+        while i < len(rhs):
+            c = rhs[i]
+            if c == ".":
+                if ell_in_output:
+                    raise RuntimeError("einsum(): found '.' for output but an ellipsis (...) was "
+                                       "already found")
+                if not (i + 2 < len(rhs) and rhs[i + 1] == "." and rhs[i + 2] == "."):
+                    raise RuntimeError("einsum(): found '.' for output that is not part of any "
+                                       "ellipsis (...)")
+                i += 2
+                ell_index, ell_in_output = perm_index, True
+                perm_index += ell_num_dim
+            elif c != " ":
+                if not _is_label(c):
+                    raise RuntimeError(f"einsum(): invalid subscript given at index "
+                                       f"{len(lhs) + 2 + i} in the equation string, subscripts "
+                                       f"must be in [a-zA-Z]")
+                s = _subscript(c)
+                if label_count[s] == 0 or perm_index_of[s] != -1:
+                    raise RuntimeError(
+                        f"einsum(): output subscript {c}" + (
+                            " appears more than once in the output" if perm_index_of[s] != -1
+                            else " does not appear in the equation for any input operand"))
+                perm_index_of[s] = perm_index
+                perm_index += 1
+            i += 1
+    out_num_dim = perm_index
+    if not ell_in_output:
+        ell_index = perm_index
+        perm_index += ell_num_dim
+    for s in range(52):
+        if label_count[s] > 0 and perm_index_of[s] == -1:
+            perm_index_of[s] = perm_index
+            perm_index += 1
+    return op_labels, perm_index_of, ell_index, ell_num_dim, out_num_dim, perm_index
+
+
+def _align(operands, op_labels, perm_index_of, ell_index, ell_num_dim, perm_index):
+    """Each operand checked against the sizes seen so far, its repeated labels reduced to
+    diagonals, unsqueezed and permuted to the aligned shape; with, per aligned dim, how many
+    operands have it of a size other than 1."""
+    label_size, ell_sizes = [1] * 52, [1] * ell_num_dim
+    dim_counts = [0] * perm_index
+    aligned = []
+    for i, (op, labels) in enumerate(zip(operands, op_labels)):
+        permutation = [-1] * perm_index
+        shape = list(op._data.shape)
+        dim = 0
+        steps = []  # (prev_dim, dim) diagonals to take, checked before any op runs
+        for s in labels:
+            if s == _ELLIPSIS:
+                ndim = len(op._data.shape) - (len(labels) - 1)
+                for j in range(ell_num_dim - ndim, ell_num_dim):
+                    size = shape[dim]
+                    if size != 1:
+                        if ell_sizes[j] not in (1, size):
+                            raise RuntimeError(
+                                f"einsum(): dimension {dim} covered by ellipsis in operand {i}has "
+                                f"size {size} which does not broadcast with previously seen "
+                                f"ellipsis with size {ell_sizes[j]} for the respective dimension")
+                        ell_sizes[j] = size
+                        dim_counts[ell_index + j] += 1
+                    permutation[ell_index + j] = dim
+                    dim += 1
+            elif permutation[perm_index_of[s]] == -1:
+                size = shape[dim]
+                if size != 1:
+                    if label_size[s] not in (1, size):
+                        raise RuntimeError(
+                            f"einsum(): subscript {_label(s)} has size {size} for operand {i} "
+                            f"which does not broadcast with previously seen size {label_size[s]}")
+                    label_size[s] = size
+                    dim_counts[perm_index_of[s]] += 1
+                permutation[perm_index_of[s]] = dim
+                dim += 1
+            else:
+                prev = permutation[perm_index_of[s]]
+                if shape[dim] != shape[prev]:
+                    raise RuntimeError(
+                        f"einsum(): subscript {_label(s)} is repeated for operand {i} but the sizes "
+                        f"don't match, {shape[dim]} != {shape[prev]}")
+                del shape[dim]
+                steps.append((prev, dim))
+        aligned.append((op, steps, permutation, dim))
+    return aligned, dim_counts
+
+
+def _aligned_operand(op, steps, permutation, dim):
+    for prev, d in steps:
+        op = op.diagonal(0, prev, d).movedim(-1, prev)
+    for k, val in enumerate(permutation):
+        if val == -1:
+            op = op.unsqueeze(dim)
+            permutation[k] = dim
+            dim += 1
+    return op.permute(permutation)
+
+
+def _sumproduct_pair(left, right, sum_dims):
+    """torch's sumproduct_pair (keepdim): the product of two aligned operands summed over
+    ``sum_dims`` (non-1 in both) as one batched matrix product."""
+    if not sum_dims:
+        return left * right
+    lro, lo, ro = [], [], []
+    lro_size = lo_size = ro_size = sum_size = 1
+    for i in range(left._data.ndim):
+        sl, sr = left._data.shape[i] != 1, right._data.shape[i] != 1
+        if i in sum_dims:
+            sum_size *= left._data.shape[i]
+        elif sl and sr:
+            lro.append(i)
+            lro_size *= left._data.shape[i]
+        elif sl:
+            lo.append(i)
+            lo_size *= left._data.shape[i]
+        else:
+            ro.append(i)
+            ro_size *= right._data.shape[i]
+    out_size = ([left._data.shape[d] for d in lro] + [left._data.shape[d] for d in lo]
+                + [1] * len(sum_dims) + [right._data.shape[d] for d in ro])
+    lperm, rperm = lro + lo + sum_dims + ro, lro + sum_dims + ro + lo
+    operm = [0] * len(out_size)
+    for i, d in enumerate(lro + lo + sum_dims + ro):
+        operm[d] = i
+    left = left.permute(*lperm).reshape(lro_size, lo_size, sum_size)
+    right = right.permute(*rperm).reshape(lro_size, sum_size, ro_size)
+    return bmm(left, right).view(*out_size).permute(*operm)
+
+
+def _einsum_operands(equation, operands):
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not operands:
+        raise ValueError("einsum(): must specify the equation string and at least one operand, or "
+                         "at least one operand and its subscripts list")
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum(): argument 'equation' (position 1) must be str, not "
+                        f"{type(equation).__name__}")
+    for i, t in enumerate(operands):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 1, but got "
+                            f"{type(t).__name__}")
+    return operands
+
+
+def einsum(equation, *operands):
+    """torch.einsum: '->' with an explicit output or the implicit one (the ellipsis, then the
+    labels seen once, A-Z before a-z), '...', repeated labels (diagonals), size-1 broadcasting;
+    the operands given one by one or as one list. Computed as torch computes it (Linear.cpp):
+    diagonal/unsqueeze/permute to one aligned shape, then left to right each pair contracted by
+    one bmm (a product where nothing is summed), so gradients of every order come from those ops.
+    The grad_fn is the last of them, as in torch (ViewBackward0 for a contraction of two operands,
+    PermuteBackward0 for a transpose, SumBackward1 for a reduction, MulBackward0 for an outer
+    product). Operands of different dtypes or of bool fail in the bmm (torch's errors) where a pair
+is contracted, and promote where it is only multiplied. torch's sublist form (operand, [0, 1], ...) is not supported."""
+    operands = _einsum_operands(equation, operands)
+    try:
+        plan = _einsum_plan(equation, operands)
+        op_labels, perm_index_of, ell_index, ell_num_dim, out_num_dim, perm_index = plan
+        aligned, dim_counts = _align(operands, op_labels, perm_index_of, ell_index, ell_num_dim,
+                                     perm_index)
+    except RuntimeError as err:
+        raise op_note(err, "einsum", *operands) from None
+    ops = [_aligned_operand(*a) for a in aligned]
+    while len(ops) > 1:
+        a, b = ops[0], ops[1]
+        sum_dims, a_sum, b_sum = [], [], []
+        for dim in range(out_num_dim, perm_index):
+            a1, b1 = a._data.shape[dim] != 1, b._data.shape[dim] != 1
+            if a1 and b1:
+                dim_counts[dim] -= 1
+                if dim_counts[dim] == 1:
+                    sum_dims.append(dim)
+                    dim_counts[dim] = 0
+            elif dim_counts[dim] == 1:
+                if a1:
+                    a_sum.append(dim)
+                    dim_counts[dim] = 0
+                elif b1:
+                    b_sum.append(dim)
+                    dim_counts[dim] = 0
+        if a_sum:
+            a = a.sum(a_sum, keepdim=True)
+        if b_sum:
+            b = b.sum(b_sum, keepdim=True)
+        ops = [_sumproduct_pair(a, b, sum_dims)] + ops[2:]
+    result = ops[0]
+    if perm_index > out_num_dim:
+        if len(operands) > 1:
+            return result.view(*result._data.shape[:out_num_dim])
+        return result.sum(list(range(out_num_dim, perm_index)))
+    return result
+
