@@ -30,7 +30,7 @@ from .ops.elementwise import (abs, add, allclose, bitwise_and, bitwise_not, bitw
                               true_divide, trunc, where)
 from .ops.indexing import (argsort, gather, index_add, index_copy, index_fill, index_select,
                            masked_fill, nonzero, scatter, scatter_add, sort, topk)
-from .ops.linalg import bmm, dot, einsum, matmul, mm, mv, outer
+from .ops.linalg import addmm, baddbmm, bmm, dot, einsum, matmul, mm, mv, outer
 from .ops.reduction import (all, amax, amin, any, argmax, argmin, cumprod, cumsum, logsumexp, max,
                             mean, min, norm, prod, std, sum, var)
 from .ops.shape import (broadcast_to, cat, chunk, concat, concatenate, diag, diagonal, expand,
@@ -63,8 +63,8 @@ def get_device(input):
 
 
 # the public names, as torch's namespace has them (and what `from autograd_gpu import *` gives)
-__all__ = ["abs", "add", "all", "allclose", "amax", "amin", "any", "arange", "argmax", "argmin",
-           "argsort", "as_tensor", "autograd", "bitwise_and", "bitwise_not", "bitwise_or",
+__all__ = ["abs", "add", "addmm", "all", "allclose", "amax", "amin", "any", "arange", "argmax", "argmin",
+           "argsort", "as_tensor", "autograd", "baddbmm", "bitwise_and", "bitwise_not", "bitwise_or",
            "bitwise_xor", "bmm", "bool", "broadcast_to", "cat", "ceil", "chunk", "clamp", "clip",
            "clone", "concat", "concatenate", "cos", "cosh", "cuda", "cumprod", "cumsum", "detach",
            "device", "diag", "diagonal", "div", "dot", "double", "dtype", "einsum", "empty", "empty_like",

@@ -728,6 +728,7 @@ def _ops_methods():
         "reshape_as": lambda self, other: S.reshape(self, other._data.shape),
         # linear algebra
         "matmul": L.matmul, "mm": L.mm, "bmm": L.bmm, "dot": L.dot, "mv": L.mv, "outer": L.outer,
+        "addmm": L.addmm, "baddbmm": L.baddbmm,
         # in-place
         "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "zero_": zero_, "fill_": fill_,
         "copy_": copy_, "clamp_": clamp_, "clip_": clamp_, "addcmul_": addcmul_,

@@ -1,6 +1,7 @@
 """Matrix products (cuBLAS through CuPy on the GPU, BLAS through numpy on the CPU): matmul for
 1-D, 2-D and batched operands with broadcast batch dims, mm, bmm, dot, mv, outer."""
 from ..autograd.function import Op
+from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor, op_note
 
 
@@ -292,23 +293,108 @@ def outer(a, b):
 
 
 class Addmm(Op):
-    """y = bias + x @ weight.T for a 2-D input: nn.Linear's op, one node as in torch."""
+    """beta * input + alpha * (a @ op(b)), op transposing b's last two dims where ``tb``, the input
+    broadcast to the product's shape: torch's addmm and baddbmm (one node each, AddmmBackward0 /
+    BaddbmmBackward0), and nn.Linear's bias + x @ weight.T. With beta 0 the input is not read
+    (its NaNs do not propagate), as in torch."""
     node_name = "AddmmBackward0"
 
-    def forward(ctx, bias, x, weight):
-        need_b, need_x, need_w = ctx.needs_input_grad
-        ctx.save_for_backward(x if need_w else None, weight if need_x else None)
-        out = x._backend.matmul(x._data, weight._data.T)
-        out += bias._data
+    def forward(ctx, input, a, b, beta=1, alpha=1, tb=False, name=None):
+        if name is not None:
+            ctx.node_name = name
+        need_i, need_a, need_b = ctx.needs_input_grad[:3]
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        ctx.beta, ctx.alpha, ctx.tb = beta, alpha, tb
+        out = a._backend.matmul(a._data, _op(b._data, tb))
+        if alpha != 1:
+            out *= alpha
+        if beta != 0:
+            out += input._data if beta == 1 else input._data * beta
         return out
 
     def backward(ctx, gy):
-        x, weight = ctx.saved_tensors
-        need_b, need_x, need_w = ctx.needs_input_grad
-        gb = gy.sum(0) if need_b else None
-        gx = Mm.apply(gy, weight, False, False) if need_x else None
-        gw = Mm.apply(gy, x, True, False) if need_w else None
-        return gb, gx, gw
+        a, b = ctx.saved_tensors
+        need_i, need_a, need_b = ctx.needs_input_grad[:3]
+        beta, alpha, tb = ctx.beta, ctx.alpha, ctx.tb
+        gi = ga = gb = None
+        if need_i:
+            gi = gy if beta == 1 else gy * beta  # summed over broadcast dims centrally
+        if need_a:
+            ga = Mm.apply(gy, b, False, not tb)
+            ga = ga if alpha == 1 else ga * alpha
+        if need_b:
+            gb = Mm.apply(gy, a, True, False) if tb else Mm.apply(a, gy, True, False)
+            gb = gb if alpha == 1 else gb * alpha
+        return gi, ga, gb
+
+
+def _scalar_for(t, value):
+    """beta/alpha as the dtype reads them: integer tensors truncate them, as torch does."""
+    return value if t.dtype.is_floating_point else int(value)
+
+
+def _check_expand(input, shape):
+    from .shape import expand  # noqa: PLC0415
+
+    with no_grad():
+        expand(input, shape)
+
+
+def _check_addmm(input, a, b):
+    if input.dtype is not b.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got "
+                           f"{_SCALAR[input.dtype.name]} and {_SCALAR[b.dtype.name]}")
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
+                           f"{_SCALAR[a.dtype.name]} and {_SCALAR[b.dtype.name]}")
+    for t, name in ((a, "mat1"), (b, "mat2")):
+        if t._data.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {t._data.ndim}-D tensor")
+    if a._data.shape[1] != b._data.shape[0]:
+        raise _mm_mismatch(*a._data.shape, *b._data.shape)
+    _check_expand(input, (a._data.shape[0], b._data.shape[1]))
+    if _is_bool(a):
+        raise _bool_error("addmm_impl_cpu_")
+
+
+def _check_baddbmm(input, a, b):
+    for t, name in ((a, "batch1"), (b, "batch2")):
+        if t._data.ndim != 3:
+            raise RuntimeError(f"{name} must be a 3D tensor")
+    _check_expand(input, (a._data.shape[0], a._data.shape[1], b._data.shape[2]))
+    if input.dtype is not a.dtype:
+        raise RuntimeError(f"Input dtypes must be the same, got: input {_C10[input.dtype.name]}, "
+                           f"batch1: {_C10[a.dtype.name]}, batch2: {_C10[b.dtype.name]}")
+    if a._data.shape[0] != b._data.shape[0] or a._data.shape[2] != b._data.shape[1]:
+        raise _bmm_mismatch(a._data.shape[0], a._data.shape[2], *b._data.shape[:2])
+    if a.dtype is not b.dtype:
+        raise _dtype_error(a, b, "bmm")
+    if _is_bool(a):
+        raise _bool_error("baddbmm")
+
+
+def _addmm_like(op, names, check, node, input, a, b, beta, alpha):
+    for pos, (t, name) in enumerate(zip((input, a, b), names), 1):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be Tensor, not "
+                            f"{type(t).__name__}")
+    try:
+        check(input, a, b)
+    except (RuntimeError, IndexError) as err:
+        raise op_note(err, op, input, a, b) from None
+    return Addmm.apply(input, a, b, _scalar_for(a, beta), _scalar_for(a, alpha), False, node)
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat1 @ mat2), input broadcast to (n, p)."""
+    return _addmm_like("addmm", ("input", "mat1", "mat2"), _check_addmm, "AddmmBackward0",
+                       input, mat1, mat2, beta, alpha)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """beta * input + alpha * (batch1 @ batch2) over 3-D batches, input broadcast to (b, n, p)."""
+    return _addmm_like("baddbmm", ("input", "batch1", "batch2"), _check_baddbmm,
+                       "BaddbmmBackward0", input, batch1, batch2, beta, alpha)
 
 
 def linear(x, weight, bias=None):
@@ -319,7 +405,7 @@ def linear(x, weight, bias=None):
             and x.dtype is weight.dtype is bias.dtype
             and x._data.shape[1] == weight._data.shape[1]
             and bias._data.shape[0] == weight._data.shape[0]):
-        return Addmm.apply(bias, x, weight)
+        return Addmm.apply(bias, x, weight, 1, 1, True)
     _check_linear(x, weight, bias)
     try:
         y = matmul(x, weight.t())

@@ -248,3 +248,103 @@ def test_mm_with_transposed_operands(device, rng, ta, tb, batched):
                  rng=rng)
     check_grad(fn, random_array(rng, a_shape, "float64"), random_array(rng, b_shape, "float64"),
                device=device)
+
+
+# addmm / baddbmm: (id, fn, shapes of input, mat1/batch1, mat2/batch2)
+ADD_CASES = [
+    ("addmm", lambda t, i, a, b: t.addmm(i, a, b), [(2, 4), (2, 3), (3, 4)]),
+    ("addmm_scaled", lambda t, i, a, b: t.addmm(i, a, b, beta=0.5, alpha=-2.0),
+     [(2, 4), (2, 3), (3, 4)]),
+    ("addmm_row_input", lambda t, i, a, b: t.addmm(i, a, b, alpha=3), [(4,), (2, 3), (3, 4)]),
+    ("addmm_column_input", lambda t, i, a, b: t.addmm(i, a, b), [(2, 1), (2, 3), (3, 4)]),
+    ("addmm_scalar_input", lambda t, i, a, b: t.addmm(i, a, b, beta=2), [(), (2, 3), (3, 4)]),
+    ("addmm_beta_zero", lambda t, i, a, b: t.addmm(i, a, b, beta=0), [(2, 4), (2, 3), (3, 4)]),
+    ("addmm_method", lambda t, i, a, b: i.addmm(a, b, beta=1.5), [(3, 2), (3, 5), (5, 2)]),
+    ("addmm_transposed", lambda t, i, a, b: t.addmm(i, a.t(), b.t()), [(2, 4), (3, 2), (4, 3)]),
+    ("baddbmm", lambda t, i, a, b: t.baddbmm(i, a, b), [(2, 2, 4), (2, 2, 3), (2, 3, 4)]),
+    ("baddbmm_scaled", lambda t, i, a, b: t.baddbmm(i, a, b, beta=-1, alpha=0.25),
+     [(2, 2, 4), (2, 2, 3), (2, 3, 4)]),
+    ("baddbmm_broadcast", lambda t, i, a, b: t.baddbmm(i, a, b), [(1, 4), (3, 2, 3), (3, 3, 4)]),
+    ("baddbmm_method", lambda t, i, a, b: i.baddbmm(a, b, alpha=2), [(2, 1, 4), (2, 3, 2), (2, 2, 4)]),
+]
+
+
+@pytest.mark.parametrize("fn,shapes", [pytest.param(f, s, id=i) for i, f, s in ADD_CASES])
+def test_addmm_baddbmm_parity(device, rng, fn, shapes):
+    (y,) = check_parity(lambda *a: (fn(*a),), *[random_array(rng, s) for s in shapes],
+                        device=device, rng=rng)
+    assert y.grad_fn.name() == ("BaddbmmBackward0" if len(shapes[1]) == 3 else "AddmmBackward0")
+    check_grad(fn, *[random_array(rng, s, "float64") for s in shapes], device=device)
+
+
+@pytest.mark.parametrize("op", ["addmm", "baddbmm"])
+def test_addmm_beta_zero_ignores_nan_input(device, rng, op):
+    batch = () if op == "addmm" else (2,)
+    arrays = [np.full(batch + (2, 4), np.nan, "float32"), random_array(rng, batch + (2, 3)),
+              random_array(rng, batch + (3, 4))]
+    (y,) = check_parity(lambda t, i, a, b: (getattr(t, op)(i, a, b, beta=0),), *arrays,
+                        device=device, rng=rng)
+    assert not np.isnan(y.detach().cpu().numpy()).any()
+
+
+@pytest.mark.parametrize("op", ["addmm", "baddbmm"])
+def test_addmm_integer_scalars_truncate(rng, op):
+    batch = () if op == "addmm" else (2,)
+    arrays = [random_array(rng, batch + s, "int64", integers=(-3, 4)) for s in ((2, 4), (2, 3), (3, 4))]
+    ours = getattr(ag, op)(*[ag.tensor(a) for a in arrays], beta=0.5, alpha=2.5)
+    theirs = getattr(torch, op)(*[torch.tensor(a) for a in arrays], beta=0.5, alpha=2.5)
+    assert ours.dtype is ag.int64
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+# (id, op, shapes, dtypes)
+ADD_ERRORS = [
+    ("addmm_shapes", "addmm", [(2, 4), (2, 3), (4, 4)], None),
+    ("addmm_mat1_1d", "addmm", [(2, 4), (3,), (3, 4)], None),
+    ("addmm_mat2_1d", "addmm", [(2, 4), (2, 3), (3,)], None),
+    ("addmm_input_shape", "addmm", [(3, 4), (2, 3), (3, 4)], None),
+    ("addmm_input_3d", "addmm", [(2, 2, 4), (2, 3), (3, 4)], None),
+    ("addmm_input_dtype", "addmm", [(2, 4), (2, 3), (3, 4)], ["float64", "float32", "float32"]),
+    ("addmm_mat1_dtype", "addmm", [(2, 4), (2, 3), (3, 4)], ["float32", "float64", "float32"]),
+    ("addmm_mat2_dtype", "addmm", [(2, 4), (2, 3), (3, 4)], ["float32", "float32", "float64"]),
+    ("addmm_dtype_before_shapes", "addmm", [(2, 4), (3,), (3, 4)], ["float32", "float32", "float64"]),
+    ("baddbmm_shapes", "baddbmm", [(2, 2, 4), (2, 2, 3), (2, 4, 4)], None),
+    ("baddbmm_batch", "baddbmm", [(2, 2, 4), (2, 2, 3), (3, 3, 4)], None),
+    ("baddbmm_input_shape", "baddbmm", [(3, 2, 4), (2, 2, 3), (2, 3, 4)], None),
+    ("baddbmm_input_dtype", "baddbmm", [(2, 2, 4), (2, 2, 3), (2, 3, 4)],
+     ["float64", "float32", "float32"]),
+    ("baddbmm_batch1_dtype", "baddbmm", [(2, 2, 4), (2, 2, 3), (2, 3, 4)],
+     ["float32", "float64", "float32"]),
+    ("baddbmm_batch2_dtype", "baddbmm", [(2, 2, 4), (2, 2, 3), (2, 3, 4)],
+     ["float32", "float32", "float64"]),
+]
+
+
+@pytest.mark.parametrize("op,shapes,dts", [pytest.param(o, s, d, id=i) for i, o, s, d in ADD_ERRORS])
+def test_addmm_errors_match_torch(device, rng, op, shapes, dts):
+    arrays = [random_array(rng, s, d) for s, d in zip(shapes, dts or ["float32"] * 3)]
+    messages = []
+    for lib, dev in ((torch, "cpu"), (ag, device)):
+        tensors = [lib.tensor(a, device=dev, requires_grad=True) for a in arrays]
+        with pytest.raises(RuntimeError) as info:
+            getattr(lib, op)(*tensors, beta=0.5)
+        for t, a in zip(tensors, arrays):
+            np.testing.assert_array_equal(t.detach().cpu().numpy(), a)
+            assert t.grad is None
+        messages.append(str(info.value))
+    assert messages[1] == messages[0]
+
+
+@pytest.mark.parametrize("op,shapes", [("addmm", [(2, 4), (2, 3), (3, 4)]),
+                                       ("baddbmm", [(2, 2, 4), (2, 2, 3), (2, 3, 4)])])
+def test_addmm_bool_and_type_errors(device, op, shapes):
+    for exc, make in ((NotImplementedError, lambda lib, dev: [lib.ones(s, device=dev).bool()
+                                                              for s in shapes]),
+                      (TypeError, lambda lib, dev: [lib.ones(s, device=dev) for s in shapes[:2]]
+                       + [[1.0]])):
+        messages = []
+        for lib, dev in ((torch, "cpu"), (ag, device)):
+            with pytest.raises(exc) as info:
+                getattr(lib, op)(*make(lib, dev))
+            messages.append(str(info.value))
+        assert messages[1] == messages[0]
