@@ -13,21 +13,22 @@ from .autograd import (OutOfMemoryError, is_anomaly_check_nan_enabled, is_anomal
                        set_anomaly_enabled)
 from .backend import device
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_dlpack, from_numpy, full,
-                       full_like, linspace, manual_seed, ones, ones_like, rand, rand_like, randint,
-                       randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like)
+                       full_like, linspace, logspace, manual_seed, ones, ones_like, rand, rand_like,
+                       randint, randint_like, randn, randn_like, randperm, tensor, zeros,
+                       zeros_like)
 from .dtypes import (bool_ as bool, double, float, float16, float32, float64, get_default_dtype, half,
                      int8, int16, int32, int64, long, promote_types, set_default_dtype, short,
                      uint8)
 from .dtypes import dtype
 from .dtypes import int as int  # noqa: PLC0414 - torch.int is int32
 from .ops.activation import torch_log_softmax as log_softmax, torch_softmax as softmax
-from .ops.elementwise import (abs, add, allclose, bitwise_and, bitwise_not, bitwise_or,
-                              bitwise_xor, ceil, clamp, clip, cos, cosh, div, eq, equal, exp, expm1,
-                              fix, floor, floor_divide, frac, ge, gt, isfinite, isinf, isnan, le,
-                              log, log1p, logical_and, logical_not, logical_or, logical_xor, lt,
-                              maximum, minimum, mul, ne, neg, pow, reciprocal, relu, remainder,
-                              round, rsqrt, sigmoid, sign, sin, sinh, sqrt, square, sub, tanh,
-                              true_divide, trunc, where)
+from .ops.elementwise import (abs, add, allclose, arctan2, atan2, bitwise_and, bitwise_not,
+                              bitwise_or, bitwise_xor, ceil, clamp, clip, cos, cosh, div, eq, equal,
+                              exp, expm1, fix, floor, floor_divide, frac, ge, gt, hypot, isclose,
+                              isfinite, isinf, isnan, le, log, log1p, logical_and, logical_not,
+                              logical_or, logical_xor, lt, maximum, minimum, mul, nan_to_num, ne,
+                              neg, pow, reciprocal, relu, remainder, round, rsqrt, sigmoid, sign,
+                              sin, sinh, sqrt, square, sub, tanh, true_divide, trunc, where)
 from .ops.indexing import (argsort, gather, index_add, index_copy, index_fill, index_select,
                            masked_fill, nonzero, scatter, scatter_add, sort, topk)
 from .ops.linalg import addmm, baddbmm, bmm, dot, einsum, matmul, mm, mv, outer
@@ -42,6 +43,7 @@ from .size import Size
 from .tensor import Tensor
 from . import _random_methods  # noqa: F401  attaches uniform_, normal_, bernoulli_... to Tensor
 from ._random_methods import multinomial
+from ._tensor_methods import lerp
 
 __version__ = "0.1.0"
 
@@ -63,29 +65,30 @@ def get_device(input):
 
 
 # the public names, as torch's namespace has them (and what `from autograd_gpu import *` gives)
-__all__ = ["abs", "add", "addmm", "all", "allclose", "amax", "amin", "any", "arange", "argmax", "argmin",
-           "argsort", "as_tensor", "autograd", "baddbmm", "bitwise_and", "bitwise_not", "bitwise_or",
-           "bitwise_xor", "bmm", "bool", "broadcast_to", "cat", "ceil", "chunk", "clamp", "clip",
-           "clone", "concat", "concatenate", "cos", "cosh", "cuda", "cumprod", "cumsum", "detach",
-           "device", "diag", "diagonal", "div", "dot", "double", "dtype", "einsum", "empty", "empty_like",
-           "enable_grad", "eq", "equal", "erf", "exp", "expand", "expm1", "eye", "fix", "flatten",
-           "flip", "float", "float16", "float32", "float64", "floor", "floor_divide", "frac",
-           "from_dlpack", "from_numpy", "full", "full_like", "fuse", "gather", "ge", "Generator",
-           "get_default_dtype", "get_device", "get_printoptions", "gt", "half", "index_add",
-           "index_copy", "index_fill", "index_select", "inference_mode", "int", "int16", "int32",
-           "int64", "int8", "is_anomaly_check_nan_enabled", "is_anomaly_enabled",
-           "is_grad_enabled", "is_inference_mode_enabled", "is_tensor", "isfinite", "isinf",
-           "isnan", "le", "linspace", "load", "log", "log1p", "log_softmax", "logical_and",
-           "logical_not", "logical_or", "logical_xor", "logsumexp", "long", "lt", "manual_seed",
+__all__ = ["abs", "add", "addmm", "all", "allclose", "amax", "amin", "any", "arange", "arctan2",
+           "argmax", "argmin", "argsort", "as_tensor", "atan2", "autograd", "baddbmm",
+           "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "bmm", "bool", "broadcast_to",
+           "cat", "ceil", "chunk", "clamp", "clip", "clone", "concat", "concatenate", "cos", "cosh",
+           "cuda", "cumprod", "cumsum", "detach", "device", "diag", "diagonal", "div", "dot",
+           "double", "dtype", "einsum", "empty", "empty_like", "enable_grad", "eq", "equal", "erf",
+           "exp", "expand", "expm1", "eye", "fix", "flatten", "flip", "float", "float16", "float32",
+           "float64", "floor", "floor_divide", "frac", "from_dlpack", "from_numpy", "full",
+           "full_like", "fuse", "gather", "ge", "Generator", "get_default_dtype", "get_device",
+           "get_printoptions", "gt", "half", "hypot", "index_add", "index_copy", "index_fill",
+           "index_select", "inference_mode", "int", "int16", "int32", "int64", "int8",
+           "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_grad_enabled",
+           "is_inference_mode_enabled", "is_tensor", "isclose", "isfinite", "isinf", "isnan", "le",
+           "lerp", "linspace", "load", "log", "log1p", "log_softmax", "logical_and", "logical_not",
+           "logical_or", "logical_xor", "logspace", "logsumexp", "long", "lt", "manual_seed",
            "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "movedim",
-           "mul", "multinomial", "mv", "narrow", "ne", "neg", "nn", "no_grad", "nonzero", "norm",
-           "numel", "ones", "ones_like", "optim", "outer", "OutOfMemoryError", "permute", "pow",
-           "printoptions", "prod", "promote_types", "rand", "rand_like", "randint", "randint_like",
-           "randn", "randn_like", "randperm", "reciprocal", "relu", "remainder",
-           "repeat_interleave", "reshape", "roll", "round", "rsqrt", "save", "scatter",
+           "mul", "multinomial", "mv", "nan_to_num", "narrow", "ne", "neg", "nn", "no_grad",
+           "nonzero", "norm", "numel", "ones", "ones_like", "optim", "outer", "OutOfMemoryError",
+           "permute", "pow", "printoptions", "prod", "promote_types", "rand", "rand_like",
+           "randint", "randint_like", "randn", "randn_like", "randperm", "reciprocal", "relu",
+           "remainder", "repeat_interleave", "reshape", "roll", "round", "rsqrt", "save", "scatter",
            "scatter_add", "select", "set_anomaly_enabled", "set_default_dtype", "set_grad_enabled",
-           "set_printoptions", "short", "sigmoid", "sign", "sin", "sinh", "Size", "softmax",
-           "sort", "split", "sqrt", "square", "squeeze", "stack", "std", "sub", "sum", "t", "tanh",
+           "set_printoptions", "short", "sigmoid", "sign", "sin", "sinh", "Size", "softmax", "sort",
+           "split", "sqrt", "square", "squeeze", "stack", "std", "sub", "sum", "t", "tanh",
            "tensor", "Tensor", "tile", "topk", "trace", "transpose", "tril", "triu", "true_divide",
            "trunc", "uint8", "unbind", "unflatten", "unsqueeze", "utils", "var", "where", "zeros",
            "zeros_like"]

@@ -576,26 +576,49 @@ def _lerp_tensor_arrays(xp, x, end, weight):
     x[...] = _lerp_values(xp, x, end, weight)
 
 
-def lerp_(self, end, weight):
-    """self += weight * (end - self), by torch's two-branch formula (exact at weights 0 and 1);
-    ``weight`` a number or a tensor."""
-    _check_tensor_arg("lerp_", end, "end", 1)
+def _check_lerp(op, self, end, weight):
+    """lerp's checks (torch's order): ``end`` a Tensor, ``weight`` a Tensor or a number, both of
+    self's dtype, a floating dtype. Answers whether weight is a number."""
+    _check_tensor_arg(op, end, "end", 1)
     scalar = not isinstance(weight, Tensor)
     if scalar and not isinstance(weight, numbers.Real):
-        raise TypeError(f"lerp_(): argument 'weight' (position 2) must be Tensor or Number, not "
+        raise TypeError(f"{op}(): argument 'weight' (position 2) must be Tensor or Number, not "
                         f"{type(weight).__name__}")
     for other, name in ((end, "end"), (None if scalar else weight, "weight")):
         if other is not None and other.dtype is not self.dtype:
             raise op_note(RuntimeError(f"expected dtype {L._C10[self.dtype.name]} for `{name}` but "
-                                       f"got dtype {L._C10[other.dtype.name]}"), "lerp_", self, other)
+                                       f"got dtype {L._C10[other.dtype.name]}"), op, self, other)
     if not self.dtype.is_floating_point:
         kernel = "lerp_kernel_scalar" if scalar else "lerp_kernel_tensor"
         raise op_note(NotImplementedError(f"\"{kernel}\" not implemented for "
-                                          f"'{_LEGACY_NAMES[self.dtype.name]}'"), "lerp_", self)
-    if scalar:
+                                          f"'{_LEGACY_NAMES[self.dtype.name]}'"), op, self)
+    return scalar
+
+
+def lerp_(self, end, weight):
+    """self += weight * (end - self), by torch's two-branch formula (exact at weights 0 and 1);
+    ``weight`` a number or a tensor."""
+    if _check_lerp("lerp_", self, end, weight):
         return _fused_inplace(self, _LerpScalar, (end,), (float(weight),), _lerp_scalar_arrays,
                               "lerp_")
     return _fused_inplace(self, _LerpTensor, (end, weight), (), _lerp_tensor_arrays, "lerp_")
+
+
+def lerp(input, end, weight):
+    """input + weight * (end - input), all three broadcast together (torch.lerp, LerpBackward0
+    for a number weight, LerpBackward1 for a tensor one)."""
+    check_tensor(input, "lerp")
+    scalar = _check_lerp("lerp", input, end, weight)
+    others = (end,) if scalar else (end, weight)
+    try:
+        shape = _broadcast_shape(input._data.shape, end._data.shape)
+        if not scalar:
+            _broadcast_shape(shape, weight._data.shape)
+    except RuntimeError as err:
+        raise op_note(err, "lerp", input, *others) from None
+    if scalar:
+        return _LerpScalar.apply(input, end, float(weight))
+    return _LerpTensor.apply(input, end, weight)
 
 
 def setitem(self, key, value):
@@ -698,10 +721,12 @@ def _ops_methods():
         "logical_xor": E.logical_xor, "bitwise_not": E.bitwise_not, "bitwise_and": E.bitwise_and,
         "bitwise_or": E.bitwise_or, "bitwise_xor": E.bitwise_xor,
         "isnan": E.isnan, "isinf": E.isinf, "isfinite": E.isfinite, "allclose": E.allclose,
+        "isclose": E.isclose, "nan_to_num": E.nan_to_num,
         "equal": E.equal, "clone": E.clone,
         "floor": E.floor, "ceil": E.ceil, "round": E.round, "trunc": E.trunc, "fix": E.trunc,
         "frac": E.frac, "log1p": E.log1p, "expm1": E.expm1, "square": E.square,
         "reciprocal": E.reciprocal, "sinh": E.sinh, "cosh": E.cosh,
+        "atan2": E.atan2, "arctan2": E.arctan2, "hypot": E.hypot,
         "softmax": _activation_method("torch_softmax"),
         "log_softmax": _activation_method("torch_log_softmax"),
         "where": lambda self, condition, other: E.where(condition, self, other),
@@ -732,7 +757,7 @@ def _ops_methods():
         # in-place
         "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "zero_": zero_, "fill_": fill_,
         "copy_": copy_, "clamp_": clamp_, "clip_": clamp_, "addcmul_": addcmul_,
-        "addcdiv_": addcdiv_, "lerp_": lerp_,
+        "addcdiv_": addcdiv_, "lerp_": lerp_, "lerp": lerp,
         "pow_": pow_, "neg_": _unary_inplace_method(E.neg),
         "exp_": _unary_inplace_method(E.exp), "log_": _unary_inplace_method(E.log),
         "sqrt_": _unary_inplace_method(E.sqrt), "abs_": _unary_inplace_method(E.abs),
@@ -749,6 +774,10 @@ def _ops_methods():
            for fn in (E.floor, E.ceil, E.round, E.trunc, E.frac, E.log1p, E.expm1, E.square,
                       E.reciprocal, E.sinh, E.cosh)},
         "fix_": _unary_inplace_method(E.trunc),
+        "atan2_": _unary_inplace_method(E.atan2), "arctan2_": _unary_inplace_method(E.arctan2),
+        "hypot_": _unary_inplace_method(E.hypot),
+        "nan_to_num_": lambda self, nan=0.0, posinf=None, neginf=None: _inplace_unary(
+            self, lambda t: E.nan_to_num(t, nan, posinf, neginf), "nan_to_num_"),
     }
 
 

@@ -354,6 +354,30 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
 
 
 @translating
+@silenced
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+    """base ** linspace(start, end, steps), by torch's kernel: start and end first cast to the
+    dtype (an integer dtype truncates them), the exponents and powers in float64, the first half
+    counted from start and the second from end."""
+    if steps < 0:
+        raise with_note(RuntimeError("number of steps must be non-negative"),
+                        f"in logspace(start={start}, end={end}, steps={steps})")
+    dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
+    if dt is dtypes.bool_:
+        raise NotImplementedError("\"logspace_cpu\" not implemented for 'Bool'")
+    backend = _backend(device)
+    if steps == 1:
+        host = _np.full(1, float(base) ** float(start))
+    else:
+        first, last = _np.asarray([start, end]).astype(dt.np).astype(_np.float64)
+        step = float(dt.np.type(last - first)) / (steps - 1)  # the difference in the dtype
+        i = _np.arange(steps, dtype=_np.float64)
+        exponents = _np.where(i < steps // 2, first + step * i, last - step * (steps - i - 1))
+        host = _np.power(float(base), exponents)
+    return _finish(backend.asarray(host.astype(dt.np)), backend, requires_grad)
+
+
+@translating
 def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
     require_size(size, "rand")
     backend = _backend(device)

@@ -296,6 +296,65 @@ class Minimum(Maximum):
     pick = staticmethod(lambda xp: xp.minimum)
 
 
+class Atan2(_BinaryOp):
+    """atan2(a, b), the angle of the point (b, a); d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2),
+    both 0 at the origin (torch's values there)."""
+    node_name = "Atan2Backward0"
+    op_name = "atan2"
+
+    def forward(ctx, a, b, dt):
+        ctx.save_for_backward(a, b)
+        return _BinaryOp.forward(ctx, a, b, dt)
+
+    def compute(ctx, xp, a, b):
+        return xp.arctan2(a, b)
+
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        denom = a * a + b * b
+        recip = where(denom == 0, 0.0, denom.reciprocal())
+        ga = gy * b * recip if ctx.needs_input_grad[0] else None
+        gb = gy * -a * recip if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Hypot(_BinaryOp):
+    """sqrt(a^2 + b^2) without overflow; d/da = a / out, d/db = b / out."""
+    node_name = "HypotBackward0"
+    op_name = "hypot"
+    save_outputs = True
+
+    def forward(ctx, a, b, dt):
+        ctx.save_for_backward(a, b)
+        return _BinaryOp.forward(ctx, a, b, dt)
+
+    def compute(ctx, xp, a, b):
+        return xp.hypot(a, b)
+
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        (out,) = ctx.saved_outputs
+        ga = gy * (a / out) if ctx.needs_input_grad[0] else None
+        gb = gy * (b / out) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class NanToNum(Op):
+    """NaN, +inf and -inf replaced by the given numbers (by default 0 and the dtype's largest and
+    smallest values); the gradient flows where the input is finite, as in torch."""
+    node_name = "NanToNumBackward0"
+
+    def forward(ctx, x, nan, posinf, neginf):
+        ctx.save_for_backward(x)
+        xp = x._backend.xp
+        return _array(xp, xp.nan_to_num(x._data, copy=True, nan=nan, posinf=posinf,
+                                        neginf=neginf))
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * isfinite(x)
+
+
 class PowScalar(Op):
     """``x ** p`` for a Python number p."""
     node_name = "PowBackward0"
@@ -1194,6 +1253,51 @@ def minimum(a, b):
     return _binary(Minimum, a, b, "minimum")
 
 
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """NaN to ``nan``, +inf to ``posinf``, -inf to ``neginf`` (None: the dtype's max / min);
+    integer and bool tensors come back as copies."""
+    check_tensor(input, "nan_to_num")
+    for value, name in ((nan, "nan"), (posinf, "posinf"), (neginf, "neginf")):
+        if value is not None and not isinstance(value, numbers.Real):
+            raise TypeError(f"nan_to_num(): argument '{name}' must be float, not "
+                            f"{type(value).__name__}")
+    if not input.dtype.is_floating_point:
+        return clone(input)
+    nan = 0.0 if nan is None else float(nan)
+    return NanToNum.apply(input, nan, None if posinf is None else float(posinf),
+                          None if neginf is None else float(neginf))
+
+
+def _tensor_pair(a, b, op):
+    check_tensor(a, op)
+    check_tensor(b, op, "other", 2)
+
+
+def _atan2(input, other, op):
+    _tensor_pair(input, other, op)
+    return _binary(Atan2, input, other, op, float_result=True)
+
+
+def atan2(input, other):
+    """The angle of (other, input) in (-pi, pi]; integer and bool inputs give the default float
+    dtype, as in torch."""
+    return _atan2(input, other, "atan2")
+
+
+def arctan2(input, other):
+    return _atan2(input, other, "arctan2")
+
+
+def hypot(input, other):
+    """sqrt(input^2 + other^2); torch has no integer or bool kernel (a float operand promotes)."""
+    _tensor_pair(input, other, "hypot")
+    dt = _result_dtype(input, other)
+    if not dt.is_floating_point:
+        raise op_note(NotImplementedError(f'"hypot_cpu" not implemented for '
+                                          f"'{_LEGACY[dt.name]}'"), "hypot", input, other)
+    return _binary(Hypot, input, other, "hypot")
+
+
 def where(condition, input=None, other=None):
     if input is None and other is None:
         from .indexing import nonzero  # noqa: PLC0415
@@ -1358,19 +1462,34 @@ def isfinite(x):
     return Tensor._make(_array(x._backend.xp, x._backend.xp.isfinite(x._data)), x._backend)
 
 
-def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """Both tensors of one dtype (torch's rule), broadcast together."""
-    check_tensor(a, "allclose")
-    check_tensor(b, "allclose", "other", 2)
+def _close(a, b, rtol, atol, equal_nan, op):
+    """isclose's array: |a - b| <= atol + rtol * |b| elementwise (NaN close to NaN where
+    ``equal_nan``), both tensors of one dtype (torch's rule), broadcast together."""
+    check_tensor(a, op)
+    check_tensor(b, op, "other", 2)
     if a.dtype is not b.dtype:
         raise op_note(RuntimeError(f"{_LEGACY[a.dtype.name]} did not match "
-                                   f"{_LEGACY[b.dtype.name]}"), "allclose", a, b)
+                                   f"{_LEGACY[b.dtype.name]}"), op, a, b)
+    for value, name in ((rtol, "rtol"), (atol, "atol")):
+        if value < 0:
+            raise op_note(RuntimeError(f"{name} must be greater than or equal to zero, but got "
+                                       f"{value:g}"), op, a, b)
     backend = _backend2(a, b)
     try:
-        return bool(backend.xp.allclose(a._data, _as_operand(b, b.dtype, backend, "allclose"),
-                                        rtol=rtol, atol=atol, equal_nan=equal_nan))
+        return backend, backend.xp.isclose(a._data, _as_operand(b, b.dtype, backend, op),
+                                           rtol=rtol, atol=atol, equal_nan=equal_nan)
     except ValueError:
-        raise _shape_error("allclose", a, b) from None
+        raise _shape_error(op, a, b) from None
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    backend, close = _close(a, b, rtol, atol, equal_nan, "isclose")
+    return Tensor._make(_array(backend.xp, close), backend)
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether every element is close (isclose's rule)."""
+    return bool(_close(a, b, rtol, atol, equal_nan, "allclose")[1].all())
 
 
 _LEGACY = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",

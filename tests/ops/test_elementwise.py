@@ -774,3 +774,154 @@ def test_softmax_requires_dim_and_casts_integers(device):
         ag.softmax(ag.tensor([1, 2], device=device), 0)
     check_parity(lambda t, v: t.log_softmax(v, 0, dtype=t.float32), np.array([1, 2, 3]),
                  device=device)
+
+
+# -- atan2, hypot, lerp, isclose, nan_to_num ---------------------------------------------------------
+
+NEW_BINARY = [
+    ("atan2", lambda t, a, b: t.atan2(a, b), [(2, 3), (3,)], "Atan2Backward0"),
+    ("arctan2", lambda t, a, b: t.arctan2(a, b), [(3, 1), (1, 4)], "Atan2Backward0"),
+    ("atan2_method", lambda t, a, b: a.atan2(b), [(2, 3), (2, 3)], "Atan2Backward0"),
+    ("hypot", lambda t, a, b: t.hypot(a, b), [(2, 3), (3,)], "HypotBackward0"),
+    ("hypot_method", lambda t, a, b: a.hypot(b), [(4, 1), (1, 2)], "HypotBackward0"),
+    ("lerp_scalar", lambda t, a, b: t.lerp(a, b, 0.3), [(2, 3), (3,)], "LerpBackward0"),
+    ("lerp_scalar_high", lambda t, a, b: t.lerp(a, b, 0.8), [(3,), (2, 3)], "LerpBackward0"),
+    ("lerp_method", lambda t, a, b: a.lerp(b, -1.5), [(2, 3), (2, 3)], "LerpBackward0"),
+    ("lerp_tensor", lambda t, a, b, w: t.lerp(a, b, w), [(2, 3), (3,), (2, 1)], "LerpBackward1"),
+    ("lerp_tensor_0d", lambda t, a, b, w: t.lerp(a, b, w), [(2, 3), (2, 3), ()], "LerpBackward1"),
+    ("nan_to_num", lambda t, a: t.nan_to_num(a), [(2, 3)], "NanToNumBackward0"),
+    ("nan_to_num_args", lambda t, a: a.nan_to_num(nan=1.0, posinf=2.0, neginf=-2.0), [(4,)],
+     "NanToNumBackward0"),
+]
+
+
+@pytest.mark.parametrize("fn,shapes,name", [pytest.param(f, s, n, id=i) for i, f, s, n in NEW_BINARY])
+def test_new_ops_parity(device, rng, fn, shapes, name):
+    (y,) = check_parity(lambda *a: (fn(*a),), *[random_array(rng, s) for s in shapes],
+                        device=device, rng=rng)
+    assert y.grad_fn.name() == name
+    check_grad(fn, *[random_array(rng, s, "float64") for s in shapes], device=device)
+
+
+@pytest.mark.parametrize("op", ["atan2", "hypot"])
+@pytest.mark.parametrize("dtypes", [("float64", "float32"), ("float16", "float16"),
+                                    ("int64", "float32"), ("float32", "float64")])
+def test_atan2_hypot_promote(device, rng, op, dtypes):
+    arrays = [random_array(rng, (2, 3), d, integers=(1, 4) if d == "int64" else None)
+              for d in dtypes]
+    check_parity(lambda t, a, b: getattr(t, op)(a, b), *arrays, device=device, rng=rng,
+                 atol=1e-3 if "float16" in dtypes else 1e-5)
+
+
+def test_atan2_integers_give_default_float(device, rng):
+    arrays = [random_array(rng, (5,), d, integers=(-3, 4)) for d in ("int64", "int32")]
+    check_parity(lambda t, a, b: t.atan2(a, b), *arrays, device=device, rng=rng)
+    check_parity(lambda t, a, b: t.atan2(a, b), np.array([True, False]), np.array([True, True]),
+                 device=device, rng=rng)
+
+
+def test_atan2_hypot_at_the_origin(device):
+    """atan2's gradient at (0, 0) is 0 in torch (not NaN); hypot's is NaN."""
+    for op in ("atan2", "hypot"):
+        grads = []
+        for lib, dev in ((torch, "cpu"), (ag, device)):
+            a = lib.zeros(2, device=dev, requires_grad=True)
+            b = lib.tensor([0.0, 1.0], device=dev, requires_grad=True)
+            getattr(lib, op)(a, b).sum().backward()
+            grads.append((a.grad.cpu().numpy(), b.grad.cpu().numpy()))
+        for ours, theirs in zip(grads[1], grads[0]):
+            np.testing.assert_array_equal(ours, theirs)
+
+
+def test_nan_to_num_values(device):
+    x = np.array([np.nan, np.inf, -np.inf, 1.5, -2.0], "float32")
+    for kwargs in ({}, {"nan": 1.5, "posinf": 2.0, "neginf": -3.0}, {"posinf": 1e300},
+                   {"neginf": 5}):
+        for dt in ("float32", "float64", "float16"):
+            ours = ag.nan_to_num(ag.tensor(x.astype(dt), device=device), **kwargs)
+            theirs = torch.nan_to_num(torch.tensor(x.astype(dt)), **kwargs)
+            assert str(ours.dtype) == str(theirs.dtype)
+            np.testing.assert_array_equal(ours.cpu().numpy(), theirs.numpy())
+
+
+def test_nan_to_num_gradient_only_where_finite(device):
+    x = np.array([np.nan, np.inf, -np.inf, 1.5], "float32")
+    check_parity(lambda t, a: t.nan_to_num(a * 1.0), x, device=device)
+
+
+@pytest.mark.parametrize("dt", ["int64", "bool"])
+def test_nan_to_num_integers_copy(device, dt):
+    x = ag.tensor(np.array([1, 0, 1]).astype(dt), device=device)
+    y = ag.nan_to_num(x)
+    assert y.dtype is x.dtype and y._data is not x._data
+    np.testing.assert_array_equal(y.cpu().numpy(), x.cpu().numpy())
+
+
+def test_nan_to_num_in_place(device):
+    x = np.array([np.nan, np.inf, 1.0], "float32")
+    ours, theirs = ag.tensor(x, device=device), torch.tensor(x)
+    assert ours.nan_to_num_(posinf=7.0) is ours
+    theirs.nan_to_num_(posinf=7.0)
+    np.testing.assert_array_equal(ours.cpu().numpy(), theirs.numpy())
+    leaf = ag.tensor(x, device=device, requires_grad=True)
+    y = leaf * 2
+    y.nan_to_num_()
+    assert y.grad_fn.name() == "NanToNumBackward0"
+    y.sum().backward()
+    np.testing.assert_array_equal(leaf.grad.cpu().numpy(), [0.0, 0.0, 2.0])
+
+
+@pytest.mark.parametrize("op", ["atan2_", "arctan2_", "hypot_"])
+def test_atan2_hypot_in_place(device, rng, op):
+    a, b = random_array(rng, (2, 3)), random_array(rng, (3,))
+    ours, theirs = ag.tensor(a, device=device), torch.tensor(a)
+    getattr(ours, op)(ag.tensor(b, device=device))
+    getattr(theirs, op)(torch.tensor(b))
+    np.testing.assert_allclose(ours.cpu().numpy(), theirs.numpy(), rtol=1e-6)
+
+
+def test_isclose(device):
+    a = np.array([1.0, np.nan, np.inf, 2.0, -np.inf, 0.0], "float32")
+    b = np.array([1.0 + 1e-6, np.nan, np.inf, 2.1, np.inf, 1e-9], "float32")
+    for kwargs in ({}, {"equal_nan": True}, {"rtol": 0.1}, {"atol": 0.0, "rtol": 0.0}):
+        ours = ag.isclose(ag.tensor(a, device=device), ag.tensor(b, device=device), **kwargs)
+        theirs = torch.isclose(torch.tensor(a), torch.tensor(b), **kwargs)
+        assert ours.dtype is ag.bool and ours.shape == theirs.shape
+        np.testing.assert_array_equal(ours.cpu().numpy(), theirs.numpy())
+        assert ag.allclose(ag.tensor(a, device=device), ag.tensor(b, device=device),
+                           **kwargs) == torch.allclose(torch.tensor(a), torch.tensor(b), **kwargs)
+    ours = ag.ones(2, 1, device=device).isclose(ag.ones(3, device=device))
+    assert ours.shape == (2, 3) and bool(ours.all())
+    ints = ag.isclose(ag.tensor([1, 5], device=device), ag.tensor([1, 6], device=device), rtol=0.2)
+    assert ints.cpu().numpy().tolist() == [True, True]
+
+
+@pytest.mark.parametrize("call", [
+    lambda t: t.isclose(t.ones(2), t.ones(2, dtype=t.float64)),
+    lambda t: t.isclose(t.ones(2), t.ones(2), rtol=-1),
+    lambda t: t.isclose(t.ones(2), t.ones(2), atol=-0.5),
+    lambda t: t.allclose(t.ones(2), t.ones(2), rtol=-1),
+    lambda t: t.lerp(t.ones(2), t.ones(2, dtype=t.float64), 0.5),
+    lambda t: t.lerp(t.ones(2), t.ones(2), t.ones(2, dtype=t.float64)),
+    lambda t: t.lerp(t.ones(2, dtype=t.int64), t.ones(2, dtype=t.int64), 1),
+    lambda t: t.lerp(t.ones(2, 3), t.ones(4), 0.5),
+    lambda t: t.lerp(t.ones(2, 3), t.ones(3), t.ones(2, 2)),
+    lambda t: t.hypot(t.ones(2, dtype=t.int64), t.ones(2, dtype=t.int64)),
+    lambda t: t.hypot(t.ones(2, dtype=t.bool), t.ones(2, dtype=t.bool)),
+    lambda t: t.atan2(t.ones(2), 2.0),
+    lambda t: t.hypot(1.0, t.ones(2)),
+    lambda t: t.arctan2(t.ones(2), 2.0),
+    lambda t: t.nan_to_num([1.0]),
+    lambda t: t.nan_to_num(t.ones(2), nan="a"),
+    lambda t: t.ones(2, dtype=t.int64).atan2_(t.ones(2)),
+])
+def test_new_ops_errors_match_torch(call):
+    from helpers import assert_torch_wording
+
+    messages = []
+    for lib in (torch, ag):
+        with pytest.raises((RuntimeError, TypeError)) as info:
+            call(lib)
+        messages.append((type(info.value), str(info.value)))
+    assert messages[1][0] is messages[0][0]
+    assert_torch_wording(messages[1][1], messages[0][1])
