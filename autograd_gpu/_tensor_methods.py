@@ -714,6 +714,7 @@ def _ops_methods():
         "amax": R.amax, "amin": R.amin, "argmax": R.argmax, "argmin": R.argmin,
         "logsumexp": R.logsumexp, "all": R.all, "any": R.any, "prod": R.prod,
         "cumsum": R.cumsum, "cumprod": R.cumprod, "norm": R.norm,
+        "median": R.median, "kthvalue": R.kthvalue, "count_nonzero": R.count_nonzero,
         # shape
         "view": S.view, "reshape": S.reshape, "flatten": S.flatten, "unflatten": S.unflatten,
         "squeeze": S.squeeze, "unsqueeze": S.unsqueeze, "transpose": S.transpose,
