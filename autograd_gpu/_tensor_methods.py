@@ -709,6 +709,7 @@ def _ops_methods():
         "index_select": I.index_select, "scatter": I.scatter, "scatter_add": I.scatter_add,
         "index_add": I.index_add, "index_fill": I.index_fill, "index_copy": I.index_copy,
         "sort": I.sort, "argsort": I.argsort, "topk": I.topk,
+        "unique": I.unique, "bincount": I.bincount,
         # reductions
         "sum": R.sum, "mean": R.mean, "var": R.var, "std": R.std, "max": R.max, "min": R.min,
         "amax": R.amax, "amin": R.amin, "argmax": R.argmax, "argmin": R.argmin,
