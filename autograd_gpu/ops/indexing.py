@@ -682,7 +682,8 @@ def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):
             order = xp.arange(n)
             differs = xp.zeros(max(n - 1, 0), dtype=bool)
         else:
-            order = xp.lexsort(rows.T[::-1])  # lexicographic: the first column decides first
+            keys = rows.astype(xp.uint8) if rows.dtype.kind == "b" else rows
+            order = xp.lexsort(keys.T[::-1])  # lexicographic: the first column decides first
             ordered = rows[order]
             differs = xp.any(ordered[1:] != ordered[:-1], axis=1)
         new, group, counts = _first_of_runs(xp, differs, n)

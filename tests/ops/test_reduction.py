@@ -482,7 +482,8 @@ def test_median_kthvalue_nan(call, device, rng):
 
 @pytest.mark.parametrize("call", [lambda t, x: x.median(), lambda t, x: x.median(0),
                                   lambda t, x: x.kthvalue(1, 0), lambda t, x: x.kthvalue(2),
-                                  lambda t, x: x.count_nonzero(), lambda t, x: t.var_mean(x)],
+                                  lambda t, x: x.count_nonzero(),
+                                  lambda t, x: t.var_mean(x, correction=0)],
                          ids=["median", "median0", "kthvalue", "kthvalue_out_of_range",
                               "count_nonzero", "var_mean"])
 def test_select_reductions_0d(call, device, rng):
@@ -523,11 +524,10 @@ def test_count_nonzero(call, device, rng):
     lambda t, x: x[:, :0].kthvalue(1), lambda t, x: x[:0].median(),
     lambda t, x: (x > 0).median(), lambda t, x: (x > 0).median(0),
     lambda t, x: t.var_mean(x.long()), lambda t, x: t.std_mean(x, (0, 0)),
-    lambda t, x: t.count_nonzero(x, (1, 1)), lambda t, x: t.count_nonzero(x, 2),
-    lambda t, x: t.std_mean(x, 0, correction=3)],
+    lambda t, x: t.count_nonzero(x, (1, 1)), lambda t, x: t.count_nonzero(x, 2)],
     ids=["k0", "k_big", "k_ok", "kdim", "median_dim", "median_empty_dim", "kthvalue_empty_dim",
          "median_empty", "median_bool", "median_bool_dim", "var_mean_long", "std_mean_repeat",
-         "count_repeat", "count_dim", "std_mean_no_dof"])
+         "count_repeat", "count_dim"])
 def test_select_reduction_errors_as_torch(call, device, rng):
     a = _distinct(rng, (3, 4))
     try:
@@ -543,3 +543,17 @@ def test_select_reduction_errors_as_torch(call, device, rng):
     for o, t in zip(_as_tuple(ours), _as_tuple(theirs)):
         assert str(o.dtype) == str(t.dtype)
         np.testing.assert_allclose(o.detach().cpu().numpy(), t.detach().numpy(), rtol=1e-5)
+
+
+@pytest.mark.parametrize("op", ["std_mean", "var_mean"])
+def test_spread_mean_without_degrees_of_freedom_warns_as_torch(op, device, rng):
+    a = _distinct(rng, (3, 4))
+    found = []
+    for t, dev in ((torch, "cpu"), (ag, device)):
+        with pytest.warns(UserWarning, match="degrees of freedom is <= 0") as record:
+            out = getattr(t, op)(t.tensor(a, device=dev), 0, correction=3)
+        found.append((str(record[0].message).split(" (Triggered")[0],
+                      [o.cpu().numpy() for o in out]))
+    assert_torch_wording(found[1][0], found[0][0])
+    for o, t in zip(found[1][1], found[0][1]):
+        np.testing.assert_allclose(o, t, rtol=1e-5)
