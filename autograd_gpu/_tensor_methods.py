@@ -734,11 +734,13 @@ def _ops_methods():
         "index_select": I.index_select, "scatter": I.scatter, "scatter_add": I.scatter_add,
         "index_add": I.index_add, "index_fill": I.index_fill, "index_copy": I.index_copy,
         "sort": I.sort, "argsort": I.argsort, "topk": I.topk,
+        "unique": I.unique, "bincount": I.bincount,
         # reductions
         "sum": R.sum, "mean": R.mean, "var": R.var, "std": R.std, "max": R.max, "min": R.min,
         "amax": R.amax, "amin": R.amin, "argmax": R.argmax, "argmin": R.argmin,
         "logsumexp": R.logsumexp, "all": R.all, "any": R.any, "prod": R.prod,
         "cumsum": R.cumsum, "cumprod": R.cumprod, "norm": R.norm,
+        "median": R.median, "kthvalue": R.kthvalue, "count_nonzero": R.count_nonzero,
         # shape
         "view": S.view, "reshape": S.reshape, "flatten": S.flatten, "unflatten": S.unflatten,
         "squeeze": S.squeeze, "unsqueeze": S.unsqueeze, "transpose": S.transpose,

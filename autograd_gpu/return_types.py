@@ -14,5 +14,7 @@ def _structseq(name, fields):
 
 max = _structseq("max", ["values", "indices"])
 min = _structseq("min", ["values", "indices"])
+median = _structseq("median", ["values", "indices"])
+kthvalue = _structseq("kthvalue", ["values", "indices"])
 sort = _structseq("sort", ["values", "indices"])
 topk = _structseq("topk", ["values", "indices"])

@@ -11,20 +11,22 @@ from ..ops.linalg import linear
 from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                         huber_loss, kl_div, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 from ..ops.normalization import batch_norm, cosine_similarity, group_norm, layer_norm, normalize
-from ..ops.pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d,
-                           max_pool1d, max_pool2d)
+from ..ops.fold import fold, unfold
+from ..ops.pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
+                           adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
 from ..ops.resample import interpolate
 from ..tensor import Tensor, check_tensor, op_note
 
-__all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm",
+__all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
+           "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv1d",
            "conv2d", "conv_transpose1d", "conv_transpose2d", "cosine_similarity",
-           "cross_entropy", "dropout", "dropout2d", "elu", "embedding", "gelu",
+           "cross_entropy", "dropout", "dropout2d", "elu", "embedding", "fold", "gelu",
            "group_norm", "hardtanh", "huber_loss", "interpolate", "kl_div", "l1_loss",
            "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool1d",
            "max_pool2d", "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad",
            "prelu", "relu", "relu6", "sigmoid", "silu", "smooth_l1_loss", "softmax",
-           "softplus", "tanh"]
+           "softplus", "tanh", "unfold"]
 
 
 def relu(input, inplace=False):

@@ -609,6 +609,124 @@ def topk(x, k, dim=-1, largest=True, sorted=True):
     return topk_result(values, indices)
 
 
+# -- unique, bincount -------------------------------------------------------------------------------
+
+class Unique2(Op):
+    """unique's values: torch records a node whose derivative is not implemented (so is it here:
+    backward through it raises torch's error)."""
+    node_name = "Unique2Backward0"
+    error = (NotImplementedError, "the derivative for '_unique2' is not implemented.")
+
+    def forward(ctx, x, out):
+        return out
+
+    def backward(ctx, gy):
+        cls, message = ctx.error
+        raise cls(message)
+
+
+class UniqueDim(Unique2):
+    node_name = "UniqueDimBackward0"
+    error = (NotImplementedError, "the derivative for 'unique_dim' is not implemented.")
+
+
+class Bincount(Unique2):
+    node_name = "NotImplemented"
+    error = (RuntimeError, "derivative for aten::bincount is not implemented")
+
+    def name(self):
+        return "torch::autograd::NotImplemented"  # torch's full name of this node
+
+
+def _first_of_runs(xp, differs, n):
+    """From ``differs`` (n - 1 flags: element i + 1 differs from element i of a sorted sequence),
+    each element's group number and each group's count."""
+    new = xp.concatenate([xp.ones(min(n, 1), dtype=bool), differs])
+    group = xp.cumsum(new) - 1
+    starts = xp.nonzero(new)[0]
+    counts = xp.diff(xp.concatenate([starts, xp.asarray([n], dtype=starts.dtype)]))
+    return new, group.astype(xp.int64), counts.astype(xp.int64)
+
+
+def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct elements of ``x`` (flattened; or the distinct slices along ``dim``), in
+    ascending order (sorted=False sorts too, as torch on the CPU), with each element's position
+    among them (return_inverse) and how often each occurs (return_counts). NaNs are all distinct,
+    as in torch."""
+    check_tensor(x, "unique")
+    xp = x._backend.xp
+    data = x._data
+    if dim is None:
+        flat = data.reshape(-1)
+        order = xp.argsort(flat, kind="stable")
+        ordered = flat[order]
+        new, group, counts = _first_of_runs(xp, ordered[1:] != ordered[:-1], flat.size)
+        values = Unique2.apply(x, ordered[new])
+        inverse = xp.empty(flat.size, dtype=xp.int64)
+        inverse[order] = group
+        inverse = inverse.reshape(data.shape)
+    else:
+        from ..tensor import _wrap_dim  # noqa: PLC0415
+
+        if data.ndim == 0:
+            raise op_note(IndexError(f"Dimension specified as {dim} but tensor has no dimensions"),
+                          "unique", x)
+        d = _wrap_dim(dim, data.ndim, "unique")
+        moved = xp.moveaxis(data, d, 0)
+        rows = moved.reshape(moved.shape[0], moved[:1].size)
+        n = rows.shape[0]
+        if rows.shape[1] == 0 and n:
+            raise op_note(RuntimeError("There are 0 sized dimensions, and they aren't selected, so "
+                                       "unique cannot be applied"), "unique", x)
+        if n == 0:
+            order = xp.arange(n)
+            differs = xp.zeros(max(n - 1, 0), dtype=bool)
+        else:
+            keys = rows.astype(xp.uint8) if rows.dtype.kind == "b" else rows
+            order = xp.lexsort(keys.T[::-1])  # lexicographic: the first column decides first
+            ordered = rows[order]
+            differs = xp.any(ordered[1:] != ordered[:-1], axis=1)
+        new, group, counts = _first_of_runs(xp, differs, n)
+        values = UniqueDim.apply(x, xp.moveaxis(moved[order[new]], 0, d))
+        inverse = xp.empty(n, dtype=xp.int64)
+        inverse[order] = group
+    out = [values]
+    if return_inverse:
+        out.append(Tensor._make(inverse, x._backend))
+    if return_counts:
+        out.append(Tensor._make(counts, x._backend))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def bincount(x, weights=None, minlength=0):
+    """How often each value 0, 1, ... occurs in the 1-d non-negative integer tensor ``x`` (at
+    least ``minlength`` bins); with ``weights``, their sums instead: float32 for float32 weights,
+    float64 otherwise (torch's dtypes)."""
+    from ..tensor import _LEGACY_KIND  # noqa: PLC0415
+
+    check_tensor(x, "bincount")
+    xp = x._backend.xp
+    data = x._data
+    if data.dtype.kind not in "iu":
+        raise op_note(NotImplementedError(f'"bincount_cpu" not implemented for '
+                                          f"'{_LEGACY_KIND[x.dtype.name]}'"), "bincount", x)
+    if minlength < 0:
+        raise op_note(RuntimeError("minlength should be >= 0"), "bincount", x)
+    if data.ndim != 1 or (data.size and int(data.min()) < 0):
+        raise op_note(RuntimeError("bincount only supports 1-d non-negative integral inputs."),
+                      "bincount", x)
+    if weights is None or data.size == 0:  # no elements: int64 zeros, weights or not (torch)
+        return Tensor._make(xp.bincount(data, minlength=minlength).astype(xp.int64), x._backend)
+    check_tensor(weights, "bincount", "weights", 2)
+    w = _same_backend(x, weights)
+    if w.ndim != 1 or w.shape[0] != data.shape[0]:
+        raise op_note(RuntimeError("weights should be 1-d and have the same length as input"),
+                      "bincount", x, weights)
+    dt = xp.float32 if w.dtype == xp.float32 else xp.float64
+    out = xp.bincount(data, weights=w.astype(xp.float64), minlength=minlength).astype(dt)
+    return Bincount.apply(weights, out)
+
+
 # -- scatter, scatter_add, index_add, index_fill, index_copy ---------------------------------------
 
 def _scalar_name(t):

@@ -1,4 +1,5 @@
-"""2-D pooling: max_pool2d, avg_pool2d and adaptive_avg_pool2d (torch.nn.functional semantics).
+"""2-D pooling: max_pool2d, avg_pool2d, adaptive_avg_pool2d and adaptive_max_pool2d
+(torch.nn.functional semantics).
 
 Argument checks and the ops; the array work is the backend's (``max_pool2d``, ``avg_pool2d``,
 ``adaptive_avg_pool2d`` and their backwards, see ``backend/conv_pool.py``), on (N, C, H, W) arrays:
@@ -11,6 +12,7 @@ import numbers
 
 from .. import dtypes
 from ..autograd.function import Op
+from ..backend.conv_pool import ConvPoolPrimitives
 from ..backend.conv_pool_args import PoolWindow
 from ..tensor import Tensor, _wrap_dim, op_note
 from .indexing import Gather
@@ -126,6 +128,58 @@ class AdaptiveAvgPool2dBackward(Op):
 
     def backward(ctx, ggx):
         return AdaptiveAvgPool2d.apply(ggx, ctx.meta)
+
+
+# -- adaptive_max_pool2d ----------------------------------------------------------------------------
+
+def _adaptive_windows(xp, size, out):
+    """torch's adaptive windows along one axis: output i covers [floor(i * size / out),
+    ceil((i + 1) * size / out)). An (out, k) array of the input positions of each window (k the
+    widest), shorter windows repeating their last position (a repeat never wins an argmax: the
+    original comes first)."""
+    bounds = [(i * size // out, -(-(i + 1) * size // out)) for i in range(out)]
+    k = max([end - start for start, end in bounds], default=1)
+    return xp.asarray([[min(start + a, end - 1) for a in range(k)] for start, end in bounds],
+                      dtype=xp.int64).reshape(out, k)
+
+
+class AdaptiveMaxPool2d(Op):
+    """(values, indices): each adaptive window's first maximum (NaN wins) and its flat per-plane
+    index, found by one argmax over all windows gathered at once (N, C, Ho, Wo, kh * kw); the
+    gradient goes to the argmax (max_pool2d's scatter)."""
+    node_name = "AdaptiveMaxPool2DBackward0"
+
+    def forward(ctx, x, out_hw):
+        xp = x._backend.xp
+        data = _batched(x._data)
+        (h, w), (oh, ow) = data.shape[-2:], out_hw
+        rows, cols = _adaptive_windows(xp, h, oh), _adaptive_windows(xp, w, ow)
+        windows = data[..., rows[:, None, :, None], cols[None, :, None, :]]
+        windows = windows.reshape(windows.shape[:4] + (rows.shape[1] * cols.shape[1],))
+        at = xp.argmax(windows, axis=-1)
+        y = xp.take_along_axis(windows, at[..., None], axis=-1)[..., 0]
+        kw = cols.shape[1]
+        idx = (rows[xp.arange(oh)[:, None], at // kw] * w
+               + cols[xp.arange(ow)[None, :], at % kw]).astype(xp.int64)
+        ctx.meta = (x._data.shape, idx)
+        return _like_input(y, x._data.ndim), _like_input(idx, x._data.ndim)
+
+    def backward(ctx, gy, _indices_grad=None):
+        shape, idx = ctx.meta
+        return AdaptiveMaxPool2dBackward.apply(gy, idx, shape)
+
+
+class AdaptiveMaxPool2dBackward(MaxPool2dBackward):
+    """gx: gy added at each output's argmax (overlapping windows accumulate: the backend's
+    index-only scatter of max_pool2d, whose raw kernel assumes regular windows); its own gradient
+    gathers from the same places."""
+    node_name = "AdaptiveMaxPool2DBackwardBackward0"
+
+    def forward(ctx, gy, idx, x_shape):
+        ctx.meta = (gy._data.shape, idx)
+        gx = ConvPoolPrimitives.max_pool2d_backward(gy._backend, _batched(gy._data), idx,
+                                                    _batched_shape(x_shape), None)
+        return gx.reshape(x_shape)
 
 
 # -- argument checks (torch's order and messages) ---------------------------------------------------
@@ -245,7 +299,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return AvgPool2d.apply(input, win, bool(count_include_pad), divisor_override)
 
 
-def _adaptive_output(output_size, shape):
+def _adaptive_output(output_size, shape, op="adaptive_avg_pool2d"):
     if isinstance(output_size, numbers.Integral):
         return (int(output_size), int(output_size))
     if not isinstance(output_size, (tuple, list)):
@@ -254,7 +308,8 @@ def _adaptive_output(output_size, shape):
         raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
     sizes = [d if v is None else v for v, d in zip(output_size, shape[-len(output_size):])]
     if len(sizes) != 2:
-        raise RuntimeError("adaptive_avg_pool2d: output_size must be 2")
+        raise RuntimeError("adaptive_avg_pool2d: output_size must be 2" if op == "adaptive_avg_pool2d"
+                           else f"{op}(): internal error: output_size.size() must be 2")
     return tuple(int(v) for v in sizes)
 
 
@@ -286,6 +341,32 @@ def adaptive_avg_pool2d(input, output_size):
     except RuntimeError as err:
         raise op_note(err, "adaptive_avg_pool2d", input) from None
     return AdaptiveAvgPool2d.apply(input, out_hw)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """torch.nn.functional.adaptive_max_pool2d; with return_indices, also the flat per-plane index
+    (h * W + w) of each maximum."""
+    _check_tensor(input, "adaptive_max_pool2d")
+    shape = input._data.shape
+    try:
+        out_hw = _adaptive_output(output_size, shape, "adaptive_max_pool2d")
+        if len(shape) not in (3, 4):
+            raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: "
+                               f"{list(shape)}")
+        for dim in (-2, -1):
+            if shape[dim] == 0:
+                raise RuntimeError(f"adaptive_max_pool2d(): Expected input to have non-zero size "
+                                   f"for non-batch dimensions, but input has sizes {list(shape)} "
+                                   f"with dimension {dim + len(shape)} being empty")
+        if min(out_hw) < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {min(out_hw)}: "
+                               f"{list(shape[:-2]) + list(out_hw)}")
+        if not input.dtype.is_floating_point:
+            raise _not_implemented("adaptive_max_pool2d", input.dtype)
+    except RuntimeError as err:
+        raise op_note(err, "adaptive_max_pool2d", input) from None
+    values, indices = AdaptiveMaxPool2d.apply(input, out_hw)
+    return (values, indices) if return_indices else values
 
 
 # -- 1-D pooling: the 2-D ops on a height-1 view (torch's graphs end in SqueezeBackward1 too) -----
@@ -386,3 +467,17 @@ def adaptive_avg_pool1d(input, output_size):
     except RuntimeError as err:
         raise op_note(err, "adaptive_avg_pool1d", input) from None
     return adaptive_avg_pool2d(input.unsqueeze(-2), (1, size)).squeeze(-2)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """torch.nn.functional.adaptive_max_pool1d on (N, C, L) or (C, L): the 2-D op on the height-1
+    view."""
+    _check_tensor(input, "adaptive_max_pool1d")
+    try:
+        _check_1d_dims(input, "adaptive_max_pool1d")
+        size = _single(output_size, "adaptive_max_pool1d", "output_size")
+    except RuntimeError as err:
+        raise op_note(err, "adaptive_max_pool1d", input) from None
+    values, indices = adaptive_max_pool2d(input.unsqueeze(-2), (1, size), True)
+    values, indices = values.squeeze(-2), indices.squeeze(-2)
+    return (values, indices) if return_indices else values

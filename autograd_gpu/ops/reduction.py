@@ -249,6 +249,97 @@ class MinDim(MaxDim):
     node_name = "MinBackward0"
 
 
+class MedianAll(MaxAll):
+    """median() of all elements: the lower median (NaN if any element is NaN); the gradient is
+    shared evenly among the elements equal to it (among the NaNs for a NaN median), as torch."""
+    node_name = "MedianBackward0"
+
+    def forward(ctx, x):
+        xp = x._backend.xp
+        flat = x._data.reshape(-1)
+        ctx.save_for_backward(x)
+        if flat.size == 0:
+            return xp.asarray(xp.nan, dtype=flat.dtype) if flat.dtype.kind == "f" else flat.sum()
+        if flat.dtype.kind == "f" and bool(xp.isnan(flat).any()):
+            return xp.asarray(xp.nan, dtype=flat.dtype)
+        return _array(xp, xp.sort(flat)[(flat.size - 1) // 2])
+
+    def backward(ctx, gy):
+        from .elementwise import isnan  # noqa: PLC0415
+
+        (x,) = ctx.saved_tensors
+        (y,) = ctx.saved_outputs
+        mask = isnan(x) if bool(isnan(y)._data) else x == y
+        mask = mask.to(gy.dtype)
+        return mask * (gy / mask.sum())
+
+
+class KthvalueDim(MaxDim):
+    """kthvalue(k, dim) and median(dim): the k-th smallest (0-based ``k``; NaN the largest, NaNs
+    in their order) and its index; the gradient goes to that index (max(dim)'s backward)."""
+    node_name = "KthvalueBackward0"
+
+    def forward(ctx, x, dim, keepdim, k):
+        xp = x._backend.xp
+        data = x._data
+        if data.ndim == 0:
+            idx = xp.zeros((), dtype=xp.int64)
+            ctx.meta = (data.shape, dim, keepdim, idx)
+            return data.copy(), idx
+        if k is None:  # median: the lower median, or the first NaN of a slice that has one
+            k = (data.shape[dim] - 1) // 2
+            if data.dtype.kind == "f":
+                finite = xp.sum(~xp.isnan(data), axis=dim, keepdims=True)
+                k = xp.where(finite < data.shape[dim], finite, k)
+        order = xp.argsort(data, axis=dim, kind="stable")
+        if isinstance(k, int):
+            idx = order[(slice(None),) * dim + (slice(k, k + 1),)]
+        else:
+            idx = xp.take_along_axis(order, k, axis=dim)
+        idx = idx.astype(xp.int64)
+        values = xp.take_along_axis(data, idx, axis=dim)
+        ctx.meta = (data.shape, dim, keepdim, idx)
+        if not keepdim:
+            values, idx = xp.squeeze(values, axis=dim), xp.squeeze(idx, axis=dim)
+        return values, idx
+
+
+class MedianDim(KthvalueDim):
+    node_name = "MedianBackward1"
+
+
+class VarMean(Op):
+    """var_mean / std_mean: one node with two outputs, (var or std, mean), as torch's."""
+    node_name = "VarMeanBackward0"
+    take_sqrt = False
+
+    def forward(ctx, x, axes, correction, keepdim):
+        ctx.save_for_backward(x)
+        count = _count(x._data.shape, axes)
+        ctx.meta = (axes, correction, keepdim, count)
+        xp = x._backend.xp
+        spread = _var_array(xp, x._data, axes, correction, keepdim, count)
+        if ctx.take_sqrt:
+            spread = xp.sqrt(spread)
+        return _array(xp, spread), _array(xp, _mean_array(xp, x._data, axes, keepdim, count))
+
+    def backward(ctx, g_spread, g_mean):
+        (x,) = ctx.saved_tensors
+        axes, correction, keepdim, count = ctx.meta
+        if ctx.take_sqrt:
+            from .elementwise import where  # noqa: PLC0415
+
+            y = Std.apply(x, axes, correction, keepdim)
+            g_spread = where(y == 0, 0.0, g_spread / (y * 2))
+        return (_var_backward(g_spread, x, *ctx.meta)
+                + _expand_back(g_mean / count, x.shape, axes, keepdim))
+
+
+class StdMean(VarMean):
+    node_name = "StdMeanBackward0"
+    take_sqrt = True
+
+
 class LogSumExp(Op):
     node_name = "LogsumexpBackward0"
     save_outputs = True
@@ -495,7 +586,12 @@ def _var_args(x, dim, unbiased, correction, op):
     if isinstance(dim, bool):  # var(x, False): the old positional unbiased
         dim, unbiased = None, dim
     if x._data.dtype.kind != "f":
+        if op in ("var_mean", "std_mean"):
+            raise op_note(RuntimeError(f"{op} only support floating point and complex dtypes"),
+                          op, x)
         raise RuntimeError(f"std and var only support floating point and complex dtypes, got {x.dtype}")
+    if op in ("var_mean", "std_mean"):
+        return _norm_dims(dim, x._data.ndim, op), _correction(unbiased, correction)
     return _dims(dim, x._data.ndim, op), _correction(unbiased, correction)
 
 
@@ -545,6 +641,70 @@ def min(x, dim=None, keepdim=False):
 
     values, indices = MinDim.apply(x, _wrap_dim(dim, x._data.ndim, "min"), keepdim, False)
     return min_result(values, indices)
+
+
+def median(x, dim=None, keepdim=False):
+    """median() of all elements (a 0-d tensor), or median(dim) as (values, indices): the lower
+    of the two middle values, NaN where there is one."""
+    _check_tensor(x, "median")
+    if x._data.dtype.kind == "b":
+        kernel = "median_cpu" if dim is None else "median_out"
+        raise op_note(NotImplementedError(f'"{kernel}" not implemented for \'Bool\''), "median", x)
+    if dim is None:
+        return MedianAll.apply(x)
+    from ..return_types import median as median_result  # noqa: PLC0415
+
+    d = _wrap_dim(dim, x._data.ndim, "median")
+    if x._data.ndim and x._data.shape[d] == 0:
+        raise op_note(IndexError(f"median(): Expected reduction dim {d} to have non-zero size."),
+                      "median", x)
+    return median_result(*MedianDim.apply(x, d, keepdim, None))
+
+
+def kthvalue(x, k, dim=-1, keepdim=False):
+    """The k-th smallest element (1-based ``k``) along ``dim`` and its index."""
+    from ..return_types import kthvalue as kthvalue_result  # noqa: PLC0415
+    from ..tensor import _index_arg  # noqa: PLC0415
+
+    _check_tensor(x, "kthvalue")
+    k = _index_arg(k, "kthvalue", "k")
+    d = _wrap_dim(dim, x._data.ndim, "kthvalue")
+    if x._data.dtype.kind == "b":
+        raise op_note(NotImplementedError('"kthvalue_cpu" not implemented for \'Bool\''),
+                      "kthvalue", x)
+    size = x._data.shape[d] if x._data.ndim else 1
+    if size == 0:
+        raise op_note(IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size."),
+                      "kthvalue", x)
+    if not 1 <= k <= size:
+        raise op_note(RuntimeError(f"kthvalue(): selected number k out of range for dimension "
+                                   f"{d}"), "kthvalue", x)
+    return kthvalue_result(*KthvalueDim.apply(x, d, keepdim, k - 1))
+
+
+def _spread_mean(cls, x, dim, unbiased, keepdim, correction, op):
+    axes, corr = _var_args(x, dim, unbiased, correction, op)
+    _warn_no_degrees_of_freedom(x, axes, corr, op)
+    return tuple(cls.apply(x, axes, corr, keepdim))
+
+
+def var_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over ``dim``, as torch.var_mean."""
+    return _spread_mean(VarMean, x, dim, unbiased, keepdim, correction, "var_mean")
+
+
+def std_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over ``dim``, as torch.std_mean."""
+    return _spread_mean(StdMean, x, dim, unbiased, keepdim, correction, "std_mean")
+
+
+def count_nonzero(x, dim=None):
+    """The number of nonzero elements over ``dim`` (all by default; an int or a tuple), int64."""
+    _check_tensor(x, "count_nonzero")
+    xp = x._backend.xp
+    axes = _norm_dims(dim, x._data.ndim, "count_nonzero")
+    out = xp.sum(x._data != 0, axis=axes, dtype=xp.int64)
+    return Tensor._make(xp.asarray(out, dtype=xp.int64), x._backend)
 
 
 def _empty_reduction_error(x, op):
@@ -729,16 +889,17 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     return VectorNorm.apply(x, ord, axes, keepdim)
 
 
-def _norm_dims(dim, ndim):
-    """vector_norm's axes: all for None or (); each wrapped in turn, a repeat reported as soon as
+def _norm_dims(dim, ndim, op="linalg.vector_norm"):
+    """vector_norm's (and var_mean's, std_mean's, count_nonzero's) axes: all for None or (); each wrapped in turn, a repeat reported as soon as
     it is met (torch's order of checks)."""
     if dim is None or (isinstance(dim, (list, tuple)) and not dim):
         return tuple(range(ndim))
     axes = []
     for d in (dim if isinstance(dim, (list, tuple)) else (dim,)):
-        axis = _wrap_dim(d, ndim, "linalg.vector_norm")
+        axis = _wrap_dim(d, ndim, op)
         if axis in axes:
             raise with_note(RuntimeError(f"dim {axis} appears multiple times in the list of dims"),
-                            f"in norm() of a {ndim}-d tensor, dim={dim}")
+                            f"in {'norm' if op == 'linalg.vector_norm' else op}() of a {ndim}-d "
+                            f"tensor, dim={dim}")
         axes.append(axis)
     return tuple(axes) if ndim else ()

@@ -1,10 +1,10 @@
-"""Reductions against torch: values, indices and gradients (dims int/tuple/negative, keepdim,
-correction), float64 gradcheck and second-order checks, grad_fn graphs, ties, dtypes, errors."""
+"""Reductions against torch (median, kthvalue, std_mean, var_mean and count_nonzero too): values,
+indices and gradients (dims int/tuple/negative, keepdim, correction), float64 gradcheck and second-order checks, grad_fn graphs, ties, dtypes, errors."""
 import numpy as np
 import pytest
 
 import autograd_gpu as ag
-from helpers import check_grad, check_parity, random_array, torch_or_skip
+from helpers import assert_torch_wording, check_grad, check_parity, random_array, torch_or_skip
 
 torch = torch_or_skip()
 
@@ -406,3 +406,154 @@ def test_reduction_errors_as_torch(call, device, rng):
         return
     ours = call(ag, ag.tensor(a, device=device, requires_grad=True))
     np.testing.assert_allclose(ours.detach().cpu().numpy(), theirs.detach().numpy(), rtol=1e-5)
+
+
+# -- median, kthvalue, std_mean / var_mean, count_nonzero ----------------------------------------
+
+def _distinct(rng, shape, dtype="float32"):
+    """Random values without ties (the index of a tied median or kthvalue is unspecified)."""
+    n = int(np.prod(shape))
+    return (rng.permutation(n).reshape(shape) * 0.37 - n * 0.1 + rng.uniform(0, 0.1)).astype(dtype)
+
+
+SELECT = {
+    "median": lambda t, x: x.median(),
+    "median_fn": lambda t, x: t.median(x),
+    "median_even": lambda t, x: x[:, :2].median(),
+    "median1": lambda t, x: x.median(1),
+    "median0keep": lambda t, x: t.median(x, 0, keepdim=True),
+    "median-1": lambda t, x: x.median(dim=-1),
+    "kthvalue": lambda t, x: x.kthvalue(2),
+    "kthvalue0": lambda t, x: t.kthvalue(x, 3, 0),
+    "kthvalue1keep": lambda t, x: x.kthvalue(4, dim=1, keepdim=True),
+    "kthvalue_last": lambda t, x: x.kthvalue(x.shape[-1]),
+    "std_mean": lambda t, x: t.std_mean(x),
+    "std_mean1": lambda t, x: t.std_mean(x, 1),
+    "std_mean_keep": lambda t, x: t.std_mean(x, (0, 2), keepdim=True, correction=0),
+    "var_mean": lambda t, x: t.var_mean(x),
+    "var_mean-1": lambda t, x: t.var_mean(x, -1, unbiased=False),
+    "var_mean_keep": lambda t, x: t.var_mean(x, dim=[0, 1], keepdim=True, correction=2),
+}
+
+
+@pytest.mark.parametrize("name", SELECT)
+def test_select_reductions(name, device, rng):
+    x = _distinct(rng, (3, 5, 4))
+    outs = check_parity(SELECT[name], x, device=device, rng=rng)
+    theirs = _as_tuple(SELECT[name](torch, torch.tensor(x, requires_grad=True)))
+    assert ([o.grad_fn and o.grad_fn.name() for o in outs]
+            == [t.grad_fn and t.grad_fn.name() for t in theirs])
+    assert type(SELECT[name](ag, ag.tensor(x))).__name__ == type(SELECT[name](torch, torch.tensor(x))).__name__
+
+
+@pytest.mark.parametrize("name", ["median", "median_even", "median1", "kthvalue0", "std_mean1",
+                                  "var_mean_keep"])
+def test_select_reductions_gradcheck(name, device, rng):
+    check_grad(SELECT[name], _distinct(rng, (3, 5, 4)), device=device,
+               second_order=name.startswith(("std", "var")))
+
+
+def test_median_kthvalue_named_tuples(device, rng):
+    x = _distinct(rng, (3, 4))
+    for call in (lambda t, v: v.median(1), lambda t, v: t.kthvalue(v, 2, 0, keepdim=True)):
+        ours, theirs = call(ag, ag.tensor(x, device=device)), call(torch, torch.tensor(x))
+        values, indices = ours
+        assert values is ours.values and indices is ours.indices and ours[1] is ours.indices
+        assert type(ours).__name__ == type(theirs).__name__
+        assert str(ours.indices.dtype) == "torch.int64"
+        np.testing.assert_array_equal(ours.indices.cpu().numpy(), theirs.indices.numpy())
+        assert_torch_wording(repr(call(ag, ag.tensor([[1.0, 2.0], [4.0, 3.0]]))),
+                             repr(call(torch, torch.tensor([[1.0, 2.0], [4.0, 3.0]]))))
+
+
+NAN_ROWS = np.array([[3.0, 1.0, 2.0, 5.0, 4.0], [np.nan, 1.5, 0.0, 2.0, 7.0],
+                     [1.0, 6.0, np.nan, 2.5, 0.5]], "float32")
+
+
+@pytest.mark.parametrize("call", [lambda t, x: x.median(), lambda t, x: x[0].median(),
+                                  lambda t, x: x.median(1), lambda t, x: x.median(0),
+                                  lambda t, x: x.kthvalue(5, 1), lambda t, x: x.kthvalue(2, 1),
+                                  lambda t, x: x.kthvalue(1, 0)],
+                         ids=["all", "row", "dim1", "dim0", "k_last", "k2", "dim0k1"])
+def test_median_kthvalue_nan(call, device, rng):
+    # a slice with one NaN: the median and the last kthvalue are that NaN (NaN counts largest)
+    check_parity(call, NAN_ROWS, device=device, rng=rng)
+
+
+@pytest.mark.parametrize("call", [lambda t, x: x.median(), lambda t, x: x.median(0),
+                                  lambda t, x: x.kthvalue(1, 0), lambda t, x: x.kthvalue(2),
+                                  lambda t, x: x.count_nonzero(),
+                                  lambda t, x: t.var_mean(x, correction=0)],
+                         ids=["median", "median0", "kthvalue", "kthvalue_out_of_range",
+                              "count_nonzero", "var_mean"])
+def test_select_reductions_0d(call, device, rng):
+    x = random_array(rng, ())
+    try:
+        theirs = call(torch, torch.tensor(x))
+    except Exception as e:  # noqa: BLE001
+        with pytest.raises(type(e)) as ours:
+            call(ag, ag.tensor(x, device=device))
+        assert_torch_wording(str(ours.value), str(e))
+        return
+    check_parity(call, x, device=device, rng=rng, grad=not isinstance(theirs, torch.Tensor)
+                 or theirs.dtype.is_floating_point)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32"])
+def test_median_kthvalue_integers(dtype, device, rng):
+    x = (rng.permutation(24).reshape(4, 6) - 12).astype(dtype)
+    for call in (lambda t, v: v.median(), lambda t, v: v.median(1), lambda t, v: v.kthvalue(3, 0),
+                 lambda t, v: t.median(v[:, :4], 0, keepdim=True)):
+        check_parity(call, x, device=device, grad=False)
+
+
+@pytest.mark.parametrize("call", [
+    lambda t, x: x.count_nonzero(), lambda t, x: t.count_nonzero(x, 1),
+    lambda t, x: t.count_nonzero(x, dim=(0, 2)), lambda t, x: x.count_nonzero(-1),
+    lambda t, x: (x > 0).count_nonzero(0), lambda t, x: x.long().count_nonzero((1,))],
+    ids=["all", "dim", "dims", "neg", "bool", "int"])
+def test_count_nonzero(call, device, rng):
+    x = random_array(rng, (3, 4, 5), integers=(-1, 2))
+    out = check_parity(call, x, device=device, grad=False)[0]
+    assert str(out.dtype) == "torch.int64" and not out.requires_grad
+
+
+@pytest.mark.parametrize("call", [
+    lambda t, x: x.kthvalue(0), lambda t, x: x.kthvalue(4, 0), lambda t, x: x.kthvalue(4, 1),
+    lambda t, x: x.kthvalue(1, 2), lambda t, x: x.median(-3), lambda t, x: x[:, :0].median(1),
+    lambda t, x: x[:, :0].kthvalue(1), lambda t, x: x[:0].median(),
+    lambda t, x: (x > 0).median(), lambda t, x: (x > 0).median(0),
+    lambda t, x: t.var_mean(x.long()), lambda t, x: t.std_mean(x, (0, 0)),
+    lambda t, x: t.count_nonzero(x, (1, 1)), lambda t, x: t.count_nonzero(x, 2)],
+    ids=["k0", "k_big", "k_ok", "kdim", "median_dim", "median_empty_dim", "kthvalue_empty_dim",
+         "median_empty", "median_bool", "median_bool_dim", "var_mean_long", "std_mean_repeat",
+         "count_repeat", "count_dim"])
+def test_select_reduction_errors_as_torch(call, device, rng):
+    a = _distinct(rng, (3, 4))
+    try:
+        theirs = call(torch, torch.tensor(a, requires_grad=True))
+    except Exception as e:  # noqa: BLE001
+        x = ag.tensor(a, device=device, requires_grad=True)
+        with pytest.raises(type(e)) as ours:
+            call(ag, x)
+        assert_torch_wording(str(ours.value), str(e))
+        np.testing.assert_array_equal(x.detach().cpu().numpy(), a)
+        return
+    ours = call(ag, ag.tensor(a, device=device, requires_grad=True))
+    for o, t in zip(_as_tuple(ours), _as_tuple(theirs)):
+        assert str(o.dtype) == str(t.dtype)
+        np.testing.assert_allclose(o.detach().cpu().numpy(), t.detach().numpy(), rtol=1e-5)
+
+
+@pytest.mark.parametrize("op", ["std_mean", "var_mean"])
+def test_spread_mean_without_degrees_of_freedom_warns_as_torch(op, device, rng):
+    a = _distinct(rng, (3, 4))
+    found = []
+    for t, dev in ((torch, "cpu"), (ag, device)):
+        with pytest.warns(UserWarning, match="degrees of freedom is <= 0") as record:
+            out = getattr(t, op)(t.tensor(a, device=dev), 0, correction=3)
+        found.append((str(record[0].message).split(" (Triggered")[0],
+                      [o.cpu().numpy() for o in out]))
+    assert_torch_wording(found[1][0], found[0][0])
+    for o, t in zip(found[1][1], found[0][1]):
+        np.testing.assert_allclose(o, t, rtol=1e-5)
