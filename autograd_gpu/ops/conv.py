@@ -196,9 +196,9 @@ def _geometry(w_shape, stride, padding, dilation, groups, n=2):
     return ConvGeometry(tuple(stride), pads, tuple(dilation), int(groups))
 
 
-def _check_shapes(shape, w_shape, bias, geom):
-    """shape: the batched input's; torch's check_shape_forward."""
-    groups = geom.groups
+def _check_weight_groups(shape, w_shape, groups):
+    """The checks torch's check_shape_forward starts with, transposed or not: the weight's rank is
+    the input's, and its first dim holds the groups."""
     if len(w_shape) != len(shape):
         raise RuntimeError(f"Expected {len(w_shape)}-dimensional input for {len(w_shape)}-dimensional "
                            f"weight {w_shape}, but got {len(shape)}-dimensional input of size {shape} "
@@ -209,6 +209,12 @@ def _check_shapes(shape, w_shape, bias, geom):
     if w_shape[0] % groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at "
                            f"dimension 0, but got weight of size [{w_shape}] instead")
+
+
+def _check_shapes(shape, w_shape, bias, geom):
+    """shape: the batched input's; torch's check_shape_forward."""
+    groups = geom.groups
+    _check_weight_groups(shape, w_shape, groups)
     if shape[1] != w_shape[1] * groups:
         raise RuntimeError(f"Given groups={groups}, weight of size {w_shape}, expected input{shape} to "
                            f"have {w_shape[1] * groups} channels, but got {shape[1]} channels instead")
@@ -310,16 +316,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def _check_transposed_shapes(shape, w_shape, bias, groups):
     """torch's check_shape_forward for transposed=1 (shape: the batched input's)."""
-    if len(w_shape) != len(shape):
-        raise RuntimeError(f"Expected {len(w_shape)}-dimensional input for {len(w_shape)}-dimensional "
-                           f"weight {w_shape}, but got {len(shape)}-dimensional input of size {shape} "
-                           "instead")
-    if w_shape[0] < groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
-                           f"dimension 0, but got weight of size {w_shape} instead")
-    if w_shape[0] % groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at "
-                           f"dimension 0, but got weight of size [{w_shape}] instead")
+    _check_weight_groups(shape, w_shape, groups)
     if shape[1] != w_shape[0]:
         raise RuntimeError(f"Given transposed=1, weight of size {w_shape}, expected input{shape} to "
                            f"have {w_shape[0]} channels, but got {shape[1]} channels instead")

@@ -2,7 +2,8 @@
 from ..creation import tensor, zeros_like
 from ..dtypes import float32
 from ..tensor import Tensor
-from .optimizer import Optimizer, grouped_arrays, unsupported_flags, updated
+from .optimizer import (Optimizer, grouped_arrays, require_nonnegative, unsupported_flags,
+                        updated)
 
 
 class Adam(Optimizer):
@@ -12,16 +13,12 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
                  *, foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        require_nonnegative(("learning rate", lr), ("epsilon value", eps))
         if not 0.0 <= betas[0] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
         if not 0.0 <= betas[1] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        require_nonnegative(("weight_decay value", weight_decay))
         if not (isinstance(betas[0], float) and isinstance(betas[1], float)):
             raise ValueError("betas must be either both floats or both Tensors")
         unsupported_flags(type(self).__name__, capturable=capturable, differentiable=differentiable)

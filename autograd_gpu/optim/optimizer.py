@@ -37,6 +37,14 @@ def typename(obj):
     return prefix + name
 
 
+def require_nonnegative(*checks):
+    """torch's ``if not 0.0 <= value: raise ValueError(f"Invalid {what}: {value}")`` for each
+    ``(what, value)`` in turn (NaN fails it too, as in torch's Adam, RMSprop and Adagrad)."""
+    for what, value in checks:
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {what}: {value}")
+
+
 def unsupported_flags(optimizer, **flags):
     """Refuses torch options this library does not implement, rather than ignoring them."""
     for name, value in flags.items():
