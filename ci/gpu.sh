@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run on a machine with an NVIDIA GPU, CuPy, torch and pytest (the lent device machine has them):
-# the whole test suite with the cuda device enabled (every device-parametrized test runs on cpu
-# and cuda; the notebooks execute there too), then ci/gpu_parity.py (torch on cuda as the oracle),
+# the whole test suite on the cuda device (every device-parametrized test runs on cuda; CI runs
+# the cpu half, and AUTOGRAD_GPU_TEST_DEVICES=cpu,cuda runs both here, in about twice the time; the
+# notebooks execute there too), then ci/gpu_parity.py (torch on cuda as the oracle),
 # then the GPU benchmarks. Writes gpu_tests.log, junit.xml, gpu_parity.json, results.json and the
 # benchmark tables to ./gpu_results; where $OUT is set (the device tool, which brings back at most
 # 8 files), they also go there as one gpu_results.tar.gz beside results.json and gpu_tests.log.
@@ -17,7 +18,7 @@ pack() {
 }
 trap pack EXIT
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
-export AUTOGRAD_GPU_TEST_DEVICES="cpu,cuda"
+export AUTOGRAD_GPU_TEST_DEVICES="${AUTOGRAD_GPU_TEST_DEVICES:-cuda}"
 
 # The lent GPU machine has no network and lacks the notebook test's packages (nbclient, nbformat,
 # ipykernel and their needs): wheels fetched beforehand into .whl/ (see ci/fetch_wheels.sh) are
@@ -42,7 +43,7 @@ timeout "${GPU_PARITY_BUDGET_S:-330}" python3 ci/gpu_parity.py --device cuda --l
   --json "$out/gpu_parity.json" > "$out/gpu_parity.txt" 2>&1 &
 parity_pid=$!
 
-workers="${GPU_TEST_WORKERS:-8}"
+workers="${GPU_TEST_WORKERS:-12}"  # of the lent machine's 16 cores; the parity script has one
 parallel=()
 if [ "$workers" != 0 ] && python3 -c "import xdist" 2>/dev/null; then
   parallel=(-n "$workers")
