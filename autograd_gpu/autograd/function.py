@@ -348,7 +348,7 @@ class Op(Node):
         for i in positions:
             a = args[i]
             if isinstance(a, Tensor) and a._requires_grad:
-                fn = a.grad_fn
+                fn = a._grad_fn if a._view is None else a.grad_fn  # a view's may need rebuilding
                 nexts.append((fn, a._output_nr) if fn is not None else (a._accumulator(), 0))
                 meta.append((a._data.shape, a.dtype))
             else:

@@ -784,10 +784,11 @@ def logsumexp(x, dim, keepdim=False):
 def sum_to_shape(g, shape):
     """Sums ``g`` over the dimensions broadcasting added or stretched, back to ``shape``."""
     lead = g._data.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, s in enumerate(shape) if s == 1 and g._data.shape[lead + i] != 1)
-    if axes:
-        g = Sum.apply(g, axes, True, None)
+    stretched = tuple(lead + i for i, s in enumerate(shape)
+                      if s == 1 and g._data.shape[lead + i] != 1)
+    if not stretched:  # only added leading dims (a bias): one op, no reshape
+        return Sum.apply(g, tuple(range(lead)), False, None) if lead else g
+    g = Sum.apply(g, tuple(range(lead)) + stretched, True, None)
     return g.reshape(shape) if g._data.shape != tuple(shape) else g
 
 
