@@ -10,7 +10,7 @@ from .autograd.function import Op
 from .backend.float_errors import silenced
 from .creation import rand, randint, randn
 from .tensor import Tensor, op_note
-from ._tensor_methods import _LEGACY_NAMES, _inplace_unary, _zeros_for
+from ._tensor_methods import _inplace_unary, _zeros_for
 
 
 class _Fill(Op):
@@ -60,7 +60,7 @@ def _fill(t, fill_class, sample, op):
 def _require_floating(t, kernel, op):
     if not t.dtype.is_floating_point:
         raise op_note(NotImplementedError(f"\"{kernel}\" not implemented for "
-                                          f"'{_LEGACY_NAMES[t.dtype.name]}'"), op, t)
+                                          f"'{t.dtype.scalar_name}'"), op, t)
 
 
 def uniform_(self, from_=0.0, to=1.0, *, generator=None):
@@ -96,9 +96,6 @@ def bernoulli_(self, p=0.5, *, generator=None):
     return _fill(self, _BernoulliFill, draw < p, "bernoulli_")
 
 
-_C10_NAMES = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
-              "uint8": "unsigned char", "float32": "float", "float64": "double",
-              "float16": "c10::Half", "bool": "bool"}
 _NO_ARG = object()
 
 
@@ -145,7 +142,7 @@ def random_(self, from_=_NO_ARG, to=_NO_ARG, *, generator=None):
         low = _random_int_arg(0 if from_ is _NO_ARG else from_, 1, "from")
         high = None if to is None else _random_int_arg(to, 2, "to")
     dt = self.dtype
-    c10 = _C10_NAMES[dt.name]
+    c10 = dt.cpp_name
     if low is None:
         low, top = _random_range(dt)
     else:
@@ -183,7 +180,7 @@ def exponential_(self, lambd=1.0, *, generator=None):
     if not self.dtype.is_floating_point:
         raise op_note(RuntimeError(f"Exponential distribution is a continuous probability "
                                    f"distribution. dtype must be a floating point but you "
-                                   f"specified {_LEGACY_NAMES[self.dtype.name]}"),
+                                   f"specified {self.dtype.scalar_name}"),
                       "exponential_", self)
     u = rand(tuple(self.shape), dtype=self.dtype, device=self.device, generator=generator)
     return _fill(self, _ExponentialFill, (-u).log1p() * (-1.0 / lambd), "exponential_")
@@ -207,7 +204,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     num_samples = int(num_samples)
     if not input.dtype.is_floating_point:
         raise op_note(RuntimeError(f"multinomial only supports floating-point dtypes for input, "
-                                   f"got: {_LEGACY_NAMES[input.dtype.name]}"), "multinomial", input)
+                                   f"got: {input.dtype.scalar_name}"), "multinomial", input)
     if input._data.ndim not in (1, 2):
         raise op_note(RuntimeError("prob_dist must be 1 or 2 dim"), "multinomial", input)
     if num_samples <= 0:

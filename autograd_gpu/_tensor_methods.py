@@ -50,13 +50,11 @@ def _castable(src, dst):
     return src._kind <= dst._kind
 
 
-_LEGACY_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 def _cast_error(src, dst):
-    return RuntimeError(f"result type {_LEGACY_NAMES[src.name]} can't be cast to the desired "
-                        f"output type {_LEGACY_NAMES[dst.name]}")
+    return RuntimeError(f"result type {src.scalar_name} can't be cast to the desired "
+                        f"output type {dst.scalar_name}")
 
 
 def _broadcast_shape(a, b):
@@ -586,12 +584,12 @@ def _check_lerp(op, self, end, weight):
                         f"{type(weight).__name__}")
     for other, name in ((end, "end"), (None if scalar else weight, "weight")):
         if other is not None and other.dtype is not self.dtype:
-            raise op_note(RuntimeError(f"expected dtype {L._C10[self.dtype.name]} for `{name}` but "
-                                       f"got dtype {L._C10[other.dtype.name]}"), op, self, other)
+            raise op_note(RuntimeError(f"expected dtype {self.dtype.cpp_name} for `{name}` but "
+                                       f"got dtype {other.dtype.cpp_name}"), op, self, other)
     if not self.dtype.is_floating_point:
         kernel = "lerp_kernel_scalar" if scalar else "lerp_kernel_tensor"
         raise op_note(NotImplementedError(f"\"{kernel}\" not implemented for "
-                                          f"'{_LEGACY_NAMES[self.dtype.name]}'"), op, self)
+                                          f"'{self.dtype.scalar_name}'"), op, self)
     return scalar
 
 

@@ -5,10 +5,13 @@ from .backend.cpu import numpy as _np
 
 
 class dtype:
-    __slots__ = ("name", "np", "is_floating_point", "itemsize", "_kind")
+    __slots__ = ("name", "np", "is_floating_point", "itemsize", "_kind", "scalar_name", "cpp_name")
 
-    def __init__(self, name, np_dtype, kind):
+    def __init__(self, name, np_dtype, kind, scalar_name, cpp_name):
         self.name = name
+        # the names torch's messages give the dtype: its ScalarType ("Float") and C++ type ("float")
+        self.scalar_name = scalar_name
+        self.cpp_name = cpp_name
         self.np = _np.dtype(np_dtype)
         self.itemsize = self.np.itemsize
         self._kind = kind  # 0 bool, 1 integer, 2 floating: the category order of promotion
@@ -25,15 +28,15 @@ class dtype:
         return self.name != "bool" and self.name != "uint8"
 
 
-bool_ = dtype("bool", "bool", 0)
-uint8 = dtype("uint8", "uint8", 1)
-int8 = dtype("int8", "int8", 1)
-int16 = dtype("int16", "int16", 1)
-int32 = dtype("int32", "int32", 1)
-int64 = dtype("int64", "int64", 1)
-float16 = dtype("float16", "float16", 2)
-float32 = dtype("float32", "float32", 2)
-float64 = dtype("float64", "float64", 2)
+bool_ = dtype("bool", "bool", 0, "Bool", "bool")
+uint8 = dtype("uint8", "uint8", 1, "Byte", "unsigned char")
+int8 = dtype("int8", "int8", 1, "Char", "signed char")
+int16 = dtype("int16", "int16", 1, "Short", "short int")
+int32 = dtype("int32", "int32", 1, "Int", "int")
+int64 = dtype("int64", "int64", 1, "Long", "long int")
+float16 = dtype("float16", "float16", 2, "Half", "c10::Half")
+float32 = dtype("float32", "float32", 2, "Float", "float")
+float64 = dtype("float64", "float64", 2, "Double", "double")
 
 # torch's aliases
 half, float, double = float16, float32, float64

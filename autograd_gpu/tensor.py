@@ -187,8 +187,8 @@ class Tensor:
                                    f"is on {self.device} and the grad on {value.device}")
             if value.dtype is not self.dtype:
                 raise RuntimeError(
-                    f"attempting to assign a gradient with dtype '{_CPP_TYPE[value.dtype.name]}' to a "
-                    f"tensor with grad_dtype '{_LEGACY_KIND[self.dtype.name]}'. The gradient must "
+                    f"attempting to assign a gradient with dtype '{value.dtype.cpp_name}' to a "
+                    f"tensor with grad_dtype '{self.dtype.scalar_name}'. The gradient must "
                     "match the tensor's grad_dtype (defaults to the tensor's dtype).")
         self._grad = value
 
@@ -527,16 +527,11 @@ def op_note(exc, op, *args):
     return with_note(exc, f"in {op}() of {described}" if described else f"in {op}()")
 
 
-_LEGACY_KIND = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-_CPP_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-             "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-             "bool": "bool"}
 
 
 def _legacy_type_name(t):
     prefix = "torch.cuda." if t.is_cuda else "torch."
-    return f"{prefix}{_LEGACY_KIND[t.dtype.name]}Tensor"
+    return f"{prefix}{t.dtype.scalar_name}Tensor"
 
 
 _function.Tensor = Tensor

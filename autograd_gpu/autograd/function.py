@@ -15,6 +15,7 @@ import itertools
 import re
 import weakref
 
+from .. import dtypes
 from ..backend import float_errors
 from . import anomaly_mode, grad_mode, out_of_memory, view_meta
 
@@ -220,9 +221,7 @@ def _short_name(node_name):
 
 
 def _modified_text(dtype_name, shape, device, owner, now, expected):
-    kind = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool"}.get(dtype_name, dtype_name)
+    kind = dtypes._by_name[dtype_name].scalar_name
     prefix = "torch.cuda." if device.type == "cuda" else "torch."
     dims = ", ".join(str(s) for s in shape)
     which = f", which is {owner}," if owner is not None else ""

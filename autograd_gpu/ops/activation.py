@@ -17,13 +17,7 @@ from ..tensor import Tensor, _wrap_dim, check_tensor, op_note
 from .elementwise import sigmoid, tanh, where
 from .indexing import IndexScatter
 
-_LEGACY_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
-                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
-
-def legacy_name(dtype):
-    """torch's C++ scalar-type name (``Long``, ``Float``...) used in its error messages."""
-    return _LEGACY_NAMES[dtype.name]
 
 
 def check_floating(x, kernel):
@@ -31,7 +25,7 @@ def check_floating(x, kernel):
     if not isinstance(x, Tensor):
         raise TypeError(f"{kernel}(): argument 'input' must be Tensor, not {type(x).__name__}")
     if not x.is_floating_point():
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{legacy_name(x.dtype)}'")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{x.dtype.scalar_name}'")
 
 
 # -- softmax and log_softmax -----------------------------------------------------------------------
@@ -414,7 +408,7 @@ def prelu(input, weight):
                                    f"ndim = {weight._data.ndim}"), "prelu", input, weight)
     if input.dtype is not weight.dtype:
         raise op_note(RuntimeError(f"prelu: Type promoting not supported. Got "
-                                   f"{legacy_name(input.dtype)} and {legacy_name(weight.dtype)}"),
+                                   f"{input.dtype.scalar_name} and {weight.dtype.scalar_name}"),
                       "prelu", input, weight)
     ndim = input._data.ndim
     count = weight._data.size
@@ -476,7 +470,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
         noise = backend.xp.zeros((), dtype=data.dtype)
     elif not input.is_floating_point():
         raise op_note(RuntimeError(f"result type Float can't be cast to the desired output type "
-                                   f"{legacy_name(input.dtype)}"), "dropout", input)
+                                   f"{input.dtype.scalar_name}"), "dropout", input)
     else:
         noise = (backend.rand(data.shape, data.dtype) >= p) * data.dtype.type(1.0 / (1.0 - p))
     noise = Tensor._make(noise, backend)
@@ -518,7 +512,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
         noise = backend.xp.zeros(shape, dtype=data.dtype)
     elif not input.is_floating_point():
         raise op_note(RuntimeError(f"result type Float can't be cast to the desired output type "
-                                   f"{legacy_name(input.dtype)}"), "dropout2d", input)
+                                   f"{input.dtype.scalar_name}"), "dropout2d", input)
     else:
         noise = (backend.rand(shape, data.dtype) >= p) * data.dtype.type(1.0 / (1.0 - p))
     noise = Tensor._make(noise, backend)
@@ -576,4 +570,4 @@ def _legacy_type(t):
     if t.dtype.name == "bool":
         return "CUDABoolType" if t.is_cuda else "CPUBoolType"
     prefix = "torch.cuda." if t.is_cuda else "torch."
-    return f"{prefix}{legacy_name(t.dtype)}Tensor"
+    return f"{prefix}{t.dtype.scalar_name}Tensor"

@@ -235,27 +235,19 @@ def _check_shapes(shape, w_shape, bias, geom):
                            "than actual input size")
 
 
-def _c10_name(dt):
-    return {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-            "int32": "int"}.get(dt.name, dt.name)
-
-
-def _scalar_name(dt):
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-            "int32": "Int", "bool": "Bool"}.get(dt.name, dt.name)
 
 
 def _type_name(t):
     prefix = "torch.cuda." if t.device.type == "cuda" else "torch."
-    return f"{prefix}{_scalar_name(t.dtype)}Tensor"
+    return f"{prefix}{t.dtype.scalar_name}Tensor"
 
 
 def _check_dtypes(x, weight, bias):
     """torch's messages: on the cpu the bias is checked first (its mkldnn path), then the weight."""
     on_cuda = x.device.type == "cuda"
     if not on_cuda and bias is not None and bias.dtype is not x.dtype:
-        raise RuntimeError(f"Input type ({_c10_name(x.dtype)}) and bias type "
-                           f"({_c10_name(bias.dtype)}) should be the same")
+        raise RuntimeError(f"Input type ({x.dtype.cpp_name}) and bias type "
+                           f"({bias.dtype.cpp_name}) should be the same")
     if weight.dtype is not x.dtype:
         if on_cuda:
             raise RuntimeError(f"Input type ({_type_name(x)}) and weight type ({_type_name(weight)}) "
@@ -264,8 +256,8 @@ def _check_dtypes(x, weight, bias):
             raise RuntimeError(f"Input type ({_type_name(x)}) and weight type ({_type_name(weight)}) "
                                "should be the same or input should be a MKLDNN tensor and weight is "
                                "a dense tensor")
-        raise RuntimeError(f"expected scalar type {_scalar_name(x.dtype)} but found "
-                           f"{_scalar_name(weight.dtype)}")
+        raise RuntimeError(f"expected scalar type {x.dtype.scalar_name} but found "
+                           f"{weight.dtype.scalar_name}")
     if on_cuda and bias is not None and bias.dtype is not x.dtype:
         raise RuntimeError(f"Input type ({_type_name(x)}) and bias type ({_type_name(bias)}) "
                            "should be the same")

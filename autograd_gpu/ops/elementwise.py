@@ -1119,7 +1119,7 @@ def square(x):
 def _kernel_error(x, kernel, op):
     """torch's dispatch error for a dtype a kernel has no version of ("floor_vml_cpu")."""
     name = f"{kernel}_cpu" if x._backend.device.type == "cpu" else f"{op}_cuda"
-    return op_note(NotImplementedError(f'"{name}" not implemented for \'{_LEGACY[x.dtype.name]}\''),
+    return op_note(NotImplementedError(f'"{name}" not implemented for \'{x.dtype.scalar_name}\''),
                    op, x)
 
 
@@ -1294,7 +1294,7 @@ def hypot(input, other):
     dt = _result_dtype(input, other)
     if not dt.is_floating_point:
         raise op_note(NotImplementedError(f'"hypot_cpu" not implemented for '
-                                          f"'{_LEGACY[dt.name]}'"), "hypot", input, other)
+                                          f"'{dt.scalar_name}'"), "hypot", input, other)
     return _binary(Hypot, input, other, "hypot")
 
 
@@ -1417,7 +1417,7 @@ def _bitwise(a, b, ufunc, op):
 
 def _no_float_kernel(op, x, dt):
     """torch's dispatch error for a bitwise op on a floating dtype ("bitwise_and_cpu")."""
-    return NotImplementedError(f'"{op}_{x.device.type}" not implemented for \'{_LEGACY[dt.name]}\'')
+    return NotImplementedError(f'"{op}_{x.device.type}" not implemented for \'{dt.scalar_name}\'')
 
 
 def bitwise_not(x):
@@ -1468,8 +1468,8 @@ def _close(a, b, rtol, atol, equal_nan, op):
     check_tensor(a, op)
     check_tensor(b, op, "other", 2)
     if a.dtype is not b.dtype:
-        raise op_note(RuntimeError(f"{_LEGACY[a.dtype.name]} did not match "
-                                   f"{_LEGACY[b.dtype.name]}"), op, a, b)
+        raise op_note(RuntimeError(f"{a.dtype.scalar_name} did not match "
+                                   f"{b.dtype.scalar_name}"), op, a, b)
     for value, name in ((rtol, "rtol"), (atol, "atol")):
         if value < 0:
             raise op_note(RuntimeError(f"{name} must be greater than or equal to zero, but got "
@@ -1492,8 +1492,6 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     return bool(_close(a, b, rtol, atol, equal_nan, "allclose")[1].all())
 
 
-_LEGACY = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
-           "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 def equal(a, b):

@@ -11,7 +11,7 @@ import numbers
 
 from ..autograd.function import Op
 from ..backend.conv_pool_args import ConvGeometry
-from ..tensor import Tensor, _LEGACY_KIND, _wrap_dim, op_note
+from ..tensor import Tensor, _wrap_dim, op_note
 
 
 class Im2Col(Op):
@@ -93,7 +93,7 @@ def _check_dtype(x, kernel_name, op):
     if x.dtype.is_floating_point or x.dtype.name == "bool":
         return
     raise op_note(NotImplementedError(f"\"{kernel_name}\" not implemented for "
-                                      f"'{_LEGACY_KIND[x.dtype.name]}'"), op, x)
+                                      f"'{x.dtype.scalar_name}'"), op, x)
 
 
 def _check_input(x, op):

@@ -299,7 +299,7 @@ def check_fits(t, value, op):
     else:
         return
     if not fits:
-        raise op_note(RuntimeError(f"value cannot be converted to type {_C10_NAMES[t.dtype.name]} "
+        raise op_note(RuntimeError(f"value cannot be converted to type {t.dtype.cpp_name} "
                                    f"without overflow"), op, t)
 
 
@@ -460,11 +460,6 @@ def _broadcast_shapes(a, b):
     return tuple(out)
 
 
-_C10_NAMES = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
-              "uint8": "unsigned char", "float32": "float", "float64": "double",
-              "float16": "c10::Half", "bool": "bool"}
-
-
 def masked_fill(x, mask, value):
     from .elementwise import _operand  # noqa: PLC0415
 
@@ -473,7 +468,7 @@ def masked_fill(x, mask, value):
     value = _operand(value, "masked_fill")
     if mask._data.dtype.kind != "b":
         raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{_C10_NAMES.get(mask.dtype.name, mask.dtype.name)}")
+                           f"{mask.dtype.cpp_name}")
     if isinstance(value, Tensor) and value._data.ndim != 0:
         raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
                            f"with {value._data.ndim} dimension(s).")
@@ -702,14 +697,12 @@ def bincount(x, weights=None, minlength=0):
     """How often each value 0, 1, ... occurs in the 1-d non-negative integer tensor ``x`` (at
     least ``minlength`` bins); with ``weights``, their sums instead: float32 for float32 weights,
     float64 otherwise (torch's dtypes)."""
-    from ..tensor import _LEGACY_KIND  # noqa: PLC0415
-
     check_tensor(x, "bincount")
     xp = x._backend.xp
     data = x._data
     if data.dtype.kind not in "iu":
         raise op_note(NotImplementedError(f'"bincount_cpu" not implemented for '
-                                          f"'{_LEGACY_KIND[x.dtype.name]}'"), "bincount", x)
+                                          f"'{x.dtype.scalar_name}'"), "bincount", x)
     if minlength < 0:
         raise op_note(RuntimeError("minlength should be >= 0"), "bincount", x)
     if data.ndim != 1 or (data.size and int(data.min()) < 0):
@@ -728,13 +721,6 @@ def bincount(x, weights=None, minlength=0):
 
 
 # -- scatter, scatter_add, index_add, index_fill, index_copy ---------------------------------------
-
-def _scalar_name(t):
-    """torch's ScalarType name of t's dtype (Float, Long...)."""
-    from ..tensor import _LEGACY_KIND  # noqa: PLC0415
-
-    return _LEGACY_KIND[t.dtype.name]
-
 
 def _same_backend(x, t):
     """``t``'s array on x's device."""
@@ -1022,14 +1008,14 @@ def index_add(x, dim, index, source, *, alpha=1):
     """x with ``alpha * source`` added at the slices ``index`` along ``dim``."""
     check_tensor(source, "index_add", "source", 4)
     d = _index_op_args(x, dim, index, "index_add", ("int32", "int64"), lambda i: RuntimeError(
-        f"index_add_(): Expected dtype int32/int64 for index but got: {_scalar_name(i)}"))
+        f"index_add_(): Expected dtype int32/int64 for index but got: {i.dtype.scalar_name}"))
     if index._data.ndim > 1:
         raise op_note(IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: "
-                                 f"{index._data.ndim} with type: {_scalar_name(index)} and size: "
+                                 f"{index._data.ndim} with type: {index.dtype.scalar_name} and size: "
                                  f"{list(index._data.shape)}"), "index_add", x, index)
     if source.dtype is not x.dtype:
-        raise op_note(RuntimeError(f"index_add_(): self ({_scalar_name(x)}) and source "
-                                   f"({_scalar_name(source)}) must have the same scalar type"),
+        raise op_note(RuntimeError(f"index_add_(): self ({x.dtype.scalar_name}) and source "
+                                   f"({source.dtype.scalar_name}) must have the same scalar type"),
                       "index_add", x, source)
     data = _index_vector(x, index, d, "index_add")
     _slices_source(x, source, d, data, "index_add")
@@ -1081,11 +1067,11 @@ def index_copy(x, dim, index, source):
         raise op_note(IndexError(f"index_copy_(): When source is scalar, index should have one "
                                  f"element (got {index._data.size})"), "index_copy", x, index)
     d = _index_op_args(x, dim, index, "index_copy", ("int64",), lambda i: RuntimeError(
-        f"index_copy_(): Expected a long tensor for index, but got {_scalar_name(i)}"))
+        f"index_copy_(): Expected a long tensor for index, but got {i.dtype.scalar_name}"))
     if source.dtype is not x.dtype:
         raise op_note(RuntimeError(f"index_copy_(): self and source expected to have the same "
-                                   f"dtype, but got (self) {_scalar_name(x)} and (source) "
-                                   f"{_scalar_name(source)}"), "index_copy", x, source)
+                                   f"dtype, but got (self) {x.dtype.scalar_name} and (source) "
+                                   f"{source.dtype.scalar_name}"), "index_copy", x, source)
     _slices_source(x, source, d, _same_backend(x, index).reshape(-1), "index_copy")
     data = _index_vector(x, index, d, "index_copy")
     if not x._data.ndim:

@@ -101,26 +101,21 @@ def _check_types(a, b, op):
                             f"{type(t).__name__}")
 
 
-_C10 = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-        "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-        "bool": "bool"}
-_SCALAR = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-           "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 def _dtype_error(a, b, kind):
     """torch's message for operands of different dtypes, which depends on the kernel reached."""
-    da, db = a.dtype.name, b.dtype.name
     if kind == "mm":
         return RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                            f"{_C10.get(da, da)} != {_C10.get(db, db)}")
+                            f"{a.dtype.cpp_name} != {b.dtype.cpp_name}")
+    sa, sb = a.dtype.scalar_name, b.dtype.scalar_name
     if kind == "dot":
         return RuntimeError(f"dot : expected both vectors to have same dtype, but found "
-                            f"{_SCALAR.get(da, da)} and {_SCALAR.get(db, db)}")
+                            f"{sa} and {sb}")
     if kind == "mv":
         return RuntimeError(f"addmv input tensors must have the same dtype, but got "
-                            f"{_SCALAR.get(db, db)}, {_SCALAR.get(da, da)}, and {_SCALAR.get(db, db)}")
-    return RuntimeError(f"expected scalar type {_SCALAR.get(da, da)} but found {_SCALAR.get(db, db)}")
+                            f"{sb}, {sa}, and {sb}")
+    return RuntimeError(f"expected scalar type {sa} but found {sb}")
 
 
 def _mm_mismatch(n, k, p, q):
@@ -343,10 +338,10 @@ def _check_expand(input, shape):
 def _check_addmm(input, a, b):
     if input.dtype is not b.dtype:
         raise RuntimeError(f"self and mat2 must have the same dtype, but got "
-                           f"{_SCALAR[input.dtype.name]} and {_SCALAR[b.dtype.name]}")
+                           f"{input.dtype.scalar_name} and {b.dtype.scalar_name}")
     if a.dtype is not b.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
-                           f"{_SCALAR[a.dtype.name]} and {_SCALAR[b.dtype.name]}")
+                           f"{a.dtype.scalar_name} and {b.dtype.scalar_name}")
     for t, name in ((a, "mat1"), (b, "mat2")):
         if t._data.ndim != 2:
             raise RuntimeError(f"{name} must be a matrix, got {t._data.ndim}-D tensor")
@@ -363,8 +358,8 @@ def _check_baddbmm(input, a, b):
             raise RuntimeError(f"{name} must be a 3D tensor")
     _check_expand(input, (a._data.shape[0], a._data.shape[1], b._data.shape[2]))
     if input.dtype is not a.dtype:
-        raise RuntimeError(f"Input dtypes must be the same, got: input {_C10[input.dtype.name]}, "
-                           f"batch1: {_C10[a.dtype.name]}, batch2: {_C10[b.dtype.name]}")
+        raise RuntimeError(f"Input dtypes must be the same, got: input {input.dtype.cpp_name}, "
+                           f"batch1: {a.dtype.cpp_name}, batch2: {b.dtype.cpp_name}")
     if a._data.shape[0] != b._data.shape[0] or a._data.shape[2] != b._data.shape[1]:
         raise _bmm_mismatch(a._data.shape[0], a._data.shape[2], *b._data.shape[:2])
     if a.dtype is not b.dtype:

@@ -16,7 +16,7 @@ from .. import dtypes
 from ..autograd import grad_mode
 from ..autograd.function import Op, device_mismatch
 from ..tensor import Tensor, _wrap_dim, op_note
-from .activation import LogSoftmax, check_floating, legacy_name, log_softmax
+from .activation import LogSoftmax, check_floating, log_softmax
 from .elementwise import sigmoid, where
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -104,7 +104,7 @@ def _warn_size_mismatch(input, target, op):
 def _promoted(input, target, kernel):
     dt = dtypes.promote_types(input.dtype, target.dtype)
     if not dt.is_floating_point:
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{legacy_name(dt)}'")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{dt.scalar_name}'")
     return input.to(dt), target.to(dt)
 
 
@@ -350,7 +350,7 @@ def _check_nll_target(input, target, op):
         _check_nll_shapes(input._data.shape, target._data.shape)
         if target.dtype.name not in ("int64", "uint8"):
             raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
-                               f"{legacy_name(target.dtype)}")
+                               f"{target.dtype.scalar_name}")
     except (RuntimeError, ValueError, IndexError) as err:
         raise op_note(err, op, input, target) from None
 
@@ -469,7 +469,7 @@ def _cross_entropy_probs(input, target, weight, ignore_index, reduction, label_s
                          class_dim):
     if not target.is_floating_point():
         raise op_note(RuntimeError(f"Expected floating point type for target with class "
-                                   f"probabilities, got {legacy_name(target.dtype)}"),
+                                   f"probabilities, got {target.dtype.scalar_name}"),
                       "cross_entropy", input, target)
     if ignore_index >= 0:
         raise RuntimeError("ignore_index is not supported for floating point target")
@@ -537,8 +537,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                                  f"input size ({input.shape}) is deprecated. Please ensure they "
                                  "have the same size."), "binary_cross_entropy", input, target)
     if target.dtype is not input.dtype:
-        raise op_note(RuntimeError(f"Found dtype {legacy_name(target.dtype)} but expected "
-                                   f"{legacy_name(input.dtype)}"), "binary_cross_entropy", input,
+        raise op_note(RuntimeError(f"Found dtype {target.dtype.scalar_name} but expected "
+                                   f"{input.dtype.scalar_name}"), "binary_cross_entropy", input,
                       target)
     check_floating(input, "binary_cross_entropy")
     w = _constant(weight, "binary_cross_entropy", "weight", input)
@@ -642,8 +642,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                          f"({input.shape})")
     check_floating(input, "binary_cross_entropy_with_logits")
     if not target.is_floating_point():
-        raise RuntimeError(f"result type {legacy_name(input.dtype)} can't be cast to the desired "
-                           f"output type {legacy_name(target.dtype)}")
+        raise RuntimeError(f"result type {input.dtype.scalar_name} can't be cast to the desired "
+                           f"output type {target.dtype.scalar_name}")
     input, target = _promoted(input, target, "binary_cross_entropy_with_logits")
     fn = "binary_cross_entropy_with_logits"
     w = _constant(weight, fn, "weight", input)

@@ -20,7 +20,6 @@ from ..autograd import grad_mode
 from ..autograd.function import Op
 from ..backend.softmax_norm import compute_dtype
 from ..tensor import Tensor, _wrap_dim, check_tensor, op_note
-from .activation import legacy_name
 from .reduction import vector_norm
 
 
@@ -241,8 +240,8 @@ def _check_parameter_dtypes(input, weight, bias, running_mean, running_var):
     if given[0].dtype is dt:
         for t in given:
             if t.dtype is not dt:
-                raise op_note(RuntimeError(f"expected scalar type {legacy_name(dt)} but found "
-                                           f"{legacy_name(t.dtype)}"), "batch_norm", input, t)
+                raise op_note(RuntimeError(f"expected scalar type {dt.scalar_name} but found "
+                                           f"{t.dtype.scalar_name}"), "batch_norm", input, t)
         return
     mixed = f"mixed dtype ({input.device.type.upper()})"
     for t in given:
@@ -266,7 +265,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     _check_channel_vectors(input, running_mean, running_var, weight, bias, training)
     if not input.is_floating_point():
         raise op_note(NotImplementedError(f"\"batch_norm\" not implemented for "
-                                          f"'{legacy_name(input.dtype)}'"), "batch_norm", input)
+                                          f"'{input.dtype.scalar_name}'"), "batch_norm", input)
     _check_parameter_dtypes(input, weight, bias, running_mean, running_var)
     return NativeBatchNorm.apply(input, weight, bias, running_mean, running_var, bool(training),
                                  float(momentum), float(eps))
@@ -388,7 +387,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
                                        f"{list(shape)}"), "group_norm", input, t)
     if not input.is_floating_point():
         raise op_note(NotImplementedError(f"\"GroupNormKernelImpl\" not implemented for "
-                                          f"'{legacy_name(input.dtype)}'"), "group_norm", input)
+                                          f"'{input.dtype.scalar_name}'"), "group_norm", input)
     _check_parameter_dtypes(input, weight, bias, None, None)
     return NativeGroupNorm.apply(input, weight, bias, int(num_groups), float(eps))
 
@@ -407,7 +406,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     check_tensor(input, "normalize")
     if not input.is_floating_point():
         raise op_note(RuntimeError(f"linalg.vector_norm: Expected a floating point or complex "
-                                   f"tensor as input. Got {legacy_name(input.dtype)}"),
+                                   f"tensor as input. Got {input.dtype.scalar_name}"),
                       "normalize", input)
     dims = _norm_dims(input, dim, "normalize")
     denom = vector_norm(input, float(p), dims, True).clamp(min=eps).expand_as(input)
@@ -422,7 +421,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     common = dtypes.promote_types(x1.dtype, x2.dtype)
     if not common.is_floating_point:
         raise op_note(RuntimeError(f"expected common dtype to be floating point, yet common dtype "
-                                   f"is {legacy_name(common)}"), "cosine_similarity", x1, x2)
+                                   f"is {common.scalar_name}"), "cosine_similarity", x1, x2)
     from .loss import _broadcast_check  # noqa: PLC0415 - loss imports this module's neighbours
     try:
         _broadcast_check(x1._data.shape, x2._data.shape)

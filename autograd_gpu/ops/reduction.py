@@ -564,15 +564,11 @@ def mean(x, dim=None, keepdim=False, *, dtype=None):
         x = x.to(dtype)
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
-                           f"floating point or complex dtype. Got: {_legacy_name(x.dtype)}")
+                           f"floating point or complex dtype. Got: {x.dtype.scalar_name}")
     if dim is None:
         return MeanAll.apply(x, tuple(range(x._data.ndim)), False)
     return Mean.apply(x, _dims(dim, x._data.ndim, "mean"), keepdim)
 
-
-def _legacy_name(dt):
-    return {"int64": "Long", "int32": "Int", "bool": "Bool", "int16": "Short", "int8": "Char",
-            "uint8": "Byte"}.get(dt.name, dt.name)
 
 
 def _correction(unbiased, correction):
@@ -814,7 +810,7 @@ def _integral_dtype(x, dtype, op):
         return dtypes.int64
     if (data_dtype is not None and not data_dtype.is_floating_point and x._requires_grad
             and grad_mode._state.enabled):
-        raise op_note(RuntimeError(f"Autograd not support dtype: {_legacy_name(data_dtype)}"), op, x)
+        raise op_note(RuntimeError(f"Autograd not support dtype: {data_dtype.scalar_name}"), op, x)
     return data_dtype
 
 
@@ -872,7 +868,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
                         f"{type(ord).__name__}")
     if x._data.dtype.kind != "f":
         raise op_note(RuntimeError(f"linalg.vector_norm: Expected a floating point or complex "
-                                   f"tensor as input. Got {_legacy_name(x.dtype)}"), "norm", x)
+                                   f"tensor as input. Got {x.dtype.scalar_name}"), "norm", x)
     if dtype is not None:
         x = x.to(dtype)
     ord = float(ord)

@@ -861,10 +861,8 @@ def _repeat_interleave_tensor(x, repeats, d):
     if counts.ndim > 1:
         raise op_note(RuntimeError("repeats must be 0-dim or 1-dim tensor"), op, x, repeats)
     if counts.dtype.kind not in "iu":
-        from ..tensor import _LEGACY_KIND  # noqa: PLC0415
-
         raise op_note(NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for "
-                                          f"'{_LEGACY_KIND[repeats.dtype.name]}'"), op, x, repeats)
+                                          f"'{repeats.dtype.scalar_name}'"), op, x, repeats)
     size = x._data.shape[d]
     if counts.size == 1:
         counts = xp.full((size,), int(counts.reshape(-1)[0]), dtype=xp.int64)
