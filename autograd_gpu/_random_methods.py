@@ -99,27 +99,30 @@ def bernoulli_(self, p=0.5, *, generator=None):
 _NO_ARG = object()
 
 
-def _random_range(dt):
+def _mantissa_digits(xp, dt):
+    """A float dtype's significand bits (11, 24, 53): every integer up to 2^digits is exact."""
+    return xp.finfo(dt.np).nmant + 1
+
+
+def _random_range(xp, dt):
     """The inclusive range torch's ``random_()`` draws from for ``dt``: [0, 2^mantissa digits]
     for floats (every integer there is exact), [0, max] for integers, {0, 1} for bool."""
     if dt.is_floating_point:
-        return 0, 2 ** {"float16": 11, "float32": 24, "float64": 53}[dt.name]
+        return 0, 2 ** _mantissa_digits(xp, dt)
     if dt.name == "bool":
         return 0, 1
-    return 0, {"int64": 2 ** 63 - 1, "int32": 2 ** 31 - 1, "int16": 2 ** 15 - 1, "int8": 127,
-               "uint8": 255}[dt.name]
+    return 0, int(xp.iinfo(dt.np).max)
 
 
-def _value_bounds(dt):
+def _value_bounds(xp, dt):
     """The values ``dt`` holds (floats: its finite range)."""
     if dt.is_floating_point:
-        big = {"float16": 65504.0, "float32": 3.4028234663852886e38,
-               "float64": 1.7976931348623157e308}[dt.name]
+        big = float(xp.finfo(dt.np).max)
         return -big, big
     if dt.name == "bool":
         return 0, 1
-    return {"int64": (-2 ** 63, 2 ** 63 - 1), "int32": (-2 ** 31, 2 ** 31 - 1),
-            "int16": (-2 ** 15, 2 ** 15 - 1), "int8": (-128, 127), "uint8": (0, 255)}[dt.name]
+    info = xp.iinfo(dt.np)
+    return int(info.min), int(info.max)
 
 
 def _random_int_arg(value, position, name):
@@ -142,24 +145,24 @@ def random_(self, from_=_NO_ARG, to=_NO_ARG, *, generator=None):
         low = _random_int_arg(0 if from_ is _NO_ARG else from_, 1, "from")
         high = None if to is None else _random_int_arg(to, 2, "to")
     dt = self.dtype
+    xp = self._backend.xp
     c10 = dt.cpp_name
     if low is None:
-        low, top = _random_range(dt)
+        low, top = _random_range(xp, dt)
     else:
         if high is not None and low >= high:
             raise op_note(RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
                                        f"from={low} >= to={high}"), "random_", self)
-        lo, hi = _value_bounds(dt)
+        lo, hi = _value_bounds(xp, dt)
         if not lo <= low <= hi:
             raise op_note(RuntimeError(f"from is out of bounds for {c10}"), "random_", self)
-        top = _random_range(dt)[1] if high is None else high - 1
+        top = _random_range(xp, dt)[1] if high is None else high - 1
         if high is not None and not lo <= top <= hi:
             raise op_note(RuntimeError(f"to - 1 is out of bounds for {c10}"), "random_", self)
         if dt.is_floating_point and high is not None:
-            exact = _random_range(dt)[1]
+            digits = _mantissa_digits(xp, dt)
             for value, what in ((low, "from"), (top, "to - 1")):
-                if not -exact <= value <= exact:
-                    digits = {"float16": 11, "float32": 24, "float64": 53}[dt.name]
+                if not -2 ** digits <= value <= 2 ** digits:
                     warnings.warn(f"{what} is out of bounds [-(2^{digits}), 2^{digits}]. Due to "
                                   f"precision limitations {c10} can support discrete uniform "
                                   f"distribution only within this range. This warning will "

@@ -154,7 +154,8 @@ def _inplace_binary(t, other, out_of_place, ufunc_name, alpha=1):
         if alpha == 1:
             return _record(t, lambda a: out_of_place(a, other))
         return _record(t, lambda a: out_of_place(a, other, alpha=alpha))
-    _check_view(t, f"{out_of_place.__name__}_")
+    if t._view is not None:  # (the optimizers' hot path: no name built otherwise)
+        V.check_inplace(t, False, f"{out_of_place.__name__}_")
     operand = _plain_operand(t, other)
     if operand is None:
         operand = _promoted_operand(t, other, ufunc_name, f"{out_of_place.__name__}_")

@@ -414,12 +414,7 @@ def _drawn_seed(generator, backend):
 
 def _require_float(dt, op):
     if not dt.is_floating_point:
-        raise NotImplementedError(f"\"{_RANDOM_KERNELS[op]}\" not implemented for '{_legacy(dt)}'")
-
-
-def _legacy(dt):
-    return {"int64": "Long", "int32": "Int", "bool": "Bool", "int16": "Short", "int8": "Char",
-            "uint8": "Byte"}.get(dt.name, dt.name)
+        raise NotImplementedError(f"\"{_RANDOM_KERNELS[op]}\" not implemented for '{dt.scalar_name}'")
 
 
 @translating

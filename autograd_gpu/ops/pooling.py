@@ -313,6 +313,15 @@ def _adaptive_output(output_size, shape, op="adaptive_avg_pool2d"):
     return tuple(int(v) for v in sizes)
 
 
+def _check_planes_not_empty(shape, op):
+    """torch's error for an adaptive pooling input whose height or width is 0."""
+    for dim in (-2, -1):
+        if shape[dim] == 0:
+            raise RuntimeError(f"{op}(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {list(shape)} with dimension "
+                               f"{dim + len(shape)} being empty")
+
+
 def adaptive_avg_pool2d(input, output_size):
     """torch.nn.functional.adaptive_avg_pool2d; output size 1 is a plain mean (as torch, whose
     graph then shows MeanBackward1)."""
@@ -331,11 +340,7 @@ def adaptive_avg_pool2d(input, output_size):
         if len(shape) not in (3, 4):
             raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got "
                                f"{list(shape)}")
-        for dim in (-2, -1):
-            if shape[dim] == 0:
-                raise RuntimeError(f"adaptive_avg_pool2d(): Expected input to have non-zero size "
-                                   f"for non-batch dimensions, but input has sizes {list(shape)} "
-                                   f"with dimension {dim + len(shape)} being empty")
+        _check_planes_not_empty(shape, "adaptive_avg_pool2d")
         if not input.dtype.is_floating_point:
             raise _not_implemented("adaptive_avg_pool2d", input.dtype)
     except RuntimeError as err:
@@ -353,11 +358,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
         if len(shape) not in (3, 4):
             raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: "
                                f"{list(shape)}")
-        for dim in (-2, -1):
-            if shape[dim] == 0:
-                raise RuntimeError(f"adaptive_max_pool2d(): Expected input to have non-zero size "
-                                   f"for non-batch dimensions, but input has sizes {list(shape)} "
-                                   f"with dimension {dim + len(shape)} being empty")
+        _check_planes_not_empty(shape, "adaptive_max_pool2d")
         if min(out_hw) < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {min(out_hw)}: "
                                f"{list(shape[:-2]) + list(out_hw)}")
