@@ -205,8 +205,10 @@ def div_(self, other, rounding_mode=None):
     return _inplace_binary(self, other, E.div, "true_divide")
 
 
-def _inplace_unary(t, out_of_place, op):
-    recording = grad_mode._state.enabled and t._requires_grad
+def _inplace_unary(t, out_of_place, op, other=None):
+    """``t`` replaced by ``out_of_place(t)``: recorded when t (or the tensor operand ``other``,
+    scatter_'s src, index_add_'s source) requires grad."""
+    recording = _recording(t, other)
     _check_inplace(t, recording, op)
     if recording:
         return _record(t, out_of_place)
@@ -342,44 +344,33 @@ def triu_(self, diagonal=0):
     return _inplace_unary(self, lambda t: S.triu(t, diagonal), "triu_")
 
 
-def _inplace_with(t, other, out_of_place, op):
-    """``_inplace_unary`` for an op with a tensor operand (scatter_'s src, index_add_'s source):
-    recorded when either requires grad."""
-    recording = _recording(t, other)
-    _check_inplace(t, recording, op)
-    if recording:
-        return _record(t, out_of_place)
-    with grad_mode.no_grad():
-        return _commit(t, out_of_place(t))
-
-
 def scatter_(self, dim, index, src=None, *, value=None):
     src = value if src is None else src
     if not isinstance(src, Tensor):
         src = E._operand(src, "scatter_")  # a bad argument is reported before the leaf
-    return _inplace_with(self, src, lambda t: I.scatter(t, dim, index, src), "scatter_")
+    return _inplace_unary(self, lambda t: I.scatter(t, dim, index, src), "scatter_", src)
 
 
 def scatter_add_(self, dim, index, src):
     check_tensor(src, "scatter_add_", "src", 3)  # before the leaf check, as in torch
-    return _inplace_with(self, src, lambda t: I.scatter_add(t, dim, index, src), "scatter_add_")
+    return _inplace_unary(self, lambda t: I.scatter_add(t, dim, index, src), "scatter_add_", src)
 
 
 def index_add_(self, dim, index, source, *, alpha=1):
     check_tensor(source, "index_add_", "source", 3)  # before the leaf check, as in torch
-    return _inplace_with(self, source, lambda t: I.index_add(t, dim, index, source, alpha=alpha),
-                         "index_add_")
+    return _inplace_unary(self, lambda t: I.index_add(t, dim, index, source, alpha=alpha),
+                          "index_add_", source)
 
 
 def index_fill_(self, dim, index, value):
     value = E._operand(value, "index_fill_")  # a bad argument is reported before the leaf
-    return _inplace_with(self, value, lambda t: I.index_fill(t, dim, index, value), "index_fill_")
+    return _inplace_unary(self, lambda t: I.index_fill(t, dim, index, value), "index_fill_", value)
 
 
 def index_copy_(self, dim, index, source):
     check_tensor(source, "index_copy_", "source", 3)  # before the leaf check, as in torch
-    return _inplace_with(self, source, lambda t: I.index_copy(t, dim, index, source),
-                         "index_copy_")
+    return _inplace_unary(self, lambda t: I.index_copy(t, dim, index, source), "index_copy_",
+                          source)
 
 
 def masked_fill_(self, mask, value):
