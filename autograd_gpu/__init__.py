@@ -2,10 +2,11 @@
 
 ``import autograd_gpu as torch`` and PyTorch-style code runs with the same numbers and printout.
 """
-from . import autograd, cuda, nn, optim, utils
+from . import autograd, cuda, nn, optim, random, utils
 from .serialization import load, save
 from .fusion import erf, fuse
-from .utils.data import Generator
+from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,
+                     seed, set_rng_state)
 from ._printing import get_printoptions, printoptions, set_printoptions
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
@@ -13,7 +14,7 @@ from .autograd import (OutOfMemoryError, is_anomaly_check_nan_enabled, is_anomal
                        set_anomaly_enabled)
 from .backend import device
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_dlpack, from_numpy, full,
-                       full_like, linspace, logspace, manual_seed, ones, ones_like, rand, rand_like,
+                       full_like, linspace, logspace, ones, ones_like, rand, rand_like,
                        randint, randint_like, randn, randn_like, randperm, tensor, zeros,
                        zeros_like)
 from .dtypes import (bool_ as bool, double, float, float16, float32, float64, get_default_dtype, half,
@@ -71,28 +72,29 @@ __all__ = ["abs", "add", "addmm", "all", "allclose", "amax", "amin", "any", "ara
            "argmax", "argmin", "argsort", "as_tensor", "atan2", "autograd", "baddbmm", "bincount",
            "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "bmm", "bool",
            "broadcast_to", "cat", "ceil", "chunk", "clamp", "clip", "clone", "concat",
-           "concatenate", "cos", "cosh", "count_nonzero", "cuda", "cumprod", "cumsum", "detach",
-           "device", "diag", "diagonal", "div", "dot", "double", "dtype", "einsum", "empty",
-           "empty_like", "enable_grad", "eq", "equal", "erf", "exp", "expand", "expm1", "eye",
-           "fix", "flatten", "flip", "float", "float16", "float32", "float64", "floor",
-           "floor_divide", "frac", "from_dlpack", "from_numpy", "full", "full_like", "fuse",
-           "gather", "ge", "Generator", "get_default_dtype", "get_device", "get_printoptions",
-           "gt", "half", "hypot", "index_add", "index_copy", "index_fill", "index_select",
-           "inference_mode", "int", "int16", "int32", "int64", "int8",
-           "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_grad_enabled",
-           "is_inference_mode_enabled", "is_tensor", "isclose", "isfinite", "isinf", "isnan",
-           "kthvalue", "le", "lerp", "linspace", "load", "log", "log1p", "log_softmax",
-           "logical_and", "logical_not", "logical_or", "logical_xor", "logspace", "logsumexp",
-           "long", "lt", "manual_seed", "masked_fill", "matmul", "max", "maximum", "mean",
-           "median", "min", "minimum", "mm", "movedim", "mul", "multinomial", "mv", "nan_to_num",
-           "narrow", "ne", "neg", "nn", "no_grad", "nonzero", "norm", "numel", "ones", "ones_like",
-           "optim", "outer", "OutOfMemoryError", "permute", "pow", "printoptions", "prod",
-           "promote_types", "rand", "rand_like", "randint", "randint_like", "randn", "randn_like",
-           "randperm", "reciprocal", "relu", "remainder", "repeat_interleave", "reshape", "roll",
-           "round", "rsqrt", "save", "scatter", "scatter_add", "select", "set_anomaly_enabled",
-           "set_default_dtype", "set_grad_enabled", "set_printoptions", "short", "sigmoid", "sign",
+           "concatenate", "cos", "cosh", "count_nonzero", "cuda", "cumprod", "cumsum",
+           "default_generator", "detach", "device", "diag", "diagonal", "div", "dot", "double",
+           "dtype", "einsum", "empty", "empty_like", "enable_grad", "eq", "equal", "erf", "exp",
+           "expand", "expm1", "eye", "fix", "flatten", "flip", "float", "float16", "float32",
+           "float64", "floor", "floor_divide", "frac", "from_dlpack", "from_numpy", "full",
+           "full_like", "fuse", "gather", "ge", "Generator", "get_default_dtype", "get_device",
+           "get_printoptions", "get_rng_state", "gt", "half", "hypot", "index_add", "index_copy",
+           "index_fill", "index_select", "inference_mode", "initial_seed", "int", "int16", "int32",
+           "int64", "int8", "is_anomaly_check_nan_enabled", "is_anomaly_enabled",
+           "is_grad_enabled", "is_inference_mode_enabled", "is_tensor", "isclose", "isfinite",
+           "isinf", "isnan", "kthvalue", "le", "lerp", "linspace", "load", "log", "log1p",
+           "log_softmax", "logical_and", "logical_not", "logical_or", "logical_xor", "logspace",
+           "logsumexp", "long", "lt", "manual_seed", "masked_fill", "matmul", "max", "maximum",
+           "mean", "median", "min", "minimum", "mm", "movedim", "mul", "multinomial", "mv",
+           "nan_to_num", "narrow", "ne", "neg", "nn", "no_grad", "nonzero", "norm", "numel",
+           "ones", "ones_like", "optim", "outer", "OutOfMemoryError", "permute", "pow",
+           "printoptions", "prod", "promote_types", "rand", "rand_like", "randint", "randint_like",
+           "randn", "randn_like", "random", "randperm", "reciprocal", "relu", "remainder",
+           "repeat_interleave", "reshape", "roll", "round", "rsqrt", "save", "scatter",
+           "scatter_add", "seed", "select", "set_anomaly_enabled", "set_default_dtype",
+           "set_grad_enabled", "set_printoptions", "set_rng_state", "short", "sigmoid", "sign",
            "sin", "sinh", "Size", "softmax", "sort", "split", "sqrt", "square", "squeeze", "stack",
-           "std", "std_mean", "sub", "sum", "t", "tanh", "tensor", "Tensor", "tile", "topk",
+           "std", "std_mean", "sub", "sum", "t", "tanh", "Tensor", "tensor", "tile", "topk",
            "trace", "transpose", "tril", "triu", "true_divide", "trunc", "uint8", "unbind",
            "unflatten", "unique", "unsqueeze", "utils", "var", "var_mean", "where", "zeros",
            "zeros_like"]

@@ -8,7 +8,7 @@ import warnings
 from . import dtypes
 from .autograd.function import Op
 from .backend.float_errors import silenced
-from .creation import rand, randint, randn
+from .random import engine_for
 from .tensor import Tensor, op_note
 from ._tensor_methods import _inplace_unary, _zeros_for
 
@@ -53,8 +53,14 @@ class _ExponentialFill(_Fill):
     node_name = "ExponentialBackward0"
 
 
-def _fill(t, fill_class, sample, op):
-    return _inplace_unary(t, lambda a: fill_class.apply(a, sample), op)
+def _fill(t, fill_class, draw, op):
+    """Writes ``draw()`` into ``t``: drawn only once the write is allowed, so that a refused
+    write leaves the generator as it was."""
+    return _inplace_unary(t, lambda a: fill_class.apply(a, Tensor._make(draw(), t._backend)), op)
+
+
+def _engine(t, generator):
+    return engine_for(generator, t._backend.device)
 
 
 def _require_floating(t, kernel, op):
@@ -69,8 +75,9 @@ def uniform_(self, from_=0.0, to=1.0, *, generator=None):
     if from_ > to:
         raise op_note(RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                                    f"from={from_:g} > to={to:g}"), "uniform_", self)
-    sample = rand(tuple(self.shape), dtype=self.dtype, device=self.device, generator=generator)
-    return _fill(self, _UniformFill, sample * (to - from_) + from_, "uniform_")
+    engine = _engine(self, generator)
+    return _fill(self, _UniformFill,
+                 lambda: engine.uniform(self._data.shape, self.dtype.np, from_, to), "uniform_")
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
@@ -79,8 +86,9 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
         raise op_note(RuntimeError(f"normal expects std >= 0.0, but found std {std:g}"),
                       "normal_", self)
     _require_floating(self, "normal_kernel_cpu", "normal_")
-    sample = randn(tuple(self.shape), dtype=self.dtype, device=self.device, generator=generator)
-    return _fill(self, _NormalFill, sample * std + mean, "normal_")
+    engine = _engine(self, generator)
+    return _fill(self, _NormalFill,
+                 lambda: engine.normal(self._data.shape, self.dtype.np, mean, std), "normal_")
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
@@ -92,8 +100,9 @@ def bernoulli_(self, p=0.5, *, generator=None):
     if not 0 <= p <= 1:
         raise op_note(RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}"),
                       "bernoulli_", self)
-    draw = rand(tuple(self.shape), device=self.device, generator=generator)
-    return _fill(self, _BernoulliFill, draw < p, "bernoulli_")
+    engine = _engine(self, generator)
+    return _fill(self, _BernoulliFill, lambda: engine.bernoulli(float(p), self._data.shape),
+                 "bernoulli_")
 
 
 _NO_ARG = object()
@@ -104,14 +113,14 @@ def _mantissa_digits(xp, dt):
     return xp.finfo(dt.np).nmant + 1
 
 
-def _random_range(xp, dt):
-    """The inclusive range torch's ``random_()`` draws from for ``dt``: [0, 2^mantissa digits]
-    for floats (every integer there is exact), [0, max] for integers, {0, 1} for bool."""
+def _largest_drawn(xp, dt):
+    """The largest value ``random_(from, None)`` draws for ``dt``: 2^mantissa digits for floats
+    (every integer up to it is exact), the largest value for integers, 1 for bool."""
     if dt.is_floating_point:
-        return 0, 2 ** _mantissa_digits(xp, dt)
+        return 2 ** _mantissa_digits(xp, dt)
     if dt.name == "bool":
-        return 0, 1
-    return 0, int(xp.iinfo(dt.np).max)
+        return 1
+    return int(xp.iinfo(dt.np).max)
 
 
 def _value_bounds(xp, dt):
@@ -147,32 +156,30 @@ def random_(self, from_=_NO_ARG, to=_NO_ARG, *, generator=None):
     dt = self.dtype
     xp = self._backend.xp
     c10 = dt.cpp_name
-    if low is None:
-        low, top = _random_range(xp, dt)
-    else:
-        if high is not None and low >= high:
-            raise op_note(RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
-                                       f"from={low} >= to={high}"), "random_", self)
-        lo, hi = _value_bounds(xp, dt)
-        if not lo <= low <= hi:
-            raise op_note(RuntimeError(f"from is out of bounds for {c10}"), "random_", self)
-        top = _random_range(xp, dt)[1] if high is None else high - 1
-        if high is not None and not lo <= top <= hi:
-            raise op_note(RuntimeError(f"to - 1 is out of bounds for {c10}"), "random_", self)
-        if dt.is_floating_point and high is not None:
-            digits = _mantissa_digits(xp, dt)
-            for value, what in ((low, "from"), (top, "to - 1")):
-                if not -2 ** digits <= value <= 2 ** digits:
-                    warnings.warn(f"{what} is out of bounds [-(2^{digits}), 2^{digits}]. Due to "
-                                  f"precision limitations {c10} can support discrete uniform "
-                                  f"distribution only within this range. This warning will "
-                                  f"become an error in version 1.7 release, please fix the code "
-                                  f"in advance", UserWarning, stacklevel=2)
-    # the backends draw int64: the one value past int64's top (2^63 - 1 itself, when the range
-    # reaches it) cannot be asked for as an exclusive bound
-    sample = randint(low, min(top + 1, 2 ** 63 - 1), (tuple(self.shape)), device=self.device,
-                     generator=generator)
-    return _fill(self, fill_class, sample, "random_")
+    engine = _engine(self, generator)
+    if fill_class is _RandomDefaultFill:
+        return _fill(self, fill_class, lambda: engine.random_default(self._data.shape, dt.np),
+                     "random_")
+    if high is not None and low >= high:
+        raise op_note(RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
+                                   f"from={low} >= to={high}"), "random_", self)
+    lo, hi = _value_bounds(xp, dt)
+    if not lo <= low <= hi:
+        raise op_note(RuntimeError(f"from is out of bounds for {c10}"), "random_", self)
+    top = _largest_drawn(xp, dt) if high is None else high - 1
+    if high is not None and not lo <= top <= hi:
+        raise op_note(RuntimeError(f"to - 1 is out of bounds for {c10}"), "random_", self)
+    if dt.is_floating_point and high is not None:
+        digits = _mantissa_digits(xp, dt)
+        for value, what in ((low, "from"), (top, "to - 1")):
+            if not -2 ** digits <= value <= 2 ** digits:
+                warnings.warn(f"{what} is out of bounds [-(2^{digits}), 2^{digits}]. Due to "
+                              f"precision limitations {c10} can support discrete uniform "
+                              f"distribution only within this range. This warning will "
+                              f"become an error in version 1.7 release, please fix the code "
+                              f"in advance", UserWarning, stacklevel=2)
+    return _fill(self, fill_class, lambda: engine.integers(low, top + 1, self._data.shape, dt.np),
+                 "random_")
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
@@ -185,8 +192,10 @@ def exponential_(self, lambd=1.0, *, generator=None):
                                    f"distribution. dtype must be a floating point but you "
                                    f"specified {self.dtype.scalar_name}"),
                       "exponential_", self)
-    u = rand(tuple(self.shape), dtype=self.dtype, device=self.device, generator=generator)
-    return _fill(self, _ExponentialFill, (-u).log1p() * (-1.0 / lambd), "exponential_")
+    engine = _engine(self, generator)
+    return _fill(self, _ExponentialFill,
+                 lambda: engine.exponential(self._data.shape, self.dtype.np, lambd),
+                 "exponential_")
 
 
 _BAD_PROBABILITIES = "probability tensor contains either `inf`, `nan` or element < 0"
@@ -196,8 +205,9 @@ _BAD_PROBABILITIES = "probability tensor contains either `inf`, `nan` or element
 def multinomial(input, num_samples, replacement=False, *, generator=None):
     """``num_samples`` category indices per row of ``input`` (1-d or 2-d, floating, nonnegative,
     rows with a positive sum; they need not sum to 1), int64. With replacement each draw inverts
-    the row's cumulative distribution; without, the ``num_samples`` smallest of E_i / p_i (E_i
-    exponential draws) are taken, which is sequential sampling without replacement."""
+    the row's cumulative distribution; without (or for one sample), the ``num_samples`` largest
+    of p_i / E_i (E_i exponential draws) are taken, which is sequential sampling without
+    replacement. Both as torch's CPU kernels, so seeded cpu draws are torch's."""
     from .tensor import check_tensor  # noqa: PLC0415
 
     check_tensor(input, "multinomial")
@@ -223,19 +233,14 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     if not bool((p.sum(axis=1) > 0).all()):
         raise op_note(RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)"),
                       "multinomial", input)
-    rows = p.shape[0]
-    u = rand((rows, num_samples if replacement else k), dtype=dtypes.float64,
-             device=input.device, generator=generator)._data
-    if replacement:
-        cdf = xp.cumsum(p, axis=1)
-        cdf = cdf / cdf[:, -1:]
-        offsets = xp.arange(rows, dtype=xp.float64)[:, None]
-        flat = xp.searchsorted((cdf + offsets).reshape(-1), (u + offsets).reshape(-1),
-                               side="right").reshape(rows, num_samples)
-        out = xp.minimum(flat - xp.arange(rows)[:, None] * k, k - 1)
+    engine = _engine(input, generator)
+    if replacement and num_samples > 1:
+        out = engine.multinomial_with_replacement(input._data.reshape(-1, k), num_samples)
     else:
-        keys = -xp.log1p(-u) / p  # a zero probability: an infinite key, never drawn first
-        out = xp.argsort(keys, axis=1, kind="stable")[:, :num_samples]
+        # torch's: the num_samples largest of p_i / E_i, E_i exponential draws in p's dtype
+        # (a zero probability is never drawn before a positive one)
+        keys = input._data.reshape(-1, k) / engine.exponential(p.shape, input._data.dtype, 1.0)
+        out = xp.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
     out = out.astype(xp.int64)
     return Tensor._make(out.reshape(num_samples) if input._data.ndim == 1 else out,
                         input._backend)

@@ -7,8 +7,9 @@ import warnings
 from . import dtypes
 from .autograd.out_of_memory import translating
 from .backend import device as _device
-from .backend import get_backend, numpy_backend, seed_all
+from .backend import get_backend, numpy_backend
 from .backend.float_errors import silenced
+from .random import engine_for
 from .tensor import Tensor, with_note
 
 _np = numpy_backend.xp
@@ -383,8 +384,8 @@ def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
     backend = _backend(device)
     dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
     _require_float(dt, "rand")
-    return _finish(backend.rand(_size(size, "rand"), dt.np, _drawn_seed(generator, backend)),
-                   backend, requires_grad)
+    engine = engine_for(generator, backend.device)
+    return _finish(engine.uniform(_size(size, "rand"), dt.np), backend, requires_grad)
 
 
 @translating
@@ -393,23 +394,11 @@ def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
     backend = _backend(device)
     dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
     _require_float(dt, "randn")
-    return _finish(backend.randn(_size(size, "randn"), dt.np, _drawn_seed(generator, backend)),
-                   backend, requires_grad)
+    engine = engine_for(generator, backend.device)
+    return _finish(engine.normal(_size(size, "randn"), dt.np), backend, requires_grad)
 
 
 _RANDOM_KERNELS = {"rand": "check_uniform_bounds", "randn": "normal_kernel_cpu"}
-
-
-def _drawn_seed(generator, backend):
-    """None (the device's own generator), or a seed drawn from ``generator`` (a
-    ``utils.data.Generator``): the same generator state gives the same numbers, and the device's
-    generator does not move."""
-    if generator is None:
-        return None
-    if generator.device.type != backend.device.type:
-        raise RuntimeError(f"Expected a '{backend.device.type}' device type for generator but "
-                           f"found '{generator.device.type}'")
-    return generator.next_seed()
 
 
 def _require_float(dt, op):
@@ -434,10 +423,8 @@ def randint(low=0, high=None, size=None, dtype=None, device=None, requires_grad=
                         f"in randint(low={low}, high={high}, size={size})")
     backend = _backend(device)
     dt = dtypes.to_dtype(dtype) or dtypes.int64
-    shape = _size((size,), "randint")
-    array = backend.randint(low, high, shape, dtypes.int64.np, _drawn_seed(generator, backend))
-    if dt is not dtypes.int64:
-        array = array.astype(dt.np)
+    engine = engine_for(generator, backend.device)
+    array = engine.integers(int(low), int(high), _size((size,), "randint"), dt.np)
     return _finish(array, backend, requires_grad)
 
 
@@ -447,7 +434,7 @@ _INT_LIMITS = {"uint8": ("uint8_t", 255), "int8": ("int8_t", 127), "int16": ("in
 
 @translating
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
-    """A random permutation of 0..n-1 (int64 by default): the argsort of n uniform draws."""
+    """A random permutation of 0..n-1 (int64 by default)."""
     if isinstance(n, bool) or not isinstance(n, numbers.Integral):
         raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not "
                         f"{type(n).__name__}")
@@ -463,8 +450,7 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     if dt is dtypes.float16 and n > 2049:
         raise RuntimeError("n cannot be greater than 2049 for Half type.")
     backend = _backend(device)
-    draws = backend.rand((n,), _np.float64, _drawn_seed(generator, backend))
-    order = backend.xp.argsort(draws, kind="stable").astype(dt.np)
+    order = engine_for(generator, backend.device).randperm(n).astype(dt.np)
     return _finish(order, backend, requires_grad)
 
 
@@ -491,13 +477,6 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, m
 def randint_like(input, low, high=None, dtype=None, device=None, requires_grad=False):
     return randint(low, high, input._data.shape, dtype=dtype or input.dtype,
                    device=device if device is not None else input.device)
-
-
-def manual_seed(seed):
-    """Seeds the generators of every device (cpu and each cuda device, now and when first used)."""
-    seed = int(seed)
-    seed_all(seed)
-    return seed
 
 
 def _rebuild_tensor(host_array, device, requires_grad):

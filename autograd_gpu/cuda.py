@@ -11,6 +11,7 @@ allocated: "allocated" is what live arrays hold, "reserved" what the pool holds 
 """
 from dataclasses import dataclass
 
+from . import random as _random
 from .autograd.out_of_memory import OutOfMemoryError
 from .backend.cuda_probe import device_count, is_available, unavailable_reason
 from .backend.device import device as _device
@@ -110,20 +111,24 @@ def empty_cache():
 
 
 def manual_seed(seed):
-    """Seeds the current GPU's random generator."""
+    """Seeds the current GPU's default generator."""
     if is_available():
-        _backend().manual_seed(current_device(), seed)
+        _random.seed_cuda(seed, current_device())
 
 
 def manual_seed_all(seed):
-    """Seeds the random generators of all GPUs."""
-    for index in range(device_count()):
-        _backend().manual_seed(index, seed)
+    """Seeds the default generators of all GPUs, and of those first used later."""
+    _random.seed_cuda(seed)
+
+
+def initial_seed():
+    """The seed of the current GPU's default generator."""
+    return _random.default_generator_for(_device("cuda", current_device())).initial_seed()
 
 
 __all__ = [
     "is_available", "device_count", "current_device", "set_device", "get_device_name",
     "get_device_properties", "synchronize", "memory_allocated", "max_memory_allocated",
     "reset_peak_memory_stats", "memory_reserved", "mem_get_info", "empty_cache", "manual_seed",
-    "manual_seed_all", "OutOfMemoryError",
+    "manual_seed_all", "initial_seed", "OutOfMemoryError",
 ]

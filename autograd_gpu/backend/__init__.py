@@ -7,7 +7,6 @@ from .device import CPU, device
 from .cpu import numpy_backend
 
 _backends = {CPU: numpy_backend}
-_seed = [None]  # the last manual_seed, applied to backends created after it
 
 
 def get_backend(dev):
@@ -25,17 +24,8 @@ def get_backend(dev):
         if dev in _backends:
             return _backends[dev]
     backend = cuda.CupyBackend(dev.index)
-    if _seed[0] is not None:
-        backend.manual_seed(_seed[0])
     _backends[dev] = backend
     return backend
-
-
-def seed_all(seed):
-    """Seeds every backend created so far and every one created later."""
-    _seed[0] = seed
-    for backend in _backends.values():
-        backend.manual_seed(seed)
 
 
 def backend_of_array(array):
@@ -45,4 +35,4 @@ def backend_of_array(array):
     return numpy_backend
 
 
-__all__ = ["device", "CPU", "get_backend", "backend_of_array", "numpy_backend", "seed_all"]
+__all__ = ["device", "CPU", "get_backend", "backend_of_array", "numpy_backend"]

@@ -125,14 +125,6 @@ class Backend(ConvPoolPrimitives, SoftmaxNormPrimitives, OptimStepPrimitives, Fu
         self.xp.add.at(out, key, values)
 
     # -- randomness ------------------------------------------------------------------------------
-    def manual_seed(self, seed):
-        raise NotImplementedError
-
-    def rand(self, shape, dtype):
-        raise NotImplementedError
-
-    def randn(self, shape, dtype):
-        raise NotImplementedError
-
-    def randint(self, low, high, shape, dtype):
+    def new_random_engine(self, seed):
+        """A new generator of this device (a ``random_engine.RandomEngine``) seeded with ``seed``."""
         raise NotImplementedError

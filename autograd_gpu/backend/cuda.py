@@ -28,6 +28,7 @@ from .base import Backend
 from .cuda_conv_pool import CudaConvPool
 from .cuda_fused import CudaFused
 from .cuda_optim_step import CudaOptimStep
+from .cuda_random import CupyEngine
 from .cuda_reduction import CudaReduction
 from .cuda_softmax_norm import CudaSoftmaxNorm
 from .cuda_util import kernel_arrays as _kernel_arrays
@@ -36,7 +37,6 @@ from .device import device
 from .device_errors import TargetCheck
 
 _FAMILY = "elementwise"
-_FLOAT16 = numpy.dtype(numpy.float16)
 _get_device_id = cupy.cuda.device.get_device_id
 
 
@@ -71,8 +71,6 @@ class CupyBackend(CudaConvPool, CudaSoftmaxNorm, CudaOptimStep, CudaFused, CudaR
         _require_device(index)
         self.index = index
         self.device = device("cuda", index)
-        self._seed = None
-        self._rng = None  # created on first use, on this device
         self._target_check = None
         _backend_devices.add(index)
 
@@ -216,48 +214,12 @@ class CupyBackend(CudaConvPool, CudaSoftmaxNorm, CudaOptimStep, CudaFused, CudaR
             return super().where(cond, a, b)
         return self._launch("where_forward", (cond, a, b))
 
-    # -- randomness: one cuRAND generator per device ---------------------------------------------
-    def _generator(self, seed=None):
-        """The device's generator, or a fresh one for the seed a ``Generator`` handed out;
-        callers run on the device, where CuPy creates it."""
-        if seed is not None:
-            return cupy.random.RandomState(seed)
-        if self._rng is None:
-            self._rng = cupy.random.RandomState(self._seed)
-        return self._rng
-
-    def manual_seed(self, seed):
-        self._seed = seed
-        self._rng = None
-
-    @_on_device
-    def rand(self, shape, dtype, seed=None):
-        dtype = numpy.dtype(dtype)
-        if dtype != _FLOAT16:
-            return self._generator(seed).random_sample(shape, dtype=dtype)
-        # float32 values just below 1 round up to 1.0 in float16: keep the interval [0, 1) open.
-        x = self._generator(seed).random_sample(shape, dtype=numpy.float32).astype(_FLOAT16)
-        return cupy.minimum(x, numpy.nextafter(_FLOAT16.type(1), _FLOAT16.type(0)), out=x)
-
-    @_on_device
-    def randn(self, shape, dtype, seed=None):
-        dtype = numpy.dtype(dtype)
-        if dtype != _FLOAT16:
-            return self._generator(seed).standard_normal(shape, dtype=dtype)
-        return self._generator(seed).standard_normal(shape, dtype=numpy.float32).astype(_FLOAT16)
-
-    @_on_device
-    def randint(self, low, high, shape, dtype, seed=None):
-        return self._generator(seed).randint(low, high, size=shape, dtype=dtype)
+    def new_random_engine(self, seed):
+        return CupyEngine(self.index, seed)
 
 
 # -- device utilities behind autograd_gpu.cuda ---------------------------------------------------
 _backend_devices = set()  # indices of the GPUs a CupyBackend was made for
-
-
-def manual_seed(index, seed):
-    """Seeds GPU ``index``'s generator (creating no CUDA context: generators are made on first use)."""
-    get_backend(device("cuda", index)).manual_seed(seed)
 
 
 def set_device(index):

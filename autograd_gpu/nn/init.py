@@ -1,14 +1,14 @@
 """torch.nn.init: in-place initialisers with torch's distributions, gains and fan rules.
 
-Samples come from the backend generator of the tensor's device (``rand``/``randn``, seeded by
-``manual_seed``) and are written with ``copy_`` under no_grad, so initialising a Parameter records
-nothing in the graph.
+Samples come from ``generator`` or the default generator of the tensor's device, through the
+tensor's ``uniform_``/``normal_`` under no_grad, so initialising a Parameter records nothing in the
+graph, and on the cpu a seeded initialisation is torch's, value for value.
 """
 import math
 import warnings
 
 from ..autograd import grad_mode
-from ..creation import rand, randn
+from ..creation import empty_like
 from ..ops.elementwise import where
 
 _LINEAR_FNS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -59,34 +59,30 @@ def _calculate_correct_fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
-def _fill_with(tensor, sample):
-    """Writes ``sample(shape, dtype, device)`` into ``tensor`` without recording a graph."""
-    with grad_mode.no_grad():
-        tensor.copy_(sample(tuple(tensor.shape), tensor.dtype, tensor.device))
-    return tensor
-
-
-def uniform_(tensor, a=0.0, b=1.0):
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fills ``tensor`` with values drawn from U(a, b)."""
-    return _fill_with(tensor, lambda shape, dt, dev: rand(shape, dtype=dt, device=dev) * (b - a) + a)
+    with grad_mode.no_grad():
+        return tensor.uniform_(a, b, generator=generator)
 
 
-def normal_(tensor, mean=0.0, std=1.0):
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fills ``tensor`` with values drawn from N(mean, std^2)."""
-    return _fill_with(tensor, lambda shape, dt, dev: randn(shape, dtype=dt, device=dev) * std + mean)
+    with grad_mode.no_grad():
+        return tensor.normal_(mean, std, generator=generator)
 
 
-def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0):
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     """N(mean, std^2) restricted to [a, b]: samples outside are redrawn until none is left
-    (exact rejection sampling, rather than torch's inverse-CDF method)."""
-    def sample(shape, dt, dev):
-        values = randn(shape, dtype=dt, device=dev) * std + mean
+    (exact rejection sampling, rather than torch's inverse-CDF method: other numbers than
+    torch's for the same seed)."""
+    with grad_mode.no_grad():
+        values = empty_like(tensor).normal_(mean, std, generator=generator)
         outside = (values < a) | (values > b)
         while outside.any():
-            values = where(outside, randn(shape, dtype=dt, device=dev) * std + mean, values)
+            redrawn = empty_like(tensor).normal_(mean, std, generator=generator)
+            values = where(outside, redrawn, values)
             outside = (values < a) | (values > b)
-        return values
-    return _fill_with(tensor, sample)
+        return tensor.copy_(values)
 
 
 def constant_(tensor, val):
@@ -103,19 +99,19 @@ def zeros_(tensor):
         return tensor.zero_()
 
 
-def xavier_uniform_(tensor, gain=1.0):
+def xavier_uniform_(tensor, gain=1.0, generator=None):
     """Glorot: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     bound = math.sqrt(3.0) * std
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def xavier_normal_(tensor, gain=1.0):
+def xavier_normal_(tensor, gain=1.0, generator=None):
     """Glorot: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return normal_(tensor, 0.0, std)
+    return normal_(tensor, 0.0, std, generator)
 
 
 def _kaiming_std(tensor, a, mode, nonlinearity):
@@ -131,16 +127,16 @@ def _zero_element(tensor):
     return False
 
 
-def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He: U(-bound, bound) with bound = gain * sqrt(3 / fan); Linear and Conv2d use a=sqrt(5)."""
     if _zero_element(tensor):
         return tensor
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He: N(0, std^2) with std = gain / sqrt(fan)."""
     if _zero_element(tensor):
         return tensor
-    return normal_(tensor, 0, _kaiming_std(tensor, a, mode, nonlinearity))
+    return normal_(tensor, 0, _kaiming_std(tensor, a, mode, nonlinearity), generator)

@@ -13,6 +13,7 @@ import warnings
 from .._tensor_methods import _inplace_unary
 from ..autograd.function import Op, device_mismatch
 from ..fusion import erf, fuse
+from ..random import engine_for
 from ..tensor import Tensor, _wrap_dim, check_tensor, op_note
 from .elementwise import sigmoid, tanh, where
 from .indexing import IndexScatter
@@ -454,9 +455,17 @@ def mish(input, inplace=False):
 
 # -- dropout ---------------------------------------------------------------------------------------
 
+def _kept_scaled(backend, shape, dtype, p):
+    """torch's dropout noise: ``bernoulli_(1 - p)`` from the device's default generator, divided
+    by 1 - p in the input's dtype."""
+    keep = 1.0 - p
+    kept = engine_for(None, backend.device).bernoulli(keep, shape)
+    return kept.astype(dtype) / dtype.type(keep)
+
+
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zeroes each element with probability p and scales the rest by 1/(1-p), drawing from the
-    tensor's backend generator (seeded by ``manual_seed``). The result is ``input * noise``, so
+    device's default generator (seeded by ``manual_seed``; on the cpu, torch's draws). The result is ``input * noise``, so
     its grad_fn is MulBackward0 as in torch. As torch's: the input itself when nothing is dropped
     (eval, p = 0, no elements), whatever its dtype; a zero scalar as the noise at p = 1; and a
     float noise that an integer or bool input cannot take otherwise."""
@@ -472,7 +481,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise op_note(RuntimeError(f"result type Float can't be cast to the desired output type "
                                    f"{input.dtype.scalar_name}"), "dropout", input)
     else:
-        noise = (backend.rand(data.shape, data.dtype) >= p) * data.dtype.type(1.0 / (1.0 - p))
+        noise = _kept_scaled(backend, data.shape, data.dtype, p)
     noise = Tensor._make(noise, backend)
     return input.mul_(noise) if inplace else input * noise
 
@@ -514,7 +523,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
         raise op_note(RuntimeError(f"result type Float can't be cast to the desired output type "
                                    f"{input.dtype.scalar_name}"), "dropout2d", input)
     else:
-        noise = (backend.rand(shape, data.dtype) >= p) * data.dtype.type(1.0 / (1.0 - p))
+        noise = _kept_scaled(backend, shape, data.dtype, p)
     noise = Tensor._make(noise, backend)
     return input.mul_(noise) if inplace else input * noise
 

@@ -1,67 +1,24 @@
 """Datasets, samplers and the DataLoader, as torch.utils.data: batches collated into tensors.
 
 ``num_workers`` is accepted for compatibility and the batches are loaded in the calling process
-(the same batches in the same order as torch's workers would give). Shuffling draws from a
-``Generator`` when one is given, else from a seed taken from the global generator, so that
-``autograd_gpu.manual_seed`` makes it reproducible (the permutations differ from torch's).
+(the same batches in the same order as torch's workers would give). Shuffling makes torch's draws
+in torch's order (a loader's iterator draws a worker base seed; a sampler without a generator
+seeds a fresh one from the default generator; each epoch is a ``randperm``), so after
+``manual_seed(s)`` the batches are torch's.
 """
 import collections.abc
 import copy
 import itertools
 import math
-import random
 import re
 import warnings
 
 from ..backend import device as _device
-from ..creation import as_tensor, randint, tensor
-from ..dtypes import float64
+from ..creation import as_tensor, empty, randint, randperm, tensor
+from ..dtypes import float64, int64
+from ..random import Generator
 from ..ops.shape import stack
 from ..tensor import Tensor
-
-_DEFAULT_SEED = 67280421310721  # torch.Generator().initial_seed()
-
-
-class Generator:
-    """A seedable source of random numbers for samplers, ``random_split`` and the random tensor
-    factories (``Generator().manual_seed(0)`` as torch's; the numbers are not torch's)."""
-
-    def __init__(self, device="cpu"):
-        self.device = _device(device)
-        self.manual_seed(_DEFAULT_SEED)
-
-    def manual_seed(self, seed):
-        self._seed = int(seed)
-        self._random = random.Random(self._seed)
-        return self
-
-    def initial_seed(self):
-        return self._seed
-
-    def seed(self):
-        """Re-seeds from the operating system's entropy and returns the new seed."""
-        self.manual_seed(random.SystemRandom().getrandbits(63))
-        return self._seed
-
-    def next_seed(self):
-        """A seed for one draw of the tensor factories (``rand(..., generator=g)``)."""
-        return self._random.getrandbits(63)
-
-    def _randperm(self, n):
-        perm = list(range(n))
-        self._random.shuffle(perm)
-        return perm
-
-    def _randbelow(self, n, size):
-        return [self._random.randrange(n) for _ in range(size)]
-
-
-def _generator_or_fresh(generator):
-    """The given generator, or one seeded from the global generator (torch's samplers do this)."""
-    if generator is not None:
-        return generator
-    return Generator().manual_seed(int(randint(0, 2 ** 63 - 1, ()).item()))
-
 
 # -- datasets --------------------------------------------------------------------------------------
 
@@ -124,7 +81,7 @@ def random_split(dataset, lengths, generator=None):
         lengths = counts
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    indices = _generator_or_fresh(generator)._randperm(n)
+    indices = randperm(n, generator=generator).tolist()
     return [Subset(dataset, indices[end - length:end])
             for end, length in zip(itertools.accumulate(lengths), lengths)]
 
@@ -170,12 +127,18 @@ class RandomSampler(Sampler):
 
     def __iter__(self):
         n = len(self.data_source)
-        generator = _generator_or_fresh(self.generator)
+        generator = self.generator
+        if generator is None:
+            seed = int(empty((), dtype=int64).random_().item())
+            generator = Generator().manual_seed(seed)
         if self.replacement:
-            return iter(generator._randbelow(n, self.num_samples))
-        full, rest = divmod(self.num_samples, n)
-        perms = [generator._randperm(n) for _ in range(full)]
-        return itertools.chain(*perms, generator._randperm(n)[:rest])
+            for _ in range(self.num_samples // 32):
+                yield from randint(0, n, (32,), generator=generator).tolist()
+            yield from randint(0, n, (self.num_samples % 32,), generator=generator).tolist()
+        else:
+            for _ in range(self.num_samples // n):
+                yield from randperm(n, generator=generator).tolist()
+            yield from randperm(n, generator=generator).tolist()[:self.num_samples % n]
 
     def __len__(self):
         return self.num_samples
@@ -336,6 +299,12 @@ class DataLoader:
         self.generator = generator
 
     def __iter__(self):
+        # torch's iterator draws its workers' base seed when it is made, workers or not: the
+        # same draw keeps the generator's stream in step with torch's
+        empty((), dtype=int64).random_(generator=self.generator)
+        return self._batches()
+
+    def _batches(self):
         dataset, collate = self.dataset, self.collate_fn
         if self.batch_sampler is None:
             for index in self.sampler:

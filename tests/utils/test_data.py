@@ -120,11 +120,11 @@ def test_shuffle_is_a_permutation_reproducible_with_a_generator():
         return [[int(v) for (batch,) in loader for v in batch.tolist()] for _ in range(2)]
 
     first = epochs(data.DataLoader(ds, batch_size=6, shuffle=True,
-                                   generator=data.Generator().manual_seed(7)))
+                                   generator=ag.Generator().manual_seed(7)))
     again = epochs(data.DataLoader(ds, batch_size=6, shuffle=True,
-                                   generator=data.Generator().manual_seed(7)))
+                                   generator=ag.Generator().manual_seed(7)))
     other = epochs(data.DataLoader(ds, batch_size=6, shuffle=True,
-                                   generator=data.Generator().manual_seed(8)))
+                                   generator=ag.Generator().manual_seed(8)))
     assert first == again
     assert first != other
     assert first[0] != first[1]  # each epoch draws a new permutation
@@ -146,7 +146,7 @@ def test_shuffle_follows_manual_seed():
 
 
 def test_generator_semantics():
-    g = data.Generator()
+    g = ag.Generator()
     assert g.initial_seed() == 67280421310721  # torch's default
     assert g.manual_seed(5) is g and g.initial_seed() == 5
     assert g.device == ag.device("cpu")
@@ -155,10 +155,10 @@ def test_generator_semantics():
 def test_random_sampler_with_replacement_and_num_samples():
     ds = list(range(5))
     sampler = data.RandomSampler(ds, replacement=True, num_samples=12,
-                                 generator=data.Generator().manual_seed(0))
+                                 generator=ag.Generator().manual_seed(0))
     draws = list(sampler)
     assert len(sampler) == 12 and len(draws) == 12 and set(draws) <= set(ds)
-    longer = list(data.RandomSampler(ds, num_samples=7, generator=data.Generator().manual_seed(0)))
+    longer = list(data.RandomSampler(ds, num_samples=7, generator=ag.Generator().manual_seed(0)))
     assert len(longer) == 7 and sorted(longer[:5]) == ds
     with pytest.raises(ValueError, match="num_samples should be a positive integer value"):
         data.RandomSampler([])
@@ -219,12 +219,12 @@ def test_dataset_base_requires_getitem():
 
 def test_random_split_lengths_and_fractions():
     ds = list(range(10))
-    a, b = data.random_split(ds, [7, 3], generator=data.Generator().manual_seed(1))
+    a, b = data.random_split(ds, [7, 3], generator=ag.Generator().manual_seed(1))
     assert (len(a), len(b)) == (7, 3)
     assert sorted(list(a) + list(b)) == ds
-    again = data.random_split(ds, [7, 3], generator=data.Generator().manual_seed(1))
+    again = data.random_split(ds, [7, 3], generator=ag.Generator().manual_seed(1))
     assert list(again[0]) == list(a)
-    parts = data.random_split(ds, [0.5, 0.3, 0.2], generator=data.Generator().manual_seed(2))
+    parts = data.random_split(ds, [0.5, 0.3, 0.2], generator=ag.Generator().manual_seed(2))
     assert [len(p) for p in parts] == [5, 3, 2]
     parts = data.random_split(list(range(11)), [0.5, 0.5])  # the remainder goes to the first split
     assert [len(p) for p in parts] == [6, 5]
