@@ -5,7 +5,6 @@ that requires grad refuses it, as every in-place op does (``_inplace_unary``).""
 import numbers
 import warnings
 
-from . import dtypes
 from .autograd.function import Op
 from .backend.float_errors import silenced
 from .random import engine_for

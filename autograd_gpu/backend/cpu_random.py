@@ -7,8 +7,8 @@ dropout, the nn.init fills and the DataLoader's shuffling are torch's numbers.
 
 Bit for bit, with these exceptions, all within rounding: normals from 16 elements on (torch
 computes that Box-Muller step for float32 with AVX2 approximations of log, sin and cos, and for
-float64 with the C library's; here numpy's float64 functions, rounded at torch's steps: within
-2 ulp for float32 and 1 ulp for float64); float16 normals (drawn as float32 normals, then
+float64 with the C library's; here with numpy's functions in the same precision: within 2 ulp for
+float32, where most values agree exactly, and 1 ulp for float64); float16 normals (drawn as float32 normals, then
 rounded, not torch's numbers); and ``uniform_(a, b)`` in float64, whose fused multiply-add is
 emulated to within a rare last-bit double rounding."""
 import math
@@ -118,17 +118,20 @@ class Mt19937Engine(RandomEngine):
     @staticmethod
     def _box_muller_blocks(u, single, mean, std):
         blocks = u.reshape(-1, 16)
+        if single:  # in float32, as torch's AVX2 code (its log/sin/cos within 2 ulp of numpy's)
+            f32 = numpy.float32
+            blocks = blocks.astype(f32)
+            radius = numpy.sqrt(f32(-2.0) * numpy.log(f32(1.0) - blocks[:, :8]))
+            theta = f32(_TWO_PI) * blocks[:, 8:]
+            out = numpy.concatenate([radius * numpy.cos(theta), radius * numpy.sin(theta)],
+                                    axis=1).reshape(-1)
+            if (mean, std) == (0.0, 1.0):
+                return out
+            # torch's fused multiply-add: exact in float64, rounded once
+            return (out.astype(numpy.float64) * float(f32(std)) + float(f32(mean))).astype(f32)
         u1, u2 = 1.0 - blocks[:, :8], blocks[:, 8:]
         radius = numpy.sqrt(-2.0 * numpy.log(u1))
         theta = _TWO_PI * u2
-        if single:  # each step of torch's float32 code rounds to float32
-            f32 = numpy.float32
-            radius = radius.astype(f32).astype(numpy.float64)
-            theta = (u2.astype(f32) * f32(_TWO_PI)).astype(numpy.float64)
-            pair = (numpy.cos(theta), numpy.sin(theta))
-            pair = [(radius * c).astype(f32).astype(numpy.float64) for c in pair]
-            return numpy.concatenate([p * float(f32(std)) + float(f32(mean)) for p in pair],
-                                     axis=1).astype(f32).reshape(-1)
         return numpy.concatenate([radius * numpy.cos(theta) * std + mean,
                                   radius * numpy.sin(theta) * std + mean], axis=1).reshape(-1)
 

@@ -13,7 +13,6 @@ import math
 import re
 import warnings
 
-from ..backend import device as _device
 from ..creation import as_tensor, empty, randint, randperm, tensor
 from ..dtypes import float64, int64
 from ..random import Generator
