@@ -1,13 +1,14 @@
 """Factory functions (tensor, zeros, ones, full, eye, arange, linspace, rand, randn, randint, the
 *_like variants), conversions from numpy/dlpack, and the random seed."""
 import builtins
+import math
 import numbers
 import warnings
 
 from . import dtypes
 from .autograd.out_of_memory import translating
 from .backend import device as _device
-from .backend import get_backend, numpy_backend
+from .backend import get_backend, numpy_backend, range_values
 from .backend.float_errors import silenced
 from .random import engine_for
 from .tensor import Tensor, with_note
@@ -327,26 +328,43 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     note = "in arange(start={}, end={}, step={})".format(*values)
     if values[2] == 0:
         raise with_note(RuntimeError("step must be nonzero"), note)
+    if not builtins.all(math.isfinite(v) for v in values[:2]):
+        raise with_note(RuntimeError("unsupported range: {:g} -> {:g}".format(*values[:2])), note)
     if (values[1] - values[0]) * values[2] < 0:
         raise with_note(RuntimeError("upper bound and lower bound inconsistent with step sign"),
                         note)
     integral = builtins.all(isinstance(v, numbers.Integral) for v in values)
     dt = dtypes.to_dtype(dtype) or (dtypes.int64 if integral else dtypes.get_default_dtype())
+    first, by = (range_values.arange_accumulation_type(dt.np).type(v) for v in (values[0], values[2]))
+    host = range_values.arange(first, by, _arange_size(values, dt, note), dt.np)
     backend = _backend(device)
-    host = _np.arange(*values, dtype=_np.float64 if not integral else _np.int64).astype(dt.np)
     return _finish(backend.asarray(host), backend, requires_grad)
+
+
+def _arange_size(values, dt, note):
+    """torch's element count: ceil((end - start) / step) in float64, but for int64 in integers of
+    the truncated start, end and step (so arange(0.5, 4, dtype=int64) has four elements)."""
+    if dt is not dtypes.int64:
+        return math.ceil((float(values[1]) - float(values[0])) / float(values[2]))
+    first, last, by = (int(v) for v in values)
+    if by == 0:
+        raise with_note(ValueError("step must be nonzero"), note)
+    sign = (by > 0) - (by < 0)
+    return (last - first + by - sign) // by
 
 
 @translating
 @silenced
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    """By torch's kernel (see backend.range_values.linspace): linspace(-1, 1, 7)[3] is -2.9802e-08,
+    not 0."""
     if steps < 0:
         raise with_note(RuntimeError("number of steps must be non-negative"),
                         f"in linspace(start={start}, end={end}, steps={steps})")
     dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
     backend = _backend(device)
-    host = _np.linspace(start, end, steps, dtype=_np.float64).astype(dt.np)
-    out = _finish(backend.asarray(host), backend, requires_grad)
+    out = _finish(backend.asarray(range_values.linspace(start, end, steps, dt.np)), backend,
+                  requires_grad)
     from .ops.indexing import check_fits  # noqa: PLC0415 - the ops import this module
 
     for value in (start, end):

@@ -217,6 +217,51 @@ def test_filled_factories_match_torch(name, device):
     assert not ours.requires_grad and ours.is_leaf
 
 
+RANGE_DTYPES = ["float32", "float64", "float16", "int64", "int32", "int16", "int8", "uint8"]
+
+
+def bits_as_torch(ours, theirs):
+    """The same dtype, shape and bit patterns (so the same printed text)."""
+    assert str(ours.dtype) == str(theirs.dtype)
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    assert host(ours).tobytes() == theirs.numpy().tobytes()
+
+
+def test_linspace_prints_torchs_rounding():
+    torch = torch_or_skip()
+    assert repr(ag.linspace(-1, 1, 7)) == repr(torch.linspace(-1, 1, 7))
+    assert "-2.9802e-08" in repr(ag.linspace(-1, 1, 7))
+
+
+@pytest.mark.parametrize("dtype", RANGE_DTYPES)
+def test_linspace_is_torchs_bit_for_bit(dtype, rng):
+    torch = torch_or_skip()
+    unsigned = dtype == "uint8"
+    for steps in [0, 1, 2, 3, *rng.integers(4, 300, size=12), 40001]:
+        low, high = rng.uniform(0 if unsigned else -100, 100, size=2)
+        for start, end in [(low, high), (high, low), (int(low), int(high))]:
+            bits_as_torch(ag.linspace(start, end, int(steps), dtype=getattr(ag, dtype)),
+                          torch.linspace(start, end, int(steps), dtype=getattr(torch, dtype)))
+
+
+@pytest.mark.parametrize("dtype", RANGE_DTYPES)
+def test_arange_is_torchs_bit_for_bit(dtype, rng):
+    """Float steps: torch's vectors restart base + k * step; integer dtypes truncate start and
+    step first (and int64 its end too, for the length)."""
+    torch = torch_or_skip()
+    for _ in range(40):
+        start = round(float(rng.uniform(0, 20)), int(rng.integers(0, 4)))
+        smallest = 0.05 if dtype.startswith("float") else 1  # an integer step truncates to 0
+        step = round(float(rng.uniform(smallest, 3)), int(rng.integers(1, 4)))
+        end = start + step * float(rng.uniform(1, 120))
+        if dtype in ("int8", "uint8"):
+            end = min(end, 127.0)
+        for args in [(start, end, step), (end, start, -step)]:
+            bits_as_torch(ag.arange(*args, dtype=getattr(ag, dtype)),
+                          torch.arange(*args, dtype=getattr(torch, dtype)))
+    bits_as_torch(ag.arange(0.3, 40.0, 0.7), torch.arange(0.3, 40.0, 0.7))
+
+
 def test_factories_take_requires_grad(device):
     for t in (ag.zeros(2, requires_grad=True, device=device),
               ag.ones(2, requires_grad=True, device=device),
@@ -244,6 +289,9 @@ def test_factories_take_requires_grad(device):
     (lambda m: m.arange(0, 5, -1), RuntimeError,
      "upper bound and lower bound inconsistent with step sign"),
     (lambda m: m.arange(0, 5, 0), RuntimeError, "step must be nonzero"),
+    (lambda m: m.arange(0, 5, 0.5, dtype=m.int64), ValueError, "step must be nonzero"),
+    (lambda m: m.arange(0, float("inf")), RuntimeError, "unsupported range: 0 -> inf"),
+    (lambda m: m.arange(-1.5, float("nan")), RuntimeError, "unsupported range: -1.5 -> nan"),
     (lambda m: m.linspace(0, 1, -1), RuntimeError, "number of steps must be non-negative"),
     (lambda m: m.logspace(0, 1, -1), RuntimeError, "number of steps must be non-negative"),
     (lambda m: m.logspace(0, 1, 3, dtype=m.bool), NotImplementedError,

@@ -38,6 +38,32 @@ class Backend(ConvPoolPrimitives, SoftmaxNormPrimitives, OptimStepPrimitives, Fu
         """A float array summed over ``axes`` (a tuple of non-negative dims, or None: all)."""
         return self.xp.sum(a, axis=axes, keepdims=keepdims)
 
+    # torch's CPU kernels accumulate scans and variances of float32 in float64 and of float16 in
+    # float32 (acc_type), rounding each result once: a float32 cumsum of 10**5 values is as exact
+    # as one addition, where numpy's float32 running sum drifts by ~1e-5.
+    wider_accumulation = {"float16": "float32", "float32": "float64"}
+
+    def _accumulation_dtype(self, dtype):
+        return self.xp.dtype(self.wider_accumulation.get(self.xp.dtype(dtype).name, dtype))
+
+    def cumsum(self, a, axis, dtype):
+        """The running sums of ``a`` along ``axis`` in ``dtype``."""
+        acc = self._accumulation_dtype(dtype)
+        return self.xp.cumsum(a, axis=axis, dtype=acc).astype(dtype, copy=False)
+
+    def cumprod(self, a, axis, dtype):
+        """The running products of ``a`` along ``axis`` in ``dtype``."""
+        acc = self._accumulation_dtype(dtype)
+        return self.xp.cumprod(a, axis=axis, dtype=acc).astype(dtype, copy=False)
+
+    def var(self, a, axes, ddof, keepdims, root=False):
+        """The variance of a float array over ``axes`` with ``ddof`` degrees of freedom removed
+        (at least one left), or its square ``root`` (std, rounded once)."""
+        acc = self._accumulation_dtype(a.dtype)
+        moment = self.xp.std if root else self.xp.var
+        return moment(a, axis=axes, ddof=ddof, keepdims=keepdims, dtype=acc).astype(
+            a.dtype, copy=False)
+
     # -- fused elementwise primitives: forward and the backward each one needs ------------------
     def relu(self, x):
         xp = self.xp

@@ -66,6 +66,7 @@ def _bound(dtype, value):
 
 class CupyBackend(CudaConvPool, CudaSoftmaxNorm, CudaOptimStep, CudaFused, CudaReduction, Backend):
     xp = cupy
+    wider_accumulation = {"float16": "float32"}  # torch's CUDA acc_type keeps float32
 
     def __init__(self, index):
         _require_device(index)

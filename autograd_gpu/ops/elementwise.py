@@ -998,7 +998,7 @@ def _rounded_division(a, b, mode):
         _check_divides(op, a, b)
     try:
         if mode == "remainder":
-            out = xp.remainder(xa, xb)
+            out = _float_remainder(xp, xa, xb) if dt.is_floating_point else xp.remainder(xa, xb)
         elif mode == "floor" or not dt.is_floating_point:
             out = xp.floor_divide(xa, xb)
             if mode == "trunc":  # towards zero: up by one where negative and inexact
@@ -1008,6 +1008,13 @@ def _rounded_division(a, b, mode):
     except ValueError:
         raise _shape_error(op, a, b) from None
     return Tensor._make(_array(xp, xp.asarray(out, dtype=dt.np)), backend)
+
+
+def _float_remainder(xp, a, b):
+    """torch's: fmod, moved to the divisor's sign where nonzero. A zero keeps the dividend's sign
+    (-5 % 2.5 is -0.0, printed -0.0000), where numpy's remainder gives it the divisor's."""
+    mod = xp.fmod(a, b)
+    return xp.where((mod != 0) & ((b < 0) != (mod < 0)), mod + b, mod)
 
 
 def _has_zero(xp, divisor):

@@ -102,7 +102,7 @@ class Var(Op):
         ctx.save_for_backward(x)
         ctx.meta = (axes, correction, keepdim, _count(x._data.shape, axes))
         xp = x._backend.xp
-        return _array(xp, _var_array(xp, x._data, axes, correction, keepdim, ctx.meta[3]))
+        return _array(xp, _var_array(x._backend, x._data, axes, correction, keepdim, ctx.meta[3]))
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
@@ -118,14 +118,16 @@ def _mean_array(xp, data, axes, keepdim, count):
     return total / total.dtype.type(0)
 
 
-def _var_array(xp, data, axes, correction, keepdim, count):
-    """xp.var; with no degrees of freedom left, torch's sum / max(0, N - correction) (NaN or inf)
-    without numpy's "Degrees of freedom <= 0" warning."""
+def _var_array(backend, data, axes, correction, keepdim, count, root=False):
+    """The backend's var (its square ``root``: std); with no degrees of freedom left, torch's
+    sum / max(0, N - correction) (NaN or inf) without numpy's "Degrees of freedom <= 0" warning."""
+    xp = backend.xp
     if count - correction > 0:
-        return xp.var(data, axis=axes, ddof=correction, keepdims=keepdim)
+        return backend.var(data, axes, correction, keepdim, root)
     centered = data - _mean_array(xp, data, axes, True, count)
     dof = count - correction if count > correction else 0
-    return xp.sum(centered * centered, axis=axes, keepdims=keepdim) / dof
+    spread = xp.sum(centered * centered, axis=axes, keepdims=keepdim) / dof
+    return xp.sqrt(spread) if root else spread
 
 
 def _var_backward(gy, x, axes, correction, keepdim, count):
@@ -145,9 +147,8 @@ class Std(Op):
         ctx.meta = (axes, correction, keepdim, _count(x._data.shape, axes))
         xp = x._backend.xp
         count = ctx.meta[3]
-        if count - correction > 0:
-            return _array(xp, xp.std(x._data, axis=axes, ddof=correction, keepdims=keepdim))
-        return _array(xp, xp.sqrt(_var_array(xp, x._data, axes, correction, keepdim, count)))
+        return _array(xp, _var_array(x._backend, x._data, axes, correction, keepdim, count,
+                                     root=True))
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
@@ -318,9 +319,8 @@ class VarMean(Op):
         count = _count(x._data.shape, axes)
         ctx.meta = (axes, correction, keepdim, count)
         xp = x._backend.xp
-        spread = _var_array(xp, x._data, axes, correction, keepdim, count)
-        if ctx.take_sqrt:
-            spread = xp.sqrt(spread)
+        spread = _var_array(x._backend, x._data, axes, correction, keepdim, count,
+                            root=ctx.take_sqrt)
         return _array(xp, spread), _array(xp, _mean_array(xp, x._data, axes, keepdim, count))
 
     def backward(ctx, g_spread, g_mean):
@@ -420,11 +420,10 @@ class Cumsum(Op):
 
     def forward(ctx, x, dim, dt):
         ctx.dim = dim
-        xp = x._backend.xp
         data = x._data
         if data.ndim == 0:
             return data.astype(dt.np, copy=True)
-        return xp.cumsum(data, axis=dim, dtype=dt.np)
+        return x._backend.cumsum(data, dim, dt.np)
 
     def backward(ctx, gy):
         return ReverseCumsum.apply(gy, ctx.dim)
@@ -441,7 +440,7 @@ class ReverseCumsum(Op):
         data = g._data
         if data.ndim == 0:
             return data.copy()
-        return xp.flip(xp.cumsum(xp.flip(data, axis=dim), axis=dim), axis=dim)
+        return xp.flip(g._backend.cumsum(xp.flip(data, axis=dim), dim, data.dtype), axis=dim)
 
     def backward(ctx, gg):
         return Cumsum.apply(gg, ctx.dim, gg.dtype)
@@ -457,11 +456,10 @@ class Cumprod(Op):
     def forward(ctx, x, dim, dt):
         ctx.dim = dim
         ctx.save_for_backward(x)
-        xp = x._backend.xp
         data = x._data
         if data.ndim == 0:
             return data.astype(dt.np, copy=True)
-        return xp.cumprod(data, axis=dim, dtype=dt.np)
+        return x._backend.cumprod(data, dim, dt.np)
 
     def backward(ctx, gy):
         from .elementwise import where  # noqa: PLC0415

@@ -716,6 +716,23 @@ def test_round_half_to_even_and_decimals(device):
         ag.round(ag.tensor([1.0], device=device), decimals=1.5)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_remainder_zero_keeps_the_dividends_sign(dtype, device, rng):
+    """torch's remainder is fmod moved to the divisor's sign: -5 % 2.5 is -0.0 (numpy's +0.0)."""
+    torch = torch_or_skip()
+    divisor = rng.choice([-2.5, -0.75, 0.5, 2.0], size=40).astype(dtype)
+    dividend = (divisor * rng.integers(-4, 5, size=40) + rng.choice([0, 0.25], size=40))
+    dividend = dividend.astype(dtype)
+    for ours, theirs in [
+        (ag.tensor(dividend, device=device) % ag.tensor(divisor, device=device),
+         torch.tensor(dividend) % torch.tensor(divisor)),
+        (ag.remainder(ag.tensor(dividend, device=device), -2.5),
+         torch.remainder(torch.tensor(dividend), -2.5)),
+        (3.0 % ag.tensor(divisor, device=device), 3.0 % torch.tensor(divisor))]:
+        assert ours.cpu().numpy().tobytes() == theirs.numpy().tobytes()
+        assert repr(ours.cpu()) == repr(theirs)
+
+
 def test_rounding_graph_and_zero_gradient(device, rng):
     for name, node in (("floor", "FloorBackward0"), ("ceil", "CeilBackward0"),
                        ("round", "RoundBackward0"), ("trunc", "TruncBackward0"),
