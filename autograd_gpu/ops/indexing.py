@@ -980,6 +980,9 @@ def _slices_source(x, source, d, data, op):
                     f"Destination slice shape: {a} at dimension {ax} and source slice shape: "
                     f"{b} at dimension {ax}."), op, x, source)
         return
+    if not sshape and not data.size and d > 0:
+        raise op_note(RuntimeError(f"index_add_(): Indexing dim {d} is out of bounds of the "
+                                   f"source tensor with dim 0"), op, x, source)
     if not sshape and not data.size:  # torch reads source.size(dim) of a 0-d source here
         raise op_note(IndexError(f"Dimension specified as {d} but tensor has no dimensions"),
                       op, x, source)

@@ -154,6 +154,8 @@ ERRORS = [
     ("index_add__oob", lambda t, x, s: x.index_add_(1, t.tensor([4]), s[:, :1])),
     ("index_add_empty_index_0d_source", lambda t, x, s: x[0, :0].index_add(
         0, t.tensor([], dtype=t.int64), s[0, 0])),
+    ("index_add_empty_index_0d_source_dim1", lambda t, x, s: x[:0, :0].index_add(
+        1, t.tensor([], dtype=t.int64), s[0, 0])),
     ("index_add_0d_self_empty_index", lambda t, x, s: x[0, 0].index_add(
         0, t.tensor([], dtype=t.int64), s[0, 0])),
     ("index_fill_oob", lambda t, x, s: t.index_fill(x, 0, t.tensor([0, 5]), 1.0)),
