@@ -883,16 +883,20 @@ class IndexAdd(Op):
     node_name = "IndexAddBackward0"
 
     def forward(ctx, x, dim, index, source, alpha):
-        ctx.meta = (dim, index, alpha)
+        ctx.meta = (dim, index, alpha, source._data.shape)
         out = x._data.copy()
+        if not out.size:  # torch reads no index for an empty self: nothing to add to
+            return out
         values = source._data if alpha == 1 else source._data * alpha
         x._backend.scatter_add(out, (slice(None),) * dim + (index,), values.astype(out.dtype))
         return out
 
     def backward(ctx, gy):
-        dim, index, alpha = ctx.meta
+        dim, index, alpha, source_shape = ctx.meta
         gs = None
-        if ctx.needs_input_grad[3]:
+        if ctx.needs_input_grad[3] and not gy._data.size:
+            gs = Tensor._make(gy._backend.xp.zeros(source_shape, gy._data.dtype), gy._backend)
+        elif ctx.needs_input_grad[3]:
             gs = IndexSelect.apply(gy, dim, index)
             gs = gs if alpha == 1 else gs * alpha
         return gy, None, None, gs, None
@@ -944,13 +948,15 @@ def _index_vector(x, index, d, op):
     """The index as a 1-d int64 array on x's device, bounds-checked."""
     data = _same_backend(x, index).reshape(-1).astype("int64")
     size = x._data.shape[d] if x._data.ndim else 1
+    if op == "index_add" and x._data.ndim > 1 and not x._data.size:
+        return data  # torch's kernel returns before reading the index of an empty self
     if data.size:
         lo, hi = int(data.min()), int(data.max())
         if lo < 0 or hi >= size:
             bad = lo if lo < 0 else hi
             prefix = "index_copy_(): " if op == "index_copy" else ""
             kind = RuntimeError if op == "index_add" else IndexError
-            if op == "index_add" and not x._data.ndim:  # torch's kernel for a 0-d self
+            if op == "index_add" and x._data.ndim <= 1:  # torch's kernel for a 0-d or 1-d self
                 raise op_note(IndexError("index out of range in self"), op, x, index)
             raise op_note(kind(f"{prefix}index {bad} is out of bounds for dimension {d} with "
                                f"size {size}"), op, x, index)
@@ -960,39 +966,33 @@ def _index_vector(x, index, d, op):
 def _slices_source(x, source, d, data, op):
     """torch's shape checks of index_add/index_copy's source."""
     shape, sshape = x._data.shape, source._data.shape
-    n = sshape[d] if sshape else 1
+    n = sshape[d] if d < len(sshape) else 1
     if op == "index_copy":
-        if sshape and shape and len(sshape) != len(shape):
-            raise op_note(IndexError(f"index_copy_(): When source and destination are not scalars, "
-                                     f"their dimensionality must match. Source dimensionality "
-                                     f"({len(sshape)}), destination dimensionality ({len(shape)})"),
-                          op, x, source)
-        if data.size != n:
+        kept = (shape[:d] + shape[d + 1:], sshape[:d] + sshape[d + 1:])
+        if kept[0] != kept[1]:
+            raise op_note(RuntimeError(
+                f"index_copy_(): Source/destination tensor must have same slice shapes. "
+                f"Destination slice shape: {' '.join(map(str, kept[0]))} at dimension {d} and "
+                f"source slice shape: {' '.join(map(str, kept[1]))} at dimension 0."),
+                op, x, source)
+        if sshape and data.size != n:
             raise op_note(IndexError(f"index_copy_(): Number of indices ({data.size}) should be "
                                      f"equal to source.size(dim) ({n})"), op, x, source)
-        slices = (shape[:d] + shape[d + 1:], sshape[:d] + sshape[d + 1:])
-        if not sshape and len(shape) > 1:  # a scalar source of a self with slices
-            slices = (slices[0], ("",))
-        for ax, (a, b) in enumerate(zip(*slices)):
-            if a != b:
-                raise op_note(RuntimeError(
-                    f"index_copy_(): Source/destination tensor must have same slice shapes. "
-                    f"Destination slice shape: {a} at dimension {ax} and source slice shape: "
-                    f"{b} at dimension {ax}."), op, x, source)
         return
-    if not sshape and not data.size and d > 0:
+    # torch's index_func_meta_impl, in its order; a failing check's message reads
+    # source.size(dim), which itself raises for a 0-d source.
+    if d > 0 and d >= len(sshape):
         raise op_note(RuntimeError(f"index_add_(): Indexing dim {d} is out of bounds of the "
-                                   f"source tensor with dim 0"), op, x, source)
-    if not sshape and not data.size:  # torch reads source.size(dim) of a 0-d source here
-        raise op_note(IndexError(f"Dimension specified as {d} but tensor has no dimensions"),
-                      op, x, source)
-    n = sshape[d] if d < len(sshape) else 1
-    if sshape and data.size != n:
+                                   f"source tensor with dim {len(sshape)}"), op, x, source)
+    if data.size != n:
+        if not sshape:
+            raise op_note(IndexError(f"Dimension specified as {d} but tensor has no dimensions"),
+                          op, x, source)
         raise op_note(RuntimeError(f"index_add_(): Number of indices ({data.size}) should be equal "
                                    f"to source.size(dim): ({n}), for dim: {d}"), op, x, source)
-    matching = len(sshape) == len(shape) and all(ax == d or sshape[ax] == shape[ax]
-                                                 for ax in range(len(shape)))
-    if not (matching or (not shape and source._data.size == 1)):
+    kept = (shape, sshape) if not (shape and sshape) else (
+        shape[:d] + shape[d + 1:], sshape[:d] + sshape[d + 1:])
+    if kept[0] != kept[1]:
         raise op_note(RuntimeError(
             f"source tensor shape must match self tensor shape, excluding the specified "
             f"dimension. Got self.shape = {list(shape)} source.shape = {list(sshape)}"),
@@ -1023,8 +1023,8 @@ def index_add(x, dim, index, source, *, alpha=1):
         raise op_note(RuntimeError(f"index_add_(): self ({x.dtype.scalar_name}) and source "
                                    f"({source.dtype.scalar_name}) must have the same scalar type"),
                       "index_add", x, source)
+    _slices_source(x, source, d, _same_backend(x, index).reshape(-1), "index_add")
     data = _index_vector(x, index, d, "index_add")
-    _slices_source(x, source, d, data, "index_add")
     if x.dtype.is_floating_point:
         alpha = float(alpha)
     elif x.dtype.name != "bool":
@@ -1072,6 +1072,11 @@ def index_copy(x, dim, index, source):
     if not source._data.ndim and index._data.size != 1:
         raise op_note(IndexError(f"index_copy_(): When source is scalar, index should have one "
                                  f"element (got {index._data.size})"), "index_copy", x, index)
+    if source._data.ndim and x._data.ndim and source._data.ndim != x._data.ndim:
+        raise op_note(IndexError(f"index_copy_(): When source and destination are not scalars, "
+                                 f"their dimensionality must match. Source dimensionality "
+                                 f"({source._data.ndim}), destination dimensionality "
+                                 f"({x._data.ndim})"), "index_copy", x, source)
     d = _index_op_args(x, dim, index, "index_copy", ("int64",), lambda i: RuntimeError(
         f"index_copy_(): Expected a long tensor for index, but got {i.dtype.scalar_name}"))
     if source.dtype is not x.dtype:

@@ -156,6 +156,10 @@ ERRORS = [
         0, t.tensor([], dtype=t.int64), s[0, 0])),
     ("index_add_empty_index_0d_source_dim1", lambda t, x, s: x[:0, :0].index_add(
         1, t.tensor([], dtype=t.int64), s[0, 0])),
+    ("index_add_1d_source_dim1", lambda t, x, s: x[:0, :0].index_add(
+        1, t.tensor([], dtype=t.int64), s[0, :0])),
+    ("index_add_1d_self_oob", lambda t, x, s: x[0].index_add(0, t.tensor([5]), s[0, :1])),
+    ("index_add_shape_before_bounds", lambda t, x, s: x.index_add(0, t.tensor([9]), s[:1, :3])),
     ("index_add_0d_self_empty_index", lambda t, x, s: x[0, 0].index_add(
         0, t.tensor([], dtype=t.int64), s[0, 0])),
     ("index_fill_oob", lambda t, x, s: t.index_fill(x, 0, t.tensor([0, 5]), 1.0)),
@@ -169,8 +173,20 @@ ERRORS = [
     ("index_copy_int32", lambda t, x, s: x.index_copy(0, t.tensor([0, 1], dtype=t.int32), s[:2])),
     ("index_copy_slices", lambda t, x, s: x.index_copy(0, t.tensor([0, 1]), s[:2, :3])),
     ("index_copy_ndim", lambda t, x, s: x.index_copy(0, t.tensor([1]), s[0])),
+    ("index_copy_slices_3d", lambda t, x, s: x.reshape(3, 2, 2).index_copy(
+        1, t.tensor([0]), s.reshape(3, 2, 2)[:, :1, :1])),
+    ("index_copy_ndim_before_index_dtype", lambda t, x, s: x.index_copy(
+        0, t.tensor([1.0]), s[0])),
     ("index_copy__oob", lambda t, x, s: x.index_copy_(0, t.tensor([3]), s[:1])),
 ]
+
+
+def test_index_add_on_empty_self_reads_no_index(rng):
+    """torch's kernel returns before it bounds-checks the index of an empty 2-d self."""
+    src = random_array(rng, (2, 3))
+    for lib in (torch, ag):
+        out = lib.zeros(0, 3).index_add(0, lib.tensor([0, 7]), lib.tensor(src))
+        assert tuple(out.shape) == (0, 3)
 
 
 @pytest.mark.parametrize("fn", [pytest.param(f, id=n) for n, f in ERRORS])
