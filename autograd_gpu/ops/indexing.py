@@ -952,8 +952,9 @@ def _index_vector(x, index, d, op):
         return data  # torch's kernel returns before reading the index of an empty self
     if data.size:
         lo, hi = int(data.min()), int(data.max())
-        if lo < 0 or hi >= size:
-            bad = lo if lo < 0 else hi
+        lowest = -size if op == "index_fill" else 0  # index_fill alone counts from the end
+        if lo < lowest or hi >= size:
+            bad = lo if lo < lowest else hi
             prefix = "index_copy_(): " if op == "index_copy" else ""
             kind = RuntimeError if op == "index_add" else IndexError
             if op == "index_add" and x._data.ndim <= 1:  # torch's kernel for a 0-d or 1-d self
@@ -1050,13 +1051,11 @@ def index_fill(x, dim, index, value):
                        lambda i: IndexError("index_fill_(): Expected dtype int64 for index."))
     if index._data.ndim > 1:
         raise op_note(RuntimeError("Index has to be a vector/scalar"), "index_fill", x, index)
-    if isinstance(value, Tensor) and value._data.ndim != 0:
-        raise op_note(RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but "
-                                   f"got tensor with {value._data.ndim} dimension(s)."),
-                      "index_fill", x, value)
     if not isinstance(value, Tensor):
         check_fits(x, value, "index_fill")
     data = _index_vector(x, index, d, "index_fill")
+    if data.size and int(data.min()) < 0:
+        data = data % (x._data.shape[d] if x._data.ndim else 1)
     if not x._data.ndim:
         return IndexFill.apply(x.reshape(1), 0, data, value).reshape(())
     return IndexFill.apply(x, d, data, value)
