@@ -660,44 +660,57 @@ def _equality(fn):
     return method
 
 
-def _reflected(method):
-    """A reflected operator (``2 * t`` runs ``t.__rmul__(2)``) for a number; anything else answers
-    NotImplemented, so Python tries the other operand's own operator (``"ab" * t`` repeats the
-    string for an integer 0-d t), as torch's reflected operators do."""
-    def reflected(self, other):
+def _operator(method):
+    """A binary operator (``t * 2``, or reflected: ``2 * t`` runs ``t.__rmul__(2)``) for a Tensor
+    or a number; anything else answers NotImplemented, as torch's operators do (they turn the
+    op's TypeError into NotImplemented). Python then tries the other operand's own operator:
+    ``"ab" * t`` and ``t * [1]`` repeat the sequence for an integer 0-d t, and ``t + "a"`` raises
+    Python's "unsupported operand type(s) for +: 'Tensor' and 'str'"."""
+    def operator(self, other):
         try:
             other = E._operand(other, "")
         except TypeError:
             return NotImplemented
         return method(self, other)
-    return reflected
+    return operator
+
+
+def _tensor_operator(method):
+    """``@``: a Tensor operand only (``t @ 2`` is Python's "unsupported operand" TypeError, as
+    torch's matmul turns its TypeError into NotImplemented)."""
+    def operator(self, other):
+        return method(self, other) if isinstance(other, Tensor) else NotImplemented
+    return operator
 
 
 def _ops_methods():
     return {
         # operators
-        "__add__": E.add, "__radd__": _reflected(E.add), "__iadd__": add_,
-        "__sub__": E.sub, "__rsub__": _reflected(lambda self, other: E.sub(other, self)),
-        "__isub__": sub_,
-        "__mul__": E.mul, "__rmul__": _reflected(E.mul), "__imul__": mul_,
-        "__truediv__": E.div, "__rtruediv__": _reflected(lambda self, other: E.div(other, self)),
+        "__add__": _operator(E.add), "__radd__": _operator(E.add), "__iadd__": add_,
+        "__sub__": _operator(E.sub),
+        "__rsub__": _operator(lambda self, other: E.sub(other, self)), "__isub__": sub_,
+        "__mul__": _operator(E.mul), "__rmul__": _operator(E.mul), "__imul__": mul_,
+        "__truediv__": _operator(E.div),
+        "__rtruediv__": _operator(lambda self, other: E.div(other, self)),
         "__itruediv__": div_,
-        "__floordiv__": E.floor_divide,
-        "__rfloordiv__": _reflected(lambda self, other: E.floor_divide(other, self)),
-        "__mod__": E.remainder,
-        "__rmod__": _reflected(lambda self, other: E.remainder(other, self)),
-        "__pow__": E.pow, "__rpow__": _reflected(lambda self, other: E.pow(other, self)),
-        "__matmul__": L.matmul, "__rmatmul__": lambda self, other: L.matmul(other, self),
+        "__floordiv__": _operator(E.floor_divide),
+        "__rfloordiv__": _operator(lambda self, other: E.floor_divide(other, self)),
+        "__mod__": _operator(E.remainder),
+        "__rmod__": _operator(lambda self, other: E.remainder(other, self)),
+        "__pow__": _operator(E.pow), "__rpow__": _operator(lambda self, other: E.pow(other, self)),
+        "__matmul__": _tensor_operator(L.matmul),
+        "__rmatmul__": _tensor_operator(lambda self, other: L.matmul(other, self)),
         "__neg__": E.neg, "__pos__": lambda self: self, "__abs__": E.abs,
         "__invert__": E.invert,
-        "__and__": E.bitwise_and, "__or__": E.bitwise_or, "__xor__": E.bitwise_xor,
-        "__rand__": _reflected(E.bitwise_and), "__ror__": _reflected(E.bitwise_or),
-        "__rxor__": _reflected(E.bitwise_xor),
+        "__and__": _operator(E.bitwise_and), "__or__": _operator(E.bitwise_or),
+        "__xor__": _operator(E.bitwise_xor), "__rand__": _operator(E.bitwise_and),
+        "__ror__": _operator(E.bitwise_or), "__rxor__": _operator(E.bitwise_xor),
         "__iand__": _unary_inplace_method(E.bitwise_and),
         "__ior__": _unary_inplace_method(E.bitwise_or),
         "__ixor__": _unary_inplace_method(E.bitwise_xor),
         "__eq__": _equality(E.eq), "__ne__": _equality(E.ne),
-        "__lt__": E.lt, "__le__": E.le, "__gt__": E.gt, "__ge__": E.ge,
+        "__lt__": _operator(E.lt), "__le__": _operator(E.le), "__gt__": _operator(E.gt),
+        "__ge__": _operator(E.ge),
         "__getitem__": I.getitem, "__setitem__": setitem,
         # elementwise
         "add": E.add, "sub": E.sub, "subtract": E.sub, "mul": E.mul, "multiply": E.mul,

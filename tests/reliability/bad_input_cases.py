@@ -511,7 +511,15 @@ CASES = [
 
     # -- Python objects that are not numbers ------------------------------------------------------
     Case("pyobj", "add", "None operand", lambda t, x: x + None, [a(2)], TypeError,
-         r"add\(\).*NoneType"),
+         r"unsupported operand type\(s\) for \+: 'Tensor' and 'NoneType'"),
+    Case("pyobj", "lt", "str operand", lambda t, x: x < "a", [a(2)], TypeError,
+         r"'<' not supported between instances of 'Tensor' and 'str'"),
+    Case("pyobj", "matmul", "int operand", lambda t, x: x @ 2, [a(2)], TypeError,
+         r"unsupported operand type\(s\) for @: 'Tensor' and 'int'"),
+    Case("pyobj", "mul", "a list repeated by a two-element tensor", lambda t, x: x * [1],
+         [a(2, dtype="int64")], TypeError, r"only integer tensors of a single element"),
+    Case("pyobj", "mul", "a str repeated by an int 0-d tensor on the left", lambda t, x: x * "ab",
+         [a(dtype="int64", values=3)], None, None),
     Case("pyobj", "mul", "str operand", lambda t, x: t.mul(x, "a"), [a(2)], TypeError,
          r"mul\(\).*str"),
     Case("pyobj", "sub_", "None in place", lambda t, x: x.sub_(None), [a(2, grad=True)], TypeError,

@@ -178,6 +178,9 @@ def assert_same_result(ours, theirs, where="result"):
 TORCH_WORDING_PINNED = (
     r"a leaf Variable that requires grad is being used in an in-place operation\.$",
     r"new\(\): invalid data type '\w+'$",
+    # Python's own, after both operands' operators answered NotImplemented (torch's do too)
+    r"unsupported operand type\(s\) for \S+( or pow\(\))?: '\w+' and '\w+'$",
+    r"'\S+' not supported between instances of '\w+' and '\w+'$",
 )
 
 
