@@ -302,12 +302,11 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if dtype is None:
         dtype = (dtypes.bool_ if isinstance(fill_value, bool) else
                  dtypes.int64 if isinstance(fill_value, numbers.Integral) else None)
-    out = _filled((tuple(size) if isinstance(size, (list, tuple)) else (size,)), fill_value, dtype,
-                  device, requires_grad, "full")
     from .ops.indexing import check_fits  # noqa: PLC0415 - the ops import this module
 
-    check_fits(out, fill_value, "full")
-    return out
+    shape = _size(tuple(size) if isinstance(size, (list, tuple)) else (size,), "full")
+    check_fits(_filled((), 0, dtype, device, False, "full"), fill_value, "full")
+    return _filled(shape, fill_value, dtype, device, requires_grad, "full")
 
 
 @translating

@@ -37,12 +37,24 @@ def _result_dtype(a, b):
     return dtypes.promote_types(da, db)
 
 
+def check_int_scalar(x, op):
+    """torch's Python-int-to-Scalar conversion: int64 and uint64 values only, OverflowError
+    with CPython's wording beyond them."""
+    if type(x) is int and not -0x8000000000000000 <= x <= 0xFFFFFFFFFFFFFFFF:
+        exc = OverflowError("int too big to convert" if x > 0 else
+                            "can't convert negative int to unsigned")
+        raise op_note(exc, op) if op else exc
+
+
 def _operand(x, op):
     """``x`` as an operand: a Tensor or a Python number. Other number types become the Python
     number torch reads them as (numpy integers int, numpy floats float, numpy bools float);
     anything else is a TypeError naming the op."""
     kind = type(x)
-    if kind is Tensor or kind is float or kind is int or kind is bool or isinstance(x, Tensor):
+    if kind is int:
+        check_int_scalar(x, op)
+        return x
+    if kind is Tensor or kind is float or kind is bool or isinstance(x, Tensor):
         return x
     if isinstance(x, numbers.Integral):
         return int(x)
@@ -87,7 +99,17 @@ def _as_operand(x, dtype, backend, op=None, inplace=False):
         return a if a.dtype == dtype.np else a.astype(dtype.np)
     if dtype.is_floating_point:
         return float(x)
-    return bool(x) if dtype is dtypes.bool_ else int(x)
+    return bool(x) if dtype is dtypes.bool_ else _wrapped(int(x), dtype)
+
+
+def _wrapped(x, dtype):
+    """An integer scalar as the integer dtype holds it: torch casts ``int8_tensor + 1000`` into
+    int8 two's-complement style (-24), where numpy refuses an out-of-range Python int."""
+    bits = 8 * dtype.itemsize
+    low = -(1 << (bits - 1)) if dtype.is_signed else 0
+    if low <= x < low + (1 << bits):
+        return x
+    return (x - low) % (1 << bits) + low
 
 
 def _binary(op_cls, a, b, name, float_result=False):

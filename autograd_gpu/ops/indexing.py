@@ -287,9 +287,17 @@ def _assigned_value(x, value):
     return value
 
 
+# The C++ type names c10's checked_convert prints in its overflow error
+_CONVERT_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+                  "int64": "int64_t", "float16": "c10::Half"}
+
+
 def check_fits(t, value, op):
     """torch refuses a Python number that t's dtype cannot hold: NaN, inf or too big an integer
     for an integer tensor, a finite number past float16's range for a half tensor."""
+    from .elementwise import check_int_scalar  # noqa: PLC0415
+
+    check_int_scalar(value, op)
     data = t._data
     if data.dtype.kind in "iu" and not isinstance(value, bool):
         info = t._backend.xp.iinfo(data.dtype)
@@ -299,8 +307,8 @@ def check_fits(t, value, op):
     else:
         return
     if not fits:
-        raise op_note(RuntimeError(f"value cannot be converted to type {t.dtype.cpp_name} "
-                                   f"without overflow"), op, t)
+        raise op_note(RuntimeError(f"value cannot be converted to type "
+                                   f"{_CONVERT_NAMES[t.dtype.name]} without overflow"), op, t)
 
 
 def _legacy_type(x):
