@@ -16,6 +16,7 @@ from .backend.float_errors import restore, silence, silenced
 from .ops import elementwise as E
 from .ops import indexing as I
 from .ops import linalg as L
+from .ops import pointwise as P
 from .ops import reduction as R
 from .ops import shape as S
 from .ops import view_inplace as V
@@ -552,6 +553,37 @@ def addcdiv_(self, tensor1, tensor2, *, value=1):
                           "addcdiv_")
 
 
+def _addc(op, op_cls, input, tensor1, tensor2, value, positions=(1, 2, 3)):
+    """torch.addcmul/addcdiv out of place: the three tensors broadcast together (in torch's
+    order: input, tensor1, tensor2) into a new tensor of their promoted dtype."""
+    for t, name, position in zip((input, tensor1, tensor2), ("input", "tensor1", "tensor2"),
+                                 positions):
+        _check_tensor_arg(op, t, name, position)
+    if op == "addcmul" and input.dtype is tensor1.dtype is tensor2.dtype is dtypes.bool_:
+        raise op_note(NotImplementedError("\"addcmul_cpu_out\" not implemented for 'Bool'"), op,
+                      input, tensor1, tensor2)
+    if op == "addcdiv" and tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
+        raise RuntimeError(_ADDCDIV_INTEGER)
+    try:
+        _broadcast_shape(_broadcast_shape(input._data.shape, tensor1._data.shape),
+                         tensor2._data.shape)
+    except RuntimeError as err:
+        raise op_note(err, op, input, tensor1, tensor2) from None
+    if op == "addcmul":
+        value = _integral_value(value, input, tensor1, tensor2)
+    return op_cls.apply(input, tensor1, tensor2, value)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 * tensor2 (torch.addcmul)."""
+    return _addc("addcmul", _Addcmul, input, tensor1, tensor2, value)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 / tensor2 (torch.addcdiv)."""
+    return _addc("addcdiv", _Addcdiv, input, tensor1, tensor2, value)
+
+
 def _lerp_scalar_arrays(xp, x, end, weight):
     diff = end - x
     if abs(weight) < 0.5:
@@ -770,7 +802,40 @@ def _ops_methods():
         "hypot_": _unary_inplace_method(E.hypot),
         "nan_to_num_": lambda self, nan=0.0, posinf=None, neginf=None: _inplace_unary(
             self, lambda t: E.nan_to_num(t, nan, posinf, neginf), "nan_to_num_"),
+        # more pointwise math (ops/pointwise.py)
+        **{fn.__name__: fn for fn in _POINTWISE_UNARY + _POINTWISE_BINARY},
+        **{f"{fn.__name__}_": _unary_inplace_method(fn)
+           for fn in _POINTWISE_UNARY + _POINTWISE_BINARY if fn not in _NO_INPLACE},
+        "signbit": P.signbit, "positive": P.positive,
+        **{name: lambda self, name=name, fn=fn: _inplace_unary(self, fn, name)
+           for fn, names in ((P.asinh_inplace_result, ("asinh_", "arcsinh_")),
+                             (P.atanh_inplace_result, ("atanh_", "arctanh_"))) for name in names},
+        "logit": P.logit,
+        "logit_": lambda self, eps=None: _inplace_unary(self, lambda t: P.logit(t, eps), "logit_"),
+        "float_power": P.float_power, "float_power_": float_power_,
+        "addcmul": lambda self, tensor1, tensor2, *, value=1: _addc(
+            "addcmul", _Addcmul, self, tensor1, tensor2, value, (0, 1, 2)),
+        "addcdiv": lambda self, tensor1, tensor2, *, value=1: _addc(
+            "addcdiv", _Addcdiv, self, tensor1, tensor2, value, (0, 1, 2)),
     }
+
+
+_POINTWISE_UNARY = (P.log2, P.log10, P.exp2, P.asin, P.acos, P.atan, P.asinh, P.acosh, P.atanh,
+                    P.arcsin, P.arccos, P.arctan, P.arcsinh, P.arccosh, P.arctanh, P.erfc,
+                    P.erfinv, P.sgn, P.deg2rad, P.rad2deg, P.absolute, P.negative)
+_POINTWISE_BINARY = (P.fmod, P.copysign, P.logaddexp, P.logaddexp2, P.xlogy, P.fmax, P.fmin,
+                     P.clamp_min, P.clamp_max)
+_NO_INPLACE = (P.logaddexp, P.logaddexp2, P.fmax, P.fmin)  # torch has no in-place versions
+
+
+def float_power_(self, exponent):
+    """self ** exponent in float64, in place: only a float64 tensor can hold the result."""
+    if self.dtype is not dtypes.float64:
+        raise op_note(RuntimeError(f"the base given to float_power_ has dtype "
+                                   f"{self.dtype.scalar_name} but the operation's result requires "
+                                   "dtype Double"), "float_power_", self)
+    exponent = E._operand(exponent, "float_power_")
+    return _inplace_unary(self, lambda t: P.float_power(t, exponent), "float_power_")
 
 
 for _name, _fn in _ops_methods().items():
