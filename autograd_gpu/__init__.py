@@ -20,7 +20,7 @@ from .creation import (arange, as_tensor, empty, empty_like, eye, from_dlpack, f
 from .dtypes import (bool_ as bool, double, float, float16, float32, float64, get_default_dtype, half,
                      int8, int16, int32, int64, long, promote_types, set_default_dtype, short,
                      uint8)
-from .dtypes import dtype
+from .dtypes import dtype, finfo, iinfo
 from .dtypes import int as int  # noqa: PLC0414 - torch.int is int32
 from .ops.activation import torch_log_softmax as log_softmax, torch_softmax as softmax
 from .ops.elementwise import (abs, add, allclose, arctan2, atan2, bitwise_and, bitwise_not,
@@ -82,13 +82,13 @@ __all__ = ["abs", "absolute", "acos", "acosh", "add", "addcdiv", "addcmul", "add
            "concatenate", "copysign", "cos", "cosh", "count_nonzero", "cuda", "cumprod", "cumsum",
            "default_generator", "deg2rad", "detach", "device", "diag", "diagonal", "div", "dot",
            "double", "dtype", "einsum", "empty", "empty_like", "enable_grad", "eq", "equal", "erf",
-           "erfc", "erfinv", "exp", "exp2", "expand", "expm1", "eye", "fix", "flatten", "flip",
-           "float", "float16", "float32", "float64", "float_power", "floor", "floor_divide",
-           "fmax", "fmin", "fmod", "frac", "from_dlpack", "from_numpy", "full", "full_like",
-           "fuse", "gather", "ge", "Generator", "get_default_dtype", "get_device",
-           "get_printoptions", "get_rng_state", "gt", "half", "hypot", "index_add", "index_copy",
-           "index_fill", "index_select", "inference_mode", "initial_seed", "int", "int16", "int32",
-           "int64", "int8", "is_anomaly_check_nan_enabled", "is_anomaly_enabled",
+           "erfc", "erfinv", "exp", "exp2", "expand", "expm1", "eye", "finfo", "fix", "flatten",
+           "flip", "float", "float16", "float32", "float64", "float_power", "floor",
+           "floor_divide", "fmax", "fmin", "fmod", "frac", "from_dlpack", "from_numpy", "full",
+           "full_like", "fuse", "gather", "ge", "Generator", "get_default_dtype", "get_device",
+           "get_printoptions", "get_rng_state", "gt", "half", "hypot", "iinfo", "index_add",
+           "index_copy", "index_fill", "index_select", "inference_mode", "initial_seed", "int",
+           "int16", "int32", "int64", "int8", "is_anomaly_check_nan_enabled", "is_anomaly_enabled",
            "is_grad_enabled", "is_inference_mode_enabled", "is_tensor", "isclose", "isfinite",
            "isinf", "isnan", "kthvalue", "le", "lerp", "linspace", "load", "log", "log10", "log1p",
            "log2", "log_softmax", "logaddexp", "logaddexp2", "logical_and", "logical_not",
@@ -103,7 +103,7 @@ __all__ = ["abs", "absolute", "acos", "acosh", "add", "addcdiv", "addcmul", "add
            "scatter_add", "seed", "select", "set_anomaly_enabled", "set_default_dtype",
            "set_grad_enabled", "set_printoptions", "set_rng_state", "sgn", "short", "sigmoid",
            "sign", "signbit", "sin", "sinh", "Size", "softmax", "sort", "split", "sqrt", "square",
-           "squeeze", "stack", "std", "std_mean", "sub", "sum", "t", "tanh", "Tensor", "tensor",
+           "squeeze", "stack", "std", "std_mean", "sub", "sum", "t", "tanh", "tensor", "Tensor",
            "tile", "topk", "trace", "transpose", "tril", "triu", "true_divide", "trunc", "uint8",
            "unbind", "unflatten", "unique", "unsqueeze", "utils", "var", "var_mean", "where",
            "xlogy", "zeros", "zeros_like"]
