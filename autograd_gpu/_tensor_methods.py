@@ -18,6 +18,7 @@ from .ops import indexing as I
 from .ops import linalg as L
 from .ops import pointwise as P
 from .ops import reduction as R
+from .ops import scan as C
 from .ops import shape as S
 from .ops import view_inplace as V
 from .tensor import Tensor, check_tensor, op_note, with_note
@@ -763,6 +764,8 @@ def _ops_methods():
         "logsumexp": R.logsumexp, "all": R.all, "any": R.any, "prod": R.prod,
         "cumsum": R.cumsum, "cumprod": R.cumprod, "norm": R.norm,
         "median": R.median, "kthvalue": R.kthvalue, "count_nonzero": R.count_nonzero,
+        "nansum": C.nansum, "nanmean": C.nanmean, "aminmax": C.aminmax, "cummax": C.cummax,
+        "cummin": C.cummin, "logcumsumexp": C.logcumsumexp, "diff": C.diff,
         # shape
         "view": S.view, "reshape": S.reshape, "flatten": S.flatten, "unflatten": S.unflatten,
         "squeeze": S.squeeze, "unsqueeze": S.unsqueeze, "transpose": S.transpose,
