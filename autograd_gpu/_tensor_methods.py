@@ -20,6 +20,7 @@ from .ops import pointwise as P
 from .ops import reduction as R
 from .ops import scan as C
 from .ops import shape as S
+from .ops import stacking as K
 from .ops import view_inplace as V
 from .tensor import Tensor, check_tensor, op_note, with_note
 
@@ -776,6 +777,8 @@ def _ops_methods():
         "flip": S.flip, "roll": S.roll, "tril": S.tril, "triu": S.triu, "repeat": S.repeat,
         "tile": S.tile, "repeat_interleave": S.repeat_interleave, "trace": S.trace,
         "diag": S.diag, "diagonal": S.diagonal,
+        "swapdims": S.transpose, "take_along_dim": K.take_along_dim,
+        "masked_select": K.masked_select, "cross": K.cross, "kron": K.kron,
         "view_as": lambda self, other: S.view(self, other._data.shape),
         "reshape_as": lambda self, other: S.reshape(self, other._data.shape),
         # linear algebra
