@@ -671,6 +671,14 @@ def _unary_inplace_method(fn):
     return method
 
 
+def _inplace_result_method(compute, name):
+    """An in-place method writing ``compute(self)`` (an op of its own, as asinh_'s)."""
+    def method(self):
+        return _inplace_unary(self, compute, name)
+    method.__name__ = name
+    return method
+
+
 def _activation_method(name):
     """A method running ops/activation.py's ``name``, looked up on call (that module imports
     this one)."""
@@ -813,7 +821,7 @@ def _ops_methods():
         **{f"{fn.__name__}_": _unary_inplace_method(fn)
            for fn in _POINTWISE_UNARY + _POINTWISE_BINARY if fn not in _NO_INPLACE},
         "signbit": P.signbit, "positive": P.positive,
-        **{name: lambda self, name=name, fn=fn: _inplace_unary(self, fn, name)
+        **{name: _inplace_result_method(fn, name)
            for fn, names in ((P.asinh_inplace_result, ("asinh_", "arcsinh_")),
                              (P.atanh_inplace_result, ("atanh_", "arctanh_"))) for name in names},
         "logit": P.logit,
