@@ -16,8 +16,11 @@ from .backend.float_errors import restore, silence, silenced
 from .ops import elementwise as E
 from .ops import indexing as I
 from .ops import linalg as L
+from .ops import pointwise as P
 from .ops import reduction as R
+from .ops import scan as C
 from .ops import shape as S
+from .ops import stacking as K
 from .ops import view_inplace as V
 from .tensor import Tensor, check_tensor, op_note, with_note
 
@@ -552,6 +555,37 @@ def addcdiv_(self, tensor1, tensor2, *, value=1):
                           "addcdiv_")
 
 
+def _addc(op, op_cls, input, tensor1, tensor2, value, positions=(1, 2, 3)):
+    """torch.addcmul/addcdiv out of place: the three tensors broadcast together (in torch's
+    order: input, tensor1, tensor2) into a new tensor of their promoted dtype."""
+    for t, name, position in zip((input, tensor1, tensor2), ("input", "tensor1", "tensor2"),
+                                 positions):
+        _check_tensor_arg(op, t, name, position)
+    if op == "addcmul" and input.dtype is tensor1.dtype is tensor2.dtype is dtypes.bool_:
+        raise op_note(NotImplementedError("\"addcmul_cpu_out\" not implemented for 'Bool'"), op,
+                      input, tensor1, tensor2)
+    if op == "addcdiv" and tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
+        raise RuntimeError(_ADDCDIV_INTEGER)
+    try:
+        _broadcast_shape(_broadcast_shape(input._data.shape, tensor1._data.shape),
+                         tensor2._data.shape)
+    except RuntimeError as err:
+        raise op_note(err, op, input, tensor1, tensor2) from None
+    if op == "addcmul":
+        value = _integral_value(value, input, tensor1, tensor2)
+    return op_cls.apply(input, tensor1, tensor2, value)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 * tensor2 (torch.addcmul)."""
+    return _addc("addcmul", _Addcmul, input, tensor1, tensor2, value)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 / tensor2 (torch.addcdiv)."""
+    return _addc("addcdiv", _Addcdiv, input, tensor1, tensor2, value)
+
+
 def _lerp_scalar_arrays(xp, x, end, weight):
     diff = end - x
     if abs(weight) < 0.5:
@@ -634,6 +668,14 @@ def relu_(self):
 def _unary_inplace_method(fn):
     def method(self, *args, **kwargs):
         return _inplace_unary(self, lambda t: fn(t, *args, **kwargs), f"{fn.__name__}_")
+    return method
+
+
+def _inplace_result_method(compute, name):
+    """An in-place method writing ``compute(self)`` (an op of its own, as asinh_'s)."""
+    def method(self):
+        return _inplace_unary(self, compute, name)
+    method.__name__ = name
     return method
 
 
@@ -744,6 +786,8 @@ def _ops_methods():
         "logsumexp": R.logsumexp, "all": R.all, "any": R.any, "prod": R.prod,
         "cumsum": R.cumsum, "cumprod": R.cumprod, "norm": R.norm,
         "median": R.median, "kthvalue": R.kthvalue, "count_nonzero": R.count_nonzero,
+        "nansum": C.nansum, "nanmean": C.nanmean, "aminmax": C.aminmax, "cummax": C.cummax,
+        "cummin": C.cummin, "logcumsumexp": C.logcumsumexp, "diff": C.diff,
         # shape
         "view": S.view, "reshape": S.reshape, "flatten": S.flatten, "unflatten": S.unflatten,
         "squeeze": S.squeeze, "unsqueeze": S.unsqueeze, "transpose": S.transpose,
@@ -754,6 +798,8 @@ def _ops_methods():
         "flip": S.flip, "roll": S.roll, "tril": S.tril, "triu": S.triu, "repeat": S.repeat,
         "tile": S.tile, "repeat_interleave": S.repeat_interleave, "trace": S.trace,
         "diag": S.diag, "diagonal": S.diagonal,
+        "swapdims": S.transpose, "take_along_dim": K.take_along_dim,
+        "masked_select": K.masked_select, "cross": K.cross, "kron": K.kron,
         "view_as": lambda self, other: S.view(self, other._data.shape),
         "reshape_as": lambda self, other: S.reshape(self, other._data.shape),
         # linear algebra
@@ -783,7 +829,40 @@ def _ops_methods():
         "hypot_": _unary_inplace_method(E.hypot),
         "nan_to_num_": lambda self, nan=0.0, posinf=None, neginf=None: _inplace_unary(
             self, lambda t: E.nan_to_num(t, nan, posinf, neginf), "nan_to_num_"),
+        # more pointwise math (ops/pointwise.py)
+        **{fn.__name__: fn for fn in _POINTWISE_UNARY + _POINTWISE_BINARY},
+        **{f"{fn.__name__}_": _unary_inplace_method(fn)
+           for fn in _POINTWISE_UNARY + _POINTWISE_BINARY if fn not in _NO_INPLACE},
+        "signbit": P.signbit, "positive": P.positive,
+        **{name: _inplace_result_method(fn, name)
+           for fn, names in ((P.asinh_inplace_result, ("asinh_", "arcsinh_")),
+                             (P.atanh_inplace_result, ("atanh_", "arctanh_"))) for name in names},
+        "logit": P.logit,
+        "logit_": lambda self, eps=None: _inplace_unary(self, lambda t: P.logit(t, eps), "logit_"),
+        "float_power": P.float_power, "float_power_": float_power_,
+        "addcmul": lambda self, tensor1, tensor2, *, value=1: _addc(
+            "addcmul", _Addcmul, self, tensor1, tensor2, value, (0, 1, 2)),
+        "addcdiv": lambda self, tensor1, tensor2, *, value=1: _addc(
+            "addcdiv", _Addcdiv, self, tensor1, tensor2, value, (0, 1, 2)),
     }
+
+
+_POINTWISE_UNARY = (P.log2, P.log10, P.exp2, P.asin, P.acos, P.atan, P.asinh, P.acosh, P.atanh,
+                    P.arcsin, P.arccos, P.arctan, P.arcsinh, P.arccosh, P.arctanh, P.erfc,
+                    P.erfinv, P.sgn, P.deg2rad, P.rad2deg, P.absolute, P.negative)
+_POINTWISE_BINARY = (P.fmod, P.copysign, P.logaddexp, P.logaddexp2, P.xlogy, P.fmax, P.fmin,
+                     P.clamp_min, P.clamp_max)
+_NO_INPLACE = (P.logaddexp, P.logaddexp2, P.fmax, P.fmin)  # torch has no in-place versions
+
+
+def float_power_(self, exponent):
+    """self ** exponent in float64, in place: only a float64 tensor can hold the result."""
+    if self.dtype is not dtypes.float64:
+        raise op_note(RuntimeError(f"the base given to float_power_ has dtype "
+                                   f"{self.dtype.scalar_name} but the operation's result requires "
+                                   "dtype Double"), "float_power_", self)
+    exponent = E._operand(exponent, "float_power_")
+    return _inplace_unary(self, lambda t: P.float_power(t, exponent), "float_power_")
 
 
 for _name, _fn in _ops_methods().items():

@@ -115,3 +115,56 @@ def scalar_result_dtype(tensor_dtype, scalar):
         return int64 if tensor_dtype is bool_ else tensor_dtype
     # float (or complex, unsupported)
     return tensor_dtype if tensor_dtype._kind == 2 else get_default_dtype()
+
+
+def _type_argument(op, type):
+    if not isinstance(type, dtype):
+        raise TypeError(f"{op}(): argument 'type' (position 1) must be torch.dtype, not "
+                        f"{builtins.type(type).__name__}")
+    return type
+
+
+class finfo:
+    """The numerical limits of a floating dtype (torch.finfo): bits, eps, max, min, tiny (alias
+    smallest_normal) and resolution, as Python numbers; the default dtype without an argument."""
+
+    def __init__(self, type=None):
+        type = get_default_dtype() if type is None else _type_argument("finfo", type)
+        if not type.is_floating_point:
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo "
+                            "to handle 'torch.finfo'")
+        info = _np.finfo(type.np)
+        self.bits = info.bits
+        self.eps = builtins.float(info.eps)
+        self.max = builtins.float(info.max)
+        self.min = builtins.float(info.min)
+        self.tiny = self.smallest_normal = builtins.float(info.smallest_normal)
+        self.resolution = builtins.float(f"1e-{info.precision}")  # numpy's float16 one is rounded
+        self.dtype = type.name
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """The limits of an integer dtype (torch.iinfo): bits, min and max, as Python ints."""
+
+    def __init__(self, type=None):
+        if type is None:
+            raise TypeError('iinfo() missing 1 required positional arguments: "type"')
+        type = _type_argument("iinfo", type)
+        if type is bool_:
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        if type.is_floating_point:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to "
+                            "handle 'torch.iinfo'")
+        info = _np.iinfo(type.np)
+        self.bits = info.bits
+        self.min = builtins.int(info.min)
+        self.max = builtins.int(info.max)
+        self.dtype = type.name
+
+    def __repr__(self):
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

@@ -52,3 +52,23 @@ class CudaFused:
         if x.dtype == cupy.float16:
             return erf(x.astype(cupy.float32)).astype(cupy.float16)
         return erf(x)
+
+    @on_device
+    def erfc(self, x):
+        return self._special("erfc", x)
+
+    @on_device
+    def erfinv(self, x):
+        return self._special("erfinv", x)
+
+    def _special(self, name, x):
+        """cupyx.scipy.special's ``name`` of a float array (float16 through float32)."""
+        if not isinstance(x, cupy.ndarray) or x.dtype.kind != "f":
+            return getattr(super(), name)(x)
+        import cupyx.scipy.special  # noqa: PLC0415 - loaded on first use
+
+        fn = getattr(cupyx.scipy.special, name)
+        if x.dtype == cupy.float16:
+            return fn(x.astype(cupy.float32)).astype(cupy.float16)
+        return fn(x)
+

@@ -35,6 +35,14 @@ _ERFC_SINGLE = (-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.
 _ERF_SERIES = tuple(2.0 / math.sqrt(math.pi) * (-1) ** n / (math.factorial(n) * (2 * n + 1))
                     for n in range(13))
 _ERF_SERIES_BOUND = 0.5
+# erfinv's first guess, Giles' single-precision approximation ("Approximating the erfinv function",
+# GPU Computing Gems, 2011): a polynomial in w = -log(1 - y^2), central (w < 5) and tail branches;
+# Newton steps on erf/erfc then refine it to the precision of those.
+_ERFINV_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
+                   0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
+_ERFINV_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+                -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
+_ERFINV_NEWTON_STEPS = 3
 
 
 def _erfc_double(xp, z):
@@ -215,6 +223,48 @@ class FusedPrimitives:
         xp.copysign(e, x, out=e)
         near = _erf_series(x, 13 if double else 6)
         return xp.where(z < _ERF_SERIES_BOUND, near, e).reshape(shape)
+
+
+    def erfc(self, x):
+        """erfc of a float array: the series of erfc(|x|), and 2 - erfc(-x) for negative x (no
+        cancellation where erfc is small); float16 is computed in float32."""
+        xp = self.xp
+        x = xp.asarray(x)
+        if x.dtype == xp.float16:
+            return self.erfc(x.astype(xp.float32)).astype(xp.float16)
+        shape = x.shape
+        x = x.reshape(-1)
+        z = xp.abs(x)
+        e = _erfc_double(xp, z) if x.dtype == xp.float64 else _erfc_single(xp, z)
+        return xp.where(x < 0, 2.0 - e, e).reshape(shape)
+
+    def erfinv(self, y):
+        """erfinv of a float array, computed in float64: Giles' approximation refined by Newton
+        steps (on erf for |y| < 0.5, on log erfc above, where 1 - |y| is exact); +-inf at +-1, NaN
+        outside [-1, 1]."""
+        xp = self.xp
+        y = xp.asarray(y)
+        dtype, shape = y.dtype, y.shape
+        y = y.reshape(-1).astype(xp.float64)
+        a = xp.abs(y)
+        w = -xp.log((1.0 - a) * (1.0 + a))
+        central = w < 5.0
+        wc, wt = w - 2.5, xp.sqrt(xp.where(central, 5.0, w)) - 3.0
+        pc, pt = xp.full_like(w, _ERFINV_CENTRAL[0]), xp.full_like(w, _ERFINV_TAIL[0])
+        for c, t in zip(_ERFINV_CENTRAL[1:], _ERFINV_TAIL[1:]):
+            pc = pc * wc + c
+            pt = pt * wt + t
+        x = xp.where(central, pc, pt) * a
+        near = a < 0.5
+        log_tail = xp.log(1.0 - a)
+        for _ in range(_ERFINV_NEWTON_STEPS):
+            # f = erf(x) - a near 0; f = log erfc(x) - log(1 - a) in the tail, where Newton
+            # converges from afar; f' = 2/sqrt(pi) exp(-x^2) (divided by -erfc(x) in the tail)
+            tail = self.erfc(x)
+            step = xp.where(near, self.erf(x) - a, (log_tail - xp.log(tail)) * tail)
+            x = x - step * xp.exp(x * x) * (math.sqrt(math.pi) / 2.0)
+        x = xp.where(a == 1.0, xp.inf, xp.where(a > 1.0, xp.nan, x))
+        return xp.copysign(x, y).astype(dtype).reshape(shape)
 
 
 def launch_layout(shape, arrays):
