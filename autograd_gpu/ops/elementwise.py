@@ -577,6 +577,19 @@ class Floor(Op):
         return _zeros_for(gy)
 
 
+class Sign(Op):
+    """(x > 0) - (x < 0), as torch computes it: 0 for NaN and for -0.0; the gradient is zeros."""
+    node_name = "SignBackward0"
+
+    def forward(ctx, x):
+        xp, data = x._backend.xp, x._data
+        positive, negative = xp.greater(data, 0), xp.less(data, 0)
+        return _array(xp, positive.astype(data.dtype) - negative.astype(data.dtype))
+
+    def backward(ctx, gy):
+        return _zeros_for(gy)
+
+
 class Ceil(Floor):
     node_name = "CeilBackward0"
     rounding = "ceil"
@@ -1345,14 +1358,11 @@ def where(condition, input=None, other=None):
 
 
 def sign(x):
-    """(x > 0) - (x < 0), as torch computes it: 0 for NaN and for -0.0; a bool tensor is its own
-    sign."""
+    """torch's sign; a bool tensor is its own sign."""
     check_tensor(x, "sign")
-    xp, data = x._backend.xp, x._data
-    if data.dtype.kind == "b":
-        return Tensor._make(data.copy(), x._backend)
-    out = xp.greater(data, 0).astype(data.dtype) - xp.less(data, 0).astype(data.dtype)
-    return Tensor._make(_array(xp, out), x._backend)
+    if x._data.dtype.kind == "b":
+        return Tensor._make(x._data.copy(), x._backend)
+    return Sign.apply(x)
 
 
 # -- comparisons and logic (not differentiable: bool results) --------------------------------------

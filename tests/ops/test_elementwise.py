@@ -942,3 +942,18 @@ def test_new_ops_errors_match_torch(call):
         messages.append((type(info.value), str(info.value)))
     assert messages[1][0] is messages[0][0]
     assert_torch_wording(messages[1][1], messages[0][1])
+
+
+def test_sign_is_recorded_with_a_zero_gradient(device, rng):
+    """torch records SignBackward0 (gradient zeros), so a graph through sign still backpropagates."""
+    values = random_array(rng, (3, 4)).astype(np.float64)
+    values[0, :2] = [0.0, np.nan]
+    grads = []
+    for lib, dev in ((torch, "cpu"), (ag, device)):
+        x = lib.tensor(values, device=dev, requires_grad=True)
+        y = x.sign()
+        assert y.grad_fn.name() == "SignBackward0"
+        (y * x).sum().backward()
+        grads.append((y.detach().cpu().numpy(), x.grad.cpu().numpy()))
+    np.testing.assert_array_equal(grads[1][0], grads[0][0])
+    np.testing.assert_array_equal(grads[1][1], grads[0][1])
