@@ -2,8 +2,10 @@
 plus ``pad`` (constant mode) and ``one_hot``, which live here because no op family owns them."""
 from ..autograd.function import Op
 from ..creation import arange
-from ..ops.activation import (dropout, dropout2d, elu, embedding, gelu, hardtanh, leaky_relu,
-                              log_softmax, mish, prelu, relu6, silu, softmax, softplus)
+from ..ops.activation import (celu, dropout, dropout2d, elu, embedding, gelu, glu, hardshrink,
+                              hardsigmoid, hardswish, hardtanh, leaky_relu, log_softmax,
+                              logsigmoid, mish, prelu, relu6, selu, silu, softmax, softmin,
+                              softplus, softshrink, threshold)
 from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ..ops.elementwise import relu as _relu
 from ..ops.elementwise import sigmoid, tanh
@@ -18,20 +20,30 @@ from ..ops.resample import interpolate
 from ..tensor import Tensor, check_tensor, op_note
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
-           "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv1d",
-           "conv2d", "conv_transpose1d", "conv_transpose2d", "cosine_similarity",
-           "cross_entropy", "dropout", "dropout2d", "elu", "embedding", "fold", "gelu",
-           "group_norm", "hardtanh", "huber_loss", "interpolate", "kl_div", "l1_loss",
-           "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool1d",
-           "max_pool2d", "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad",
-           "prelu", "relu", "relu6", "sigmoid", "silu", "smooth_l1_loss", "softmax",
-           "softplus", "tanh", "unfold"]
+           "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d", "conv_transpose1d",
+           "conv_transpose2d", "cosine_similarity", "cross_entropy", "dropout", "dropout2d", "elu",
+           "embedding", "fold", "gelu", "glu", "group_norm", "hardshrink", "hardsigmoid",
+           "hardswish", "hardtanh", "huber_loss", "interpolate", "kl_div", "l1_loss", "layer_norm",
+           "leaky_relu", "linear", "log_softmax", "logsigmoid", "max_pool1d", "max_pool2d", "mish",
+           "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "prelu", "relu", "relu6", "selu",
+           "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus", "softshrink",
+           "softsign", "tanh", "tanhshrink", "threshold", "unfold"]
 
 
 def relu(input, inplace=False):
     """``inplace=True`` rewrites ``input`` (its grad_fn becomes ReluBackward0), as torch's relu_."""
     return input.relu_() if inplace else _relu(input)
+
+
+def softsign(input):
+    """x / (1 + |x|), torch's composition (its grad_fn is DivBackward0)."""
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input):
+    """x - tanh(x), torch's composition (its grad_fn is SubBackward0)."""
+    return input - input.tanh()
 
 
 # -- pad -------------------------------------------------------------------------------------------
