@@ -6,6 +6,8 @@ from ..ops.activation import (celu, dropout, dropout2d, elu, embedding, gelu, gl
                               hardsigmoid, hardswish, hardtanh, leaky_relu, log_softmax,
                               logsigmoid, mish, prelu, relu6, selu, silu, softmax, softmin,
                               softplus, softshrink, threshold)
+from ..ops.attention import (_canonical_mask, multi_head_attention_forward,  # noqa: F401
+                             scaled_dot_product_attention)
 from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ..ops.elementwise import relu as _relu
 from ..ops.elementwise import sigmoid, tanh
@@ -26,9 +28,10 @@ __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
            "embedding", "fold", "gelu", "glu", "group_norm", "hardshrink", "hardsigmoid",
            "hardswish", "hardtanh", "huber_loss", "interpolate", "kl_div", "l1_loss", "layer_norm",
            "leaky_relu", "linear", "log_softmax", "logsigmoid", "max_pool1d", "max_pool2d", "mish",
-           "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "prelu", "relu", "relu6", "selu",
-           "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus", "softshrink",
-           "softsign", "tanh", "tanhshrink", "threshold", "unfold"]
+           "mse_loss", "multi_head_attention_forward", "nll_loss", "normalize", "one_hot", "pad",
+           "prelu", "relu", "relu6", "scaled_dot_product_attention", "selu", "sigmoid", "silu",
+           "smooth_l1_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh",
+           "tanhshrink", "threshold", "unfold"]
 
 
 def relu(input, inplace=False):
