@@ -88,6 +88,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         attn = attn + attn_mask
     attn = _safe_softmax(attn)
     if dropout_p > 0.0:
+        if dropout_p > 1.0:  # torch's C++ dropout: a RuntimeError (F.dropout's is a ValueError)
+            raise RuntimeError(f"dropout probability has to be between 0 and 1, but got "
+                               f"{dropout_p}")
         attn = dropout(attn, dropout_p, True)
     return matmul(attn, value)
 
