@@ -719,9 +719,47 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise op_note(RuntimeError(f"result type Float can't be cast to the desired output type "
                                    f"{input.dtype.scalar_name}"), "dropout", input)
     else:
-        noise = _kept_scaled(backend, data.shape, data.dtype, p)
+        noise = _noise_like(backend, data, p)
     noise = Tensor._make(noise, backend)
     return input.mul_(noise) if inplace else input * noise
+
+
+def _noise_like(backend, data, p):
+    """torch draws dropout's noise into ``empty_like(input)``, which lays it out in the input's
+    memory order, so for a transposed input (batch_first attention's output) the noise is drawn
+    over the axes in that order and transposed back."""
+    order = _memory_order(data.shape, data.strides)
+    if order == list(range(data.ndim)):
+        return _kept_scaled(backend, data.shape, data.dtype, p)
+    noise = _kept_scaled(backend, tuple(data.shape[axis] for axis in order), data.dtype, p)
+    inverse = [0] * data.ndim
+    for position, axis in enumerate(order):
+        inverse[axis] = position
+    return noise.transpose(inverse)
+
+
+def _memory_order(sizes, strides):
+    """The axes from outermost to innermost as torch's infer_dense_strides orders them (an
+    insertion sort by stride; stride-0 axes stay where they are, ties go by size)."""
+    def should_swap(dim0, dim1):
+        s0, s1 = strides[dim0], strides[dim1]
+        if s0 == 0 or s1 == 0:
+            return 0
+        if s0 != s1:
+            return -1 if s0 < s1 else 1
+        return 1 if sizes[dim0] > sizes[dim1] else 0
+
+    perm = list(range(len(sizes)))[::-1]  # innermost first
+    for i in range(1, len(perm)):
+        dim1 = i
+        for dim0 in range(i - 1, -1, -1):
+            comparison = should_swap(perm[dim0], perm[dim1])
+            if comparison > 0:
+                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
+                dim1 = dim0
+            elif comparison < 0:
+                break
+    return perm[::-1]
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
