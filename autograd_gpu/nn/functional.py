@@ -12,26 +12,31 @@ from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ..ops.elementwise import relu as _relu
 from ..ops.elementwise import sigmoid, tanh
 from ..ops.linalg import linear
-from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
-                        huber_loss, kl_div, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
-from ..ops.normalization import batch_norm, cosine_similarity, group_norm, layer_norm, normalize
+from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits,
+                        cosine_embedding_loss, cross_entropy, huber_loss, kl_div, l1_loss,
+                        margin_ranking_loss, mse_loss, nll_loss, smooth_l1_loss,
+                        triplet_margin_loss)
+from ..ops.normalization import (batch_norm, cosine_similarity, group_norm, instance_norm,
+                                 layer_norm, normalize, pairwise_distance)
 from ..ops.fold import fold, unfold
 from ..ops.pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
                            adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
-from ..ops.resample import interpolate
+from ..ops.resample import interpolate, pixel_shuffle, pixel_unshuffle
 from ..tensor import Tensor, check_tensor, op_note
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
            "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d", "conv_transpose1d",
-           "conv_transpose2d", "cosine_similarity", "cross_entropy", "dropout", "dropout2d", "elu",
-           "embedding", "fold", "gelu", "glu", "group_norm", "hardshrink", "hardsigmoid",
-           "hardswish", "hardtanh", "huber_loss", "interpolate", "kl_div", "l1_loss", "layer_norm",
-           "leaky_relu", "linear", "log_softmax", "logsigmoid", "max_pool1d", "max_pool2d", "mish",
-           "mse_loss", "multi_head_attention_forward", "nll_loss", "normalize", "one_hot", "pad",
-           "prelu", "relu", "relu6", "scaled_dot_product_attention", "selu", "sigmoid", "silu",
-           "smooth_l1_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh",
-           "tanhshrink", "threshold", "unfold"]
+           "conv_transpose2d", "cosine_embedding_loss", "cosine_similarity", "cross_entropy",
+           "dropout", "dropout2d", "elu", "embedding", "fold", "gelu", "glu", "group_norm",
+           "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "huber_loss", "instance_norm",
+           "interpolate", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax",
+           "logsigmoid", "margin_ranking_loss", "max_pool1d", "max_pool2d", "mish", "mse_loss",
+           "multi_head_attention_forward", "nll_loss", "normalize", "one_hot", "pad",
+           "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "prelu", "relu", "relu6",
+           "scaled_dot_product_attention", "selu", "sigmoid", "silu", "smooth_l1_loss", "softmax",
+           "softmin", "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold",
+           "triplet_margin_loss", "unfold"]
 
 
 def relu(input, inplace=False):
