@@ -162,10 +162,12 @@ def _check_mask_shape(attn_mask, tgt_len, src_len, batch_heads):
 
 
 def _pad_last(mask):
-    """One more key position (bias_k or the zero attention), which every query may attend."""
-    from ..nn.functional import pad  # noqa: PLC0415 - nn.functional imports this module
-
-    return None if mask is None else pad(mask, (0, 1))
+    """One more key position (bias_k or the zero attention), which every query may attend: a
+    zero column (torch pads the float mask by one)."""
+    if mask is None:
+        return None
+    zeros = mask._backend.xp.zeros(tuple(mask.shape[:-1]) + (1,), dtype=mask.dtype.np)
+    return cat([mask, Tensor._make(zeros, mask._backend)], -1)
 
 
 def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight,

@@ -143,6 +143,7 @@ def test_generate_square_subsequent_mask_detection():
     assert _detect_is_causal_mask(None, True)
 
 
+@pytest.mark.filterwarnings("ignore:The PyTorch API of nested tensors:UserWarning")
 @pytest.mark.parametrize("left_aligned", [True, False])
 def test_inference_with_padding_mask_zeroes_padded_positions_as_torch(left_aligned, device, rng):
     """torch's inference path (batch_first, no grad, a padding mask) packs the sequences into a
