@@ -204,3 +204,116 @@ def test_errors_match_torch(call, error):
     with pytest.raises(error) as ours:
         call(ag)
     assert_torch_wording(str(ours.value), str(theirs.value))
+
+
+# -- decoder and Transformer ---------------------------------------------------------------------------
+
+def _transformer(t, kwargs, seed):
+    t.manual_seed(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return t.nn.Transformer(8, 2, 2, 2, 16, **kwargs)
+
+
+def _decoder(t, kwargs, seed, num_layers=2):
+    t.manual_seed(seed)
+    layer = t.nn.TransformerDecoderLayer(8, 2, 16, **kwargs)
+    return t.nn.TransformerDecoder(layer, num_layers, norm=t.nn.LayerNorm(8))
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_transformer_and_decoder_seeded_parameters_repr_and_keys(name):
+    kwargs = LAYERS[name]
+    for build in (_transformer, _decoder):
+        ours, theirs = build(ag, kwargs, 5), build(torch, kwargs, 5)
+        assert repr(ours) == repr(theirs)
+        ours_sd, theirs_sd = ours.state_dict(), theirs.state_dict()
+        assert list(ours_sd) == list(theirs_sd)
+        for key, value in theirs_sd.items():
+            np.testing.assert_array_equal(ours_sd[key].numpy(), value.numpy(), err_msg=key)
+
+
+def _run_seq2seq(ours, theirs, arrays, device, rng, seed=None, atol=1e-5, **forward):
+    """Output and every gradient against torch; ``atol`` loosened for the whole Transformer,
+    whose float32 rounding differences add up over its eight blocks."""
+    ours.to(device)
+    ins_o = [ag.tensor(a, device=device, requires_grad=True) for a in arrays]
+    ins_t = [torch.tensor(a, requires_grad=True) for a in arrays]
+    kw_o = {k: ag.tensor(v, device=device) if isinstance(v, np.ndarray) else v
+            for k, v in forward.items()}
+    kw_t = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in forward.items()}
+    if seed is not None:
+        ag.manual_seed(seed)
+        torch.manual_seed(seed)
+    out, ref = ours(*ins_o, **kw_o), theirs(*ins_t, **kw_t)
+    np.testing.assert_allclose(out.detach().cpu().numpy(), ref.detach().numpy(), atol=atol,
+                               rtol=1e-4)
+    g = random_array(rng, tuple(ref.shape))
+    out.backward(ag.tensor(g, device=device))
+    ref.backward(torch.tensor(g))
+    for a, t in zip(ins_o, ins_t):
+        np.testing.assert_allclose(a.grad.cpu().numpy(), t.grad.numpy(), atol=atol, rtol=1e-4)
+    ref_params = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad.cpu().numpy(), ref_params[name].grad.numpy(),
+                                   atol=atol, rtol=1e-4, err_msg=f"gradient of {name}")
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_transformer_matches_torch(name, device, rng):
+    kwargs = LAYERS[name]
+    ours, theirs = _transformer(ag, kwargs, 0), _transformer(torch, kwargs, 0)
+    src, tgt = _src(rng, kwargs, length=5), _src(rng, kwargs, length=4)
+    causal = np.triu(np.full((4, 4), -np.inf, "float32"), 1)
+    if device == "cpu":  # seeded dropout: torch's noise, drawn in torch's order
+        _run_seq2seq(ours, theirs, [src, tgt], device, rng, seed=3, atol=1e-4, tgt_mask=causal)
+    ours.eval()
+    theirs.eval()
+    padding = np.zeros((3, 5), bool)
+    padding[1, 3:] = True
+    _run_seq2seq(ours, theirs, [src, tgt], device, rng, atol=1e-4, tgt_mask=causal,
+                 src_key_padding_mask=padding, memory_key_padding_mask=padding)
+
+
+def test_decoder_layer_masks(device, rng):
+    kwargs = {"dropout": 0.0, "norm_first": True}
+    ours, theirs = _decoder(ag, kwargs, 1), _decoder(torch, kwargs, 1)
+    tgt, memory = _src(rng, {}, length=4), _src(rng, {}, length=6)
+    memory_mask = random_array(rng, (4, 6))
+    tgt_padding = np.zeros((3, 4), bool)
+    tgt_padding[2, 3] = True
+    _run_seq2seq(ours.layers[0], theirs.layers[0], [tgt, memory], device, rng,
+                 memory_mask=memory_mask, tgt_key_padding_mask=tgt_padding)
+    _run_seq2seq(ours, theirs, [tgt, memory], device, rng, tgt_is_causal=True,
+                 tgt_mask=np.triu(np.full((4, 4), -np.inf, "float32"), 1))
+
+
+def test_generate_square_subsequent_mask_is_torchs():
+    for sz in (1, 4):
+        np.testing.assert_array_equal(nn.Transformer.generate_square_subsequent_mask(sz).numpy(),
+                                      torch.nn.Transformer.generate_square_subsequent_mask(sz)
+                                      .numpy())
+    assert nn.Transformer.generate_square_subsequent_mask(3, dtype=ag.float64).dtype is ag.float64
+
+
+@pytest.mark.parametrize("call", [
+    lambda t: _transformer(t, {}, 0)(t.ones(5, 3, 8), t.ones(4, 2, 8)),
+    lambda t: _transformer(t, {"batch_first": True}, 0)(t.ones(3, 5, 8), t.ones(2, 4, 8)),
+    lambda t: _transformer(t, {}, 0)(t.ones(5, 3, 8), t.ones(4, 3, 6)),
+])
+def test_transformer_errors_match_torch(call):
+    with pytest.raises(RuntimeError) as theirs:
+        call(torch)
+    with pytest.raises(RuntimeError) as ours:
+        call(ag)
+    assert_torch_wording(str(ours.value), str(theirs.value))
+
+
+def test_transformer_warns_as_torchs():
+    with warnings.catch_warnings(record=True) as theirs:
+        warnings.simplefilter("always")
+        torch.nn.Transformer(8, 2, 1, 1, 16)
+    with warnings.catch_warnings(record=True) as ours:
+        warnings.simplefilter("always")
+        nn.Transformer(8, 2, 1, 1, 16)
+    assert [str(w.message) for w in ours] == [str(w.message) for w in theirs]
