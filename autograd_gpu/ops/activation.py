@@ -1,6 +1,7 @@
 """Activations and the ops a classifier head needs around them: softmax and log_softmax (shifted
 by the row maximum, so logits of +-1e4 stay finite in float32), gelu (exact and tanh), leaky_relu,
-silu, elu, softplus, hardtanh and relu6, prelu, mish, dropout and embedding.
+silu, elu (and selu, celu), softplus, hardtanh and relu6, prelu, mish, hardswish, hardsigmoid,
+logsigmoid, hardshrink, softshrink, threshold, glu, softmin, dropout and embedding.
 
 Each op's forward works on arrays and its backward in differentiable Tensor ops (or, for softmax
 and log_softmax, a ``*Grad`` op with its own backward; gelu is a fused function, whose backward is
@@ -8,6 +9,7 @@ fused too), so ``create_graph=True`` gives higher-order gradients. softmax and l
 as backend primitives (raw kernels on cuda).
 """
 import math
+import struct
 import warnings
 
 from .._tensor_methods import _inplace_unary
@@ -17,6 +19,7 @@ from ..random import engine_for
 from ..tensor import Tensor, _wrap_dim, check_tensor, op_note
 from .elementwise import sigmoid, tanh, where
 from .indexing import IndexScatter
+from .shape import cat
 
 
 
@@ -244,46 +247,89 @@ def silu(input, inplace=False):
     return Silu.apply(input)
 
 
-def _elu(xp, data, alpha):
-    return xp.where(data > 0, data, alpha * xp.expm1(xp.minimum(data, 0)))
+def _elu(xp, data, alpha, scale, input_scale):
+    """torch's elu kernel: scale x where x > 0, alpha scale (exp(input_scale x) - 1) elsewhere
+    (selu and celu are elu with other scales)."""
+    neg = (alpha * scale) * xp.expm1(xp.minimum(data, 0) * input_scale)
+    return xp.where(data > 0, data * scale, neg).astype(data.dtype, copy=False)
 
 
 class Elu(Op):
+    """``grad_scale`` is the input scale backward uses: torch's celu rounds alpha to float32
+    there (``1.0 / alpha.toFloat()`` in its derivatives), not in forward."""
     node_name = "EluBackward0"
 
-    def forward(ctx, x, alpha):
+    def forward(ctx, x, alpha, scale, input_scale, grad_scale):
         ctx.save_for_backward(x)
-        ctx.alpha = alpha
-        return _elu(x._backend.xp, x._data, alpha)
+        ctx.meta = (alpha, scale, grad_scale)
+        return _elu(x._backend.xp, x._data, alpha, scale, input_scale)
 
     def backward(ctx, gy):
         (x,) = ctx.saved_tensors
+        alpha, scale, input_scale = ctx.meta
         # exp of the clamped input: the branch where() discards never overflows into 0 * inf
-        return where(x > 0, gy, gy * ctx.alpha * x.clamp(max=0).exp())
+        neg = gy * (alpha * scale * input_scale) * (x.clamp(max=0) * input_scale).exp()
+        return where(x > 0, gy * scale, neg)
 
 
 class EluInplace(Op):
-    """elu_: backward from the result, y > 0 where x > 0 and dy/dx = y + alpha elsewhere (for a
-    non-negative alpha, as in torch)."""
+    """elu_: backward from the result, y > 0 where x > 0 and dy/dx = input_scale (y + alpha scale)
+    elsewhere (for a non-negative alpha, as in torch)."""
     node_name = "EluBackward1"
     save_outputs = True
 
-    def forward(ctx, x, alpha):
-        ctx.alpha = alpha
-        return _elu(x._backend.xp, x._data, alpha)
+    def forward(ctx, x, alpha, scale, input_scale, grad_scale):
+        ctx.meta = (alpha, scale, grad_scale)
+        return _elu(x._backend.xp, x._data, alpha, scale, input_scale)
 
     def backward(ctx, gy):
-        if ctx.alpha < 0:
+        alpha, scale, input_scale = ctx.meta
+        if alpha < 0:
             raise RuntimeError(_NEGATIVE_SLOPE_INPLACE.format("elu"))
         (y,) = ctx.saved_outputs
-        return where(y > 0, gy, gy * (y + ctx.alpha))
+        return where(y > 0, gy * scale, gy * input_scale * (y + alpha * scale))
+
+
+class Celu(Elu):
+    node_name = "CeluBackward0"
+
+
+class CeluInplace(EluInplace):
+    node_name = "CeluBackward1"
+
+
+def _elu_family(input, args, inplace, ops, name):
+    """``args``: (alpha, scale, input_scale, grad_scale), as the Elu ops take them."""
+    check_tensor(input, name)
+    check_floating(input, "elu_cpu")
+    out_of_place, in_place = ops
+    if inplace:
+        return _inplace_unary(input, lambda t: in_place.apply(t, *args), f"{name}_")
+    return out_of_place.apply(input, *args)
 
 
 def elu(input, alpha=1.0, inplace=False):
-    check_floating(input, "elu_cpu")
-    if inplace:
-        return _inplace_unary(input, lambda t: EluInplace.apply(t, float(alpha)), "elu_")
-    return Elu.apply(input, float(alpha))
+    return _elu_family(input, (float(alpha), 1.0, 1.0, 1.0), inplace, (Elu, EluInplace), "elu")
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input, inplace=False):
+    """scale elu(x, alpha) with torch's constants (its node is EluBackward0 too)."""
+    return _elu_family(input, (_SELU_ALPHA, _SELU_SCALE, 1.0, 1.0), inplace, (Elu, EluInplace),
+                       "selu")
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """max(0, x) + min(0, alpha (exp(x / alpha) - 1)): elu with input scale 1 / alpha."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    alpha = float(alpha)
+    alpha32 = struct.unpack("f", struct.pack("f", alpha))[0]
+    return _elu_family(input, (alpha, 1.0, 1.0 / alpha, 1.0 / alpha32), inplace,
+                       (Celu, CeluInplace), "celu")
 
 
 def _softplus(xp, data, beta, threshold):
@@ -453,6 +499,198 @@ def mish(input, inplace=False):
     return Mish.apply(input)
 
 
+# -- hardswish, hardsigmoid, logsigmoid, shrinks, threshold, glu ---------------------------------
+
+def _relu6_of_shift(xp, data):
+    """min(max(x + 3, 0), 6), the piece hardswish and hardsigmoid share (torch's order)."""
+    return xp.minimum(xp.maximum(data + 3, 0), 6)
+
+
+class Hardswish(Op):
+    """x relu6(x + 3) / 6; backward as torch's: 0 up to -3, x / 3 + 1/2 below 3, 1 from 3."""
+    node_name = "HardswishBackward0"
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        data = x._data
+        return (data * _relu6_of_shift(x._backend.xp, data) / 6).astype(data.dtype, copy=False)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return where(x <= -3, 0.0, where(x < 3, gy * (x / 3 + 0.5), gy))
+
+
+# torch's hardsigmoid backward multiplies by 1.0f / 6.0f, rounded to float32 in every dtype
+_ONE_SIXTH_F32 = struct.unpack("f", struct.pack("f", 1.0 / 6.0))[0]
+
+
+class Hardsigmoid(Op):
+    """relu6(x + 3) / 6; gradient 1/6 strictly inside (-3, 3), 0 elsewhere (torch's)."""
+    node_name = "HardsigmoidBackward0"
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        data = x._data
+        return (_relu6_of_shift(x._backend.xp, data) / 6).astype(data.dtype, copy=False)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return where((x > -3) & (x < 3), gy * _ONE_SIXTH_F32, 0.0)
+
+
+def hardswish(input, inplace=False):
+    check_tensor(input, "hardswish")
+    check_floating(input, "hardswish_cpu")
+    if inplace:
+        return _inplace_unary(input, Hardswish.apply, "hardswish_")
+    return Hardswish.apply(input)
+
+
+def hardsigmoid(input, inplace=False):
+    check_tensor(input, "hardsigmoid")
+    check_floating(input, "hardsigmoid_cpu")
+    if inplace:
+        return _inplace_unary(input, Hardsigmoid.apply, "hardsigmoid_")
+    return Hardsigmoid.apply(input)
+
+
+class LogSigmoid(Op):
+    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), finite for any x; gradient sigmoid(-x)."""
+    node_name = "LogSigmoidBackward0"
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        xp, data = x._backend.xp, x._data
+        return (xp.minimum(data, 0) - xp.log1p(xp.exp(-xp.abs(data)))).astype(data.dtype,
+                                                                              copy=False)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return gy * sigmoid(-x)
+
+
+def logsigmoid(input):
+    check_tensor(input, "log_sigmoid")
+    check_floating(input, "log_sigmoid_cpu")
+    return LogSigmoid.apply(input)
+
+
+class Shrink(Op):
+    """hardshrink (``soft=False``: x where |x| > lambd, else 0) and softshrink (the kept values
+    moved lambd towards 0); both pass the gradient where |x| > lambd."""
+
+    def forward(ctx, x, lambd, soft):
+        ctx.save_for_backward(x)
+        ctx.lambd = lambd
+        xp, data = x._backend.xp, x._data
+        inside = (data >= -lambd) & (data <= lambd)
+        kept = data - xp.sign(data) * lambd if soft else data
+        return xp.where(inside, 0, kept).astype(data.dtype, copy=False)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return where((x >= -ctx.lambd) & (x <= ctx.lambd), 0.0, gy)
+
+
+class Hardshrink(Shrink):
+    node_name = "HardshrinkBackward0"
+
+
+class Softshrink(Shrink):
+    node_name = "SoftshrinkBackward0"
+
+
+def hardshrink(input, lambd=0.5):
+    check_tensor(input, "hardshrink")
+    check_floating(input, "hardshrink_cpu")
+    return Hardshrink.apply(input, float(lambd), False)
+
+
+def softshrink(input, lambd=0.5):
+    check_tensor(input, "softshrink")
+    check_floating(input, "softshrink_check")
+    if lambd < 0:
+        top = float(input._backend.xp.finfo(input._data.dtype).max)
+        raise op_note(RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype "
+                                   f"{input.dtype.scalar_name}, but found {lambd:g}"),
+                      "softshrink", input)
+    return Softshrink.apply(input, float(lambd), True)
+
+
+def _threshold(xp, data, threshold, value):
+    return xp.where(data <= threshold, value, data).astype(data.dtype, copy=False)
+
+
+class Threshold(Op):
+    """value where x <= threshold, x elsewhere; no gradient where x <= threshold."""
+    node_name = "ThresholdBackward0"
+
+    def forward(ctx, x, threshold, value):
+        ctx.save_for_backward(x)
+        ctx.threshold = threshold
+        return _threshold(x._backend.xp, x._data, threshold, value)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        return where(x <= ctx.threshold, 0.0, gy)
+
+
+class ThresholdInplace(Threshold):
+    """threshold_: backward reads the old input (saved as a copy), as torch's."""
+    node_name = "ThresholdBackward1"
+
+
+def threshold(input, threshold, value, inplace=False):
+    """Integer inputs are thresholded too, as torch's are."""
+    check_tensor(input, "threshold")
+    if inplace:
+        return _inplace_unary(input, lambda t: ThresholdInplace.apply(t, threshold, value),
+                              "threshold_")
+    return Threshold.apply(input, threshold, value)
+
+
+class Glu(Op):
+    """a sigmoid(b) for the halves a, b of ``dim``; the gradient is the two halves' gradients
+    joined along ``dim``."""
+    node_name = "GluBackward0"
+
+    def forward(ctx, x, dim):
+        ctx.save_for_backward(x)
+        ctx.dim = dim
+        xp, data = x._backend.xp, x._data
+        a, b = xp.split(data, 2, axis=dim)
+        return (a * x._backend.sigmoid(b)).astype(data.dtype, copy=False)
+
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        a, b = x.chunk(2, ctx.dim)
+        s = sigmoid(b)
+        return cat([gy * s, gy * a * s * (1.0 - s)], ctx.dim)
+
+
+def glu(input, dim=-1):
+    check_tensor(input, "glu")
+    ndim = input._data.ndim
+    if ndim == 0:
+        raise op_note(RuntimeError("glu does not support scalars because halving size must be "
+                                   "even"), "glu", input)
+    dim = _wrap_dim(dim, ndim, "glu")
+    size = input._data.shape[dim]
+    if size % 2:
+        raise op_note(RuntimeError(f"Halving dimension must be even, but dimension {dim} is size "
+                                   f"{size}"), "glu", input)
+    check_floating(input, "glu_cpu")
+    return Glu.apply(input, dim)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax of -input (torch's composition: its grad_fn is SoftmaxBackward0)."""
+    check_tensor(input, "softmin")
+    if dim is None:
+        dim = _softmax_dim(input, dim, "softmin")
+    return softmax(-input, dim, dtype=dtype)
+
+
 # -- dropout ---------------------------------------------------------------------------------------
 
 def _kept_scaled(backend, shape, dtype, p):
@@ -481,9 +719,47 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise op_note(RuntimeError(f"result type Float can't be cast to the desired output type "
                                    f"{input.dtype.scalar_name}"), "dropout", input)
     else:
-        noise = _kept_scaled(backend, data.shape, data.dtype, p)
+        noise = _noise_like(backend, data, p)
     noise = Tensor._make(noise, backend)
     return input.mul_(noise) if inplace else input * noise
+
+
+def _noise_like(backend, data, p):
+    """torch draws dropout's noise into ``empty_like(input)``, which lays it out in the input's
+    memory order, so for a transposed input (batch_first attention's output) the noise is drawn
+    over the axes in that order and transposed back."""
+    order = _memory_order(data.shape, data.strides)
+    if order == list(range(data.ndim)):
+        return _kept_scaled(backend, data.shape, data.dtype, p)
+    noise = _kept_scaled(backend, tuple(data.shape[axis] for axis in order), data.dtype, p)
+    inverse = [0] * data.ndim
+    for position, axis in enumerate(order):
+        inverse[axis] = position
+    return noise.transpose(inverse)
+
+
+def _memory_order(sizes, strides):
+    """The axes from outermost to innermost as torch's infer_dense_strides orders them (an
+    insertion sort by stride; stride-0 axes stay where they are, ties go by size)."""
+    def should_swap(dim0, dim1):
+        s0, s1 = strides[dim0], strides[dim1]
+        if s0 == 0 or s1 == 0:
+            return 0
+        if s0 != s1:
+            return -1 if s0 < s1 else 1
+        return 1 if sizes[dim0] > sizes[dim1] else 0
+
+    perm = list(range(len(sizes)))[::-1]  # innermost first
+    for i in range(1, len(perm)):
+        dim1 = i
+        for dim0 in range(i - 1, -1, -1):
+            comparison = should_swap(perm[dim0], perm[dim1])
+            if comparison > 0:
+                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
+                dim1 = dim0
+            elif comparison < 0:
+                break
+    return perm[::-1]
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):

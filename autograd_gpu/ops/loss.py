@@ -18,6 +18,7 @@ from ..autograd.function import Op, device_mismatch
 from ..tensor import Tensor, _wrap_dim, op_note
 from .activation import LogSoftmax, check_floating, log_softmax
 from .elementwise import sigmoid, where
+from .normalization import pairwise_distance
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -653,3 +654,61 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
             _broadcast_check(input._data.shape, arr.shape)
     return BinaryCrossEntropyWithLogits.apply(input, target, w, pw, reduction)
 
+
+
+# -- ranking and embedding losses: torch's compositions ---------------------------------------------
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
+                        reduction="mean"):
+    """max(0, -target (input1 - input2) + margin), reduced."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_tensors("margin_ranking_loss", input1=input1, input2=input2, target=target)
+    if not input1.dim() == input2.dim() == target.dim():
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension "
+                           f"but got sizes: input1: {input1.shape}, input2: {input2.shape}, "
+                           f"target: {target.shape} ")
+    return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+
+
+_COSINE_EPS = 1e-12  # torch's EPSILON in cosine_embedding_loss
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
+                          reduction="mean"):
+    """1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where it is -1 (torch's
+    formula: squared magnitudes offset by 1e-12)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_tensors("cosine_embedding_loss", input1=input1, input2=input2, target=target)
+    target_dim = target.dim()
+    if target_dim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input1.dim() != target_dim + 1 or input2.dim() != target_dim + 1:
+        raise RuntimeError(f"{target_dim}D target tensor expects {target_dim + 1}D input tensors, "
+                           f"but found inputs with sizes {list(input1.shape)} and "
+                           f"{list(input2.shape)}.")
+    dim = target_dim
+    prod_sum = (input1 * input2).sum(dim)
+    mag_square1 = (input1 * input1).sum(dim) + _COSINE_EPS
+    mag_square2 = (input2 * input2).sum(dim) + _COSINE_EPS
+    cos = prod_sum / (mag_square1 * mag_square2).sqrt()
+    pos = where(target == 1, 1 - cos, 0.0)
+    neg = where(target == -1, (cos - margin).clamp(min=0), 0.0)
+    return _reduce(pos + neg, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    """max(0, margin + d(anchor, positive) - d(anchor, negative)) with pairwise p-distances; with
+    ``swap`` the negative distance is the smaller of d(a, n) and d(p, n)."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_tensors("triplet_margin_loss", anchor=anchor, positive=positive, negative=negative)
+    a_dim, p_dim, n_dim = anchor.dim(), positive.dim(), negative.dim()
+    if not a_dim == p_dim == n_dim:
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the "
+                           f"same number of dimensions, but got: anchor {a_dim}D, positive "
+                           f"{p_dim}D, and negative {n_dim}D inputs")
+    dist_pos = pairwise_distance(anchor, positive, p, eps)
+    dist_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        dist_neg = dist_neg.minimum(pairwise_distance(positive, negative, p, eps))
+    return _reduce((margin + dist_pos - dist_neg).clamp(min=0), reduction)

@@ -15,6 +15,8 @@ is done by backend primitives (``batch_norm_train``, ``batch_norm_eval``, ``batc
 folded numpy passes on the cpu, raw kernels on cuda); its statistics stay in the compute dtype
 (float32 for float16 inputs).
 """
+import math
+
 from .. import dtypes
 from ..autograd import grad_mode
 from ..autograd.function import Op
@@ -442,3 +444,54 @@ def _broadcast_shape(a, b):
     n = max(len(a), len(b))
     a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
     return tuple(max(x, y) if min(x, y) != 0 else 0 for x, y in zip(a, b))
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """torch's formula: the p-norm of ``x1 - x2 + eps`` over the last dim of the wider input."""
+    check_tensor(x1, "pairwise_distance", "x1", 1)
+    check_tensor(x2, "pairwise_distance", "x2", 2)
+    dim = max(x1.dim(), x2.dim()) - 1
+    return vector_norm(x1 - x2 + eps, p, (dim,) if dim >= 0 else None, keepdim)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Each (sample, channel) normalised over its spatial dims; with ``use_input_stats`` the
+    running estimates (where given) move towards the batch average of the instances' mean and
+    unbiased variance, as torch's (batch norm over the input viewed as (1, N C, ...)) do;
+    without, the running estimates normalise."""
+    check_tensor(input, "instance_norm")
+    shape = tuple(input.shape)
+    if use_input_stats:
+        spatial = math.prod(shape[2:])
+        if spatial == 1 or len(shape) < 3:
+            raise ValueError(f"Expected more than 1 spatial element when training, got input "
+                             f"size {input.shape}")
+    dims = tuple(range(2, len(shape)))
+    view = (1, shape[1]) + (1,) * len(dims)
+    if use_input_stats:
+        mean = input.mean(dims, keepdim=True)
+        var = input.var(dims, unbiased=False, keepdim=True)
+        if running_mean is not None or running_var is not None:
+            with grad_mode.no_grad():
+                _update_instance_running(running_mean, running_var, mean, var, spatial,
+                                         momentum)
+    else:
+        mean, var = running_mean.reshape(view), running_var.reshape(view)
+    out = (input - mean) / (var + eps).sqrt()
+    if weight is not None:
+        out = out * weight.reshape(view)
+    if bias is not None:
+        out = out + bias.reshape(view)
+    return out
+
+
+def _update_instance_running(running_mean, running_var, mean, var, count, momentum):
+    """running = (1 - momentum) running + momentum * the instances' average (unbiased var)."""
+    channels = mean.shape[1]
+    if running_mean is not None:
+        batch_mean = mean.reshape(-1, channels).mean(0)
+        running_mean.mul_(1 - momentum).add_(batch_mean * momentum)
+    if running_var is not None:
+        batch_var = (var * (count / (count - 1))).reshape(-1, channels).mean(0)
+        running_var.mul_(1 - momentum).add_(batch_var * momentum)

@@ -16,7 +16,7 @@ import math
 import numbers
 
 from ..autograd.function import Op
-from ..tensor import Tensor, op_note
+from ..tensor import Tensor, check_tensor, op_note
 
 
 def _compute_dtype(xp, dtype):
@@ -215,3 +215,44 @@ def _unsupported(ndim, mode):
     raise NotImplementedError("Input Error: Only 3D, 4D and 5D input Tensors supported"
                               f" (got {ndim}D) for the modes: nearest | linear | bilinear | bicubic "
                               f"| trilinear | lanczos | area | nearest-exact (got {mode})")
+
+
+def _check_shuffle(input, factor, op, name):
+    check_tensor(input, op)
+    if input.dim() < 3:
+        raise op_note(RuntimeError(f"{op} expects input to have at least 3 dimensions, but got "
+                                   f"input with {input.dim()} dimension(s)"), op, input)
+    if factor <= 0:
+        raise op_note(RuntimeError(f"{op} expects a positive {name}, but got {factor}"), op, input)
+
+
+def pixel_shuffle(input, upscale_factor):
+    """(*, C r^2, H, W) -> (*, C, H r, W r): a reshape, a permute and a reshape (torch's)."""
+    r = upscale_factor
+    _check_shuffle(input, r, "pixel_shuffle", "upscale_factor")
+    *batch, c, h, w = input.shape
+    if c % (r * r):
+        raise op_note(RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be "
+                                   f"divisible by the square of upscale_factor, but "
+                                   f"input.size(-3)={c} is not divisible by {r * r}"),
+                      "pixel_shuffle", input)
+    n = len(batch)
+    out = input.reshape(*batch, c // (r * r), r, r, h, w)
+    out = out.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
+    return out.reshape(*batch, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H r, W r) -> (*, C r^2, H, W), pixel_shuffle's inverse."""
+    r = downscale_factor
+    _check_shuffle(input, r, "pixel_unshuffle", "downscale_factor")
+    *batch, c, h, w = input.shape
+    for side, size, dim in (("height", h, -2), ("width", w, -1)):
+        if size % r:
+            raise op_note(RuntimeError(f"pixel_unshuffle expects {side} to be divisible by "
+                                       f"downscale_factor, but input.size({dim})={size} is not "
+                                       f"divisible by {r}"), "pixel_unshuffle", input)
+    n = len(batch)
+    out = input.reshape(*batch, c, h // r, r, w // r, r)
+    out = out.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
+    return out.reshape(*batch, c * r * r, h // r, w // r)

@@ -114,7 +114,7 @@ def test_pad_integer_tensor(device):
      "Padding length should be less than or equal to two times the input dimension but got "
      "padding length 6 and input of dimension 2"),
     ((-3, -2), "constant", RuntimeError, "resulted in a negative output size"),
-    ((1, 1), "reflect", NotImplementedError, "only mode='constant'"),
+    ((1, 1, 1, 1), "reflect", NotImplementedError, "Padding size 4 is not supported for 2D input"),
     ((1, 1), "foo", NotImplementedError, "Unrecognised padding mode foo"),
 ])
 def test_pad_errors(pad_arg, mode, error, match):

@@ -1,6 +1,7 @@
-"""BatchNorm1d/2d (batch statistics in training, running estimates in eval), LayerNorm and
-GroupNorm."""
+"""BatchNorm1d/2d (batch statistics in training, running estimates in eval), InstanceNorm1d/2d/3d,
+LayerNorm and GroupNorm."""
 import numbers
+import warnings
 
 from ... import dtypes
 from ...creation import empty, ones, tensor, zeros
@@ -10,10 +11,9 @@ from ..module import Module
 from ..parameter import Parameter
 
 
-class _BatchNorm(Module):
-    """torch's ``_NormBase`` + ``_BatchNorm``: weight/bias (affine), running_mean/running_var and
-    num_batches_tracked buffers (track_running_stats); ``momentum=None`` means a cumulative
-    average over all batches seen."""
+class _NormBase(Module):
+    """torch's ``_NormBase``: weight/bias (affine), running_mean/running_var and
+    num_batches_tracked buffers (track_running_stats)."""
 
     _version = 2  # version 2 added num_batches_tracked
 
@@ -60,21 +60,6 @@ class _BatchNorm(Module):
     def _check_input_dim(self, input):
         raise NotImplementedError
 
-    def forward(self, input):
-        self._check_input_dim(input)
-        exponential_average_factor = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            self.num_batches_tracked.add_(1)
-            if self.momentum is None:
-                exponential_average_factor = 1.0 / float(self.num_batches_tracked)
-        # batch statistics in training, and in eval when there are no running estimates
-        bn_training = self.training or (self.running_mean is None and self.running_var is None)
-        # running buffers are passed when they are updated (training) or used (eval)
-        use_buffers = not self.training or self.track_running_stats
-        return F.batch_norm(input, self.running_mean if use_buffers else None,
-                            self.running_var if use_buffers else None, self.weight, self.bias,
-                            bn_training, exponential_average_factor, self.eps)
-
     def _match_state_dict(self, state_dict, prefix, local_metadata, missing_keys, unexpected_keys,
                           error_msgs):
         # checkpoints saved before version 2 (or plain dicts without metadata) may lack the counter
@@ -92,6 +77,26 @@ class _BatchNorm(Module):
                 f"track_running_stats={self.track_running_stats}")
 
 
+class _BatchNorm(_NormBase):
+    """Batch statistics in training, running estimates in eval; ``momentum=None`` means a
+    cumulative average over all batches seen."""
+
+    def forward(self, input):
+        self._check_input_dim(input)
+        exponential_average_factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
+            self.num_batches_tracked.add_(1)
+            if self.momentum is None:
+                exponential_average_factor = 1.0 / float(self.num_batches_tracked)
+        # batch statistics in training, and in eval when there are no running estimates
+        bn_training = self.training or (self.running_mean is None and self.running_var is None)
+        # running buffers are passed when they are updated (training) or used (eval)
+        use_buffers = not self.training or self.track_running_stats
+        return F.batch_norm(input, self.running_mean if use_buffers else None,
+                            self.running_var if use_buffers else None, self.weight, self.bias,
+                            bn_training, exponential_average_factor, self.eps)
+
+
 class BatchNorm1d(_BatchNorm):
     """Normalises (N, C) or (N, C, L) inputs per channel C."""
 
@@ -106,6 +111,58 @@ class BatchNorm2d(_BatchNorm):
     def _check_input_dim(self, input):
         if input.dim() != 4:
             raise ValueError(f"expected 4D input (got {input.dim()}D input)")
+
+
+class _InstanceNorm(_NormBase):
+    """Each sample's channels normalised over their own spatial dims; running estimates only
+    with ``track_running_stats`` (used in eval)."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
+                 track_running_stats=False, device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype,
+                         bias=bias)
+
+    def forward(self, input):
+        self._check_input_dim(input)
+        no_batch_dim = self._no_batch_dim
+        feature_dim = input.dim() - no_batch_dim
+        if input.shape[feature_dim] != self.num_features:
+            if self.affine:
+                raise ValueError(f"expected input's size at dim={feature_dim} to match "
+                                 f"num_features ({self.num_features}), but got: "
+                                 f"{input.shape[feature_dim]}.")
+            warnings.warn(f"input's size at dim={feature_dim} does not match num_features. You "
+                          "can silence this warning by not passing in num_features, which is not "
+                          "used because affine=False", stacklevel=2)
+        if input.dim() == no_batch_dim:
+            return self._apply_instance_norm(input.unsqueeze(0)).squeeze(0)
+        return self._apply_instance_norm(input)
+
+    def _apply_instance_norm(self, input):
+        return F.instance_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
+                               self.training or not self.track_running_stats,
+                               self.momentum if self.momentum is not None else 0.0, self.eps)
+
+    def _check_input_dim(self, input):
+        ranks = (self._no_batch_dim, self._no_batch_dim + 1)
+        if input.dim() not in ranks:
+            raise ValueError(f"expected {ranks[0]}D or {ranks[1]}D input (got {input.dim()}D "
+                             f"input)")
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """(N, C, L) or unbatched (C, L) inputs."""
+    _no_batch_dim = 2
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """(N, C, H, W) or unbatched (C, H, W) inputs."""
+    _no_batch_dim = 3
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """(N, C, D, H, W) or unbatched (C, D, H, W) inputs."""
+    _no_batch_dim = 4
 
 
 def _affine_parameters(module, affine, bias, shape, device, dtype):
