@@ -31,14 +31,20 @@ def _make_grads(outputs, grad_outputs, is_grads_batched=False):
                 grads.append(None)
                 continue
             if out._data.size != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+                from ..tensor import op_note  # noqa: PLC0415 - tensor imports this module
+
+                raise op_note(RuntimeError("grad can be implicitly created only for scalar "
+                                           "outputs"), "backward", out)
             if not out.is_floating_point():
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but "
                                    f"got {out.dtype}")
             g = Tensor._make(out._backend.xp.ones(out._data.shape, dtype=out._data.dtype),
                              out._backend)
         elif not isinstance(g, Tensor):
-            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
+            from ..tensor import op_note  # noqa: PLC0415 - tensor imports this module
+
+            raise op_note(TypeError(f"gradients can be either Tensors or None, but got "
+                                    f"{type(g).__name__}"), "backward", out)
         else:
             shape = g._data.shape[1:] if is_grads_batched else g._data.shape
             if is_grads_batched and shape != out._data.shape:
@@ -64,10 +70,13 @@ def _make_grads(outputs, grad_outputs, is_grads_batched=False):
 
 
 def _check_outputs(outputs):
+    from ..tensor import with_note  # noqa: PLC0415 - tensor imports this module
+
     for i, t in enumerate(outputs):
         if not t._requires_grad:
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a "
-                               "grad_fn")
+            raise with_note(RuntimeError(f"element {i} of tensors does not require grad and does "
+                                         f"not have a grad_fn"),
+                            f"in backward() of a tensor of shape {list(t._data.shape)}")
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None,
