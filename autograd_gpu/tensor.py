@@ -325,23 +325,22 @@ class Tensor:
 
     def item(self):
         if self._data.size != 1:
-            raise op_note(RuntimeError(f"a Tensor with {self._data.size} elements cannot be "
-                                       f"converted to Scalar"), "item", self)
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to "
+                               f"Scalar")
         return self._backend.to_host(self._data).reshape(()).item()
 
     def tolist(self):
         return self._backend.to_host(self._data).tolist()
 
     def __float__(self):
-        return float(self._scalar("float"))
+        return float(self._scalar())
 
     def __int__(self):
-        return int(self._scalar("int"))
+        return int(self._scalar())
 
-    def _scalar(self, op):
+    def _scalar(self):
         if self._data.size != 1:
-            raise op_note(ValueError("only one element tensors can be converted to Python "
-                                     "scalars"), op, self)
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return self.item()
 
     def __index__(self):
@@ -352,8 +351,7 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise op_note(RuntimeError("Boolean value of Tensor with more than one value is "
-                                       "ambiguous"), "bool", self)
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
     def __iter__(self):

@@ -31,10 +31,7 @@ def _make_grads(outputs, grad_outputs, is_grads_batched=False):
                 grads.append(None)
                 continue
             if out._data.size != 1:
-                from ..tensor import op_note  # noqa: PLC0415 - tensor imports this module
-
-                raise op_note(RuntimeError("grad can be implicitly created only for scalar "
-                                           "outputs"), "backward", out)
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
             if not out.is_floating_point():
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but "
                                    f"got {out.dtype}")
@@ -70,13 +67,10 @@ def _make_grads(outputs, grad_outputs, is_grads_batched=False):
 
 
 def _check_outputs(outputs):
-    from ..tensor import with_note  # noqa: PLC0415 - tensor imports this module
-
     for i, t in enumerate(outputs):
         if not t._requires_grad:
-            raise with_note(RuntimeError(f"element {i} of tensors does not require grad and does "
-                                         f"not have a grad_fn"),
-                            f"in backward() of a tensor of shape {list(t._data.shape)}")
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a "
+                               "grad_fn")
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None,
