@@ -631,6 +631,47 @@ def relu_(self):
     return _inplace_unary(self, E.ReluInplace.apply, "relu_")
 
 
+def _binary_inplace_method(fn, takes_numbers):
+    """An in-place binary method: its operand's type is checked first (a Tensor, or also a number
+    where ``takes_numbers``), as torch's argument parser does, then the in-place checks on self."""
+    op = f"{fn.__name__}_"
+
+    def method(self, other):
+        if takes_numbers:
+            E._operand(other, op)
+        else:
+            check_tensor(other, op, "other")
+        return _inplace_unary(self, lambda t: fn(t, other), op)
+    return method
+
+
+def _inplace_operator(method):
+    """``t += x``: for an operand neither a Tensor nor a number, NotImplemented, so Python raises
+    its own TypeError naming both types, as torch's in-place operators do."""
+    def inplace(self, other):
+        try:
+            E._operand(other, "")
+        except TypeError:
+            return NotImplemented
+        return method(self, other)
+    return inplace
+
+
+def _positive(self):
+    if self._data.dtype.kind == "b":
+        raise op_note(RuntimeError("The `+` operator, on a bool tensor is not supported."),
+                      "positive", self)
+    return self
+
+
+def _as_shape_of(fn, op):
+    """view_as / reshape_as: ``fn`` to the shape of a Tensor ``other``."""
+    def method(self, other):
+        check_tensor(other, op, "other")
+        return fn(self, other._data.shape)
+    return method
+
+
 def _unary_inplace_method(fn):
     def method(self, *args, **kwargs):
         return _inplace_unary(self, lambda t: fn(t, *args, **kwargs), f"{fn.__name__}_")
@@ -676,26 +717,26 @@ def _reflected(method):
 def _ops_methods():
     return {
         # operators
-        "__add__": E.add, "__radd__": _reflected(E.add), "__iadd__": add_,
+        "__add__": E.add, "__radd__": _reflected(E.add), "__iadd__": _inplace_operator(add_),
         "__sub__": E.sub, "__rsub__": _reflected(lambda self, other: E.sub(other, self)),
-        "__isub__": sub_,
-        "__mul__": E.mul, "__rmul__": _reflected(E.mul), "__imul__": mul_,
+        "__isub__": _inplace_operator(sub_),
+        "__mul__": E.mul, "__rmul__": _reflected(E.mul), "__imul__": _inplace_operator(mul_),
         "__truediv__": E.div, "__rtruediv__": _reflected(lambda self, other: E.div(other, self)),
-        "__itruediv__": div_,
+        "__itruediv__": _inplace_operator(div_),
         "__floordiv__": E.floor_divide,
         "__rfloordiv__": _reflected(lambda self, other: E.floor_divide(other, self)),
         "__mod__": E.remainder,
         "__rmod__": _reflected(lambda self, other: E.remainder(other, self)),
         "__pow__": E.pow, "__rpow__": _reflected(lambda self, other: E.pow(other, self)),
         "__matmul__": L.matmul, "__rmatmul__": lambda self, other: L.matmul(other, self),
-        "__neg__": E.neg, "__pos__": lambda self: self, "__abs__": E.abs,
+        "__neg__": E.neg, "__pos__": _positive, "__abs__": E.abs,
         "__invert__": E.invert,
         "__and__": E.bitwise_and, "__or__": E.bitwise_or, "__xor__": E.bitwise_xor,
         "__rand__": _reflected(E.bitwise_and), "__ror__": _reflected(E.bitwise_or),
         "__rxor__": _reflected(E.bitwise_xor),
-        "__iand__": _unary_inplace_method(E.bitwise_and),
-        "__ior__": _unary_inplace_method(E.bitwise_or),
-        "__ixor__": _unary_inplace_method(E.bitwise_xor),
+        "__iand__": _inplace_operator(_binary_inplace_method(E.bitwise_and, True)),
+        "__ior__": _inplace_operator(_binary_inplace_method(E.bitwise_or, True)),
+        "__ixor__": _inplace_operator(_binary_inplace_method(E.bitwise_xor, True)),
         "__eq__": _equality(E.eq), "__ne__": _equality(E.ne),
         "__lt__": E.lt, "__le__": E.le, "__gt__": E.gt, "__ge__": E.ge,
         "__getitem__": I.getitem, "__setitem__": setitem,
@@ -741,8 +782,8 @@ def _ops_methods():
         "flip": S.flip, "roll": S.roll, "tril": S.tril, "triu": S.triu, "repeat": S.repeat,
         "tile": S.tile, "repeat_interleave": S.repeat_interleave, "trace": S.trace,
         "diag": S.diag, "diagonal": S.diagonal,
-        "view_as": lambda self, other: S.view(self, other._data.shape),
-        "reshape_as": lambda self, other: S.reshape(self, other._data.shape),
+        "view_as": _as_shape_of(S.view, "view_as"),
+        "reshape_as": _as_shape_of(S.reshape, "reshape_as"),
         # linear algebra
         "matmul": L.matmul, "mm": L.mm, "bmm": L.bmm, "dot": L.dot, "mv": L.mv, "outer": L.outer,
         "addmm": L.addmm, "baddbmm": L.baddbmm,
@@ -755,9 +796,9 @@ def _ops_methods():
         "sqrt_": _unary_inplace_method(E.sqrt), "abs_": _unary_inplace_method(E.abs),
         "relu_": relu_, "sigmoid_": _unary_inplace_method(E.sigmoid),
         "tanh_": _unary_inplace_method(E.tanh),
-        "bitwise_and_": _unary_inplace_method(E.bitwise_and),
-        "bitwise_or_": _unary_inplace_method(E.bitwise_or),
-        "bitwise_xor_": _unary_inplace_method(E.bitwise_xor),
+        "bitwise_and_": _binary_inplace_method(E.bitwise_and, True),
+        "bitwise_or_": _binary_inplace_method(E.bitwise_or, True),
+        "bitwise_xor_": _binary_inplace_method(E.bitwise_xor, True),
         "bitwise_not_": _unary_inplace_method(E.bitwise_not),
         "masked_fill_": masked_fill_, "scatter_": scatter_, "scatter_add_": scatter_add_,
         "index_add_": index_add_, "index_fill_": index_fill_, "index_copy_": index_copy_,
@@ -766,8 +807,9 @@ def _ops_methods():
            for fn in (E.floor, E.ceil, E.round, E.trunc, E.frac, E.log1p, E.expm1, E.square,
                       E.reciprocal, E.sinh, E.cosh)},
         "fix_": _unary_inplace_method(E.trunc),
-        "atan2_": _unary_inplace_method(E.atan2), "arctan2_": _unary_inplace_method(E.arctan2),
-        "hypot_": _unary_inplace_method(E.hypot),
+        "atan2_": _binary_inplace_method(E.atan2, False),
+        "arctan2_": _binary_inplace_method(E.arctan2, False),
+        "hypot_": _binary_inplace_method(E.hypot, False),
         "nan_to_num_": lambda self, nan=0.0, posinf=None, neginf=None: _inplace_unary(
             self, lambda t: E.nan_to_num(t, nan, posinf, neginf), "nan_to_num_"),
     }

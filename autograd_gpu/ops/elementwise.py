@@ -880,6 +880,7 @@ class Clone(Op):
         return gy
 
 
+@silenced
 def to_copy(x, device, dtype, copy):
     from ..backend import get_backend  # noqa: PLC0415
 
