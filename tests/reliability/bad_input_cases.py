@@ -509,6 +509,21 @@ CASES = [
          lambda t: t.linspace(0, 1e6, 3, dtype=t.float16), [], RuntimeError,
          r"(?s)c10::Half without overflow.*linspace\(\)"),
 
+    Case("pyobj", "set_rng_state", "a list, not a ByteTensor", lambda t: t.set_rng_state([1, 2]),
+         [], TypeError, r"expected a torch.ByteTensor, but got list"),
+    Case("dtype", "set_rng_state", "a float32 state", lambda t, s: t.set_rng_state(s),
+         [a(values=np.zeros(5056), dtype="float32")], TypeError, r"RNG state must be a torch.ByteTensor"),
+    Case("shape", "set_rng_state", "10 bytes", lambda t, s: t.set_rng_state(s),
+         [a(values=np.zeros(10), dtype="uint8")], RuntimeError,
+         r"CPUGeneratorImplState of size 5056 but found the input RNG state size to be 10"),
+    Case("empty", "set_rng_state", "5056 zero bytes: mt19937 neither seeded nor positioned",
+         lambda t, s: t.set_rng_state(s), [a(values=np.zeros(5056), dtype="uint8")], RuntimeError,
+         r"Invalid mt19937 state"),
+    Case("pyobj", "manual_seed", "a seed past 2**64", lambda t: t.manual_seed(2 ** 64), [],
+         ValueError, r"Overflow when unpacking long long"),
+    Case("pyobj", "manual_seed", "a str seed", lambda t: t.manual_seed("a"), [], ValueError,
+         r"invalid literal for int\(\)"),
+
     # -- Python objects that are not numbers ------------------------------------------------------
     Case("pyobj", "add", "None operand", lambda t, x: x + None, [a(2)], TypeError,
          r"add\(\).*NoneType"),

@@ -47,7 +47,8 @@ EXEMPT = {
     # pure factories and state with no tensor input: their bad sizes, dtypes and objects are
     # drawn by the creation families through the names listed there
     "Generator": "a random-state object; seeds are tested in tests/test_seeds.py",
-    "manual_seed": "sets the seed; tests/test_seeds.py",
+    "seed": "takes no argument: reseeds from the OS's entropy; tests/test_random_parity.py",
+    "initial_seed": "takes no argument: reads the seed", "get_rng_state": "takes no argument",
     "get_default_dtype": "reads a setting", "set_default_dtype": "a setting; tests/test_creation.py",
     "promote_types": "dtype objects in, a dtype out: no tensor",
     "get_printoptions": "printing settings", "set_printoptions": "printing settings",
