@@ -210,10 +210,15 @@ def _inplace_unary(t, out_of_place, op, other=None):
     scatter_'s src, index_add_'s source) requires grad."""
     recording = _recording(t, other)
     _check_inplace(t, recording, op)
-    if recording:
-        return _record(t, out_of_place)
-    with grad_mode.no_grad():
-        return _commit(t, out_of_place(t))
+    try:
+        if recording:
+            return _record(t, out_of_place)
+        with grad_mode.no_grad():
+            return _commit(t, out_of_place(t))
+    except RuntimeError as err:
+        if str(err).startswith("result type ") and not getattr(err, "__notes__", None):
+            raise op_note(err, op, t) from None  # _commit's cast error names no op
+        raise
 
 
 # -- zero_, fill_, copy_: the old values get no gradient (torch's ZeroBackward0, FillBackward2/3,
@@ -714,13 +719,21 @@ def _reflected(method):
     return reflected
 
 
+def _times(self, other):
+    """``t * x``; for a sequence (``t * "ab"``, ``t * [1]``) NotImplemented, so Python repeats it
+    by ``t.__index__()`` (an integer 0-d t) or raises __index__'s TypeError, as torch does."""
+    if isinstance(other, (str, bytes, bytearray, list, tuple)):
+        return NotImplemented
+    return E.mul(self, other)
+
+
 def _ops_methods():
     return {
         # operators
         "__add__": E.add, "__radd__": _reflected(E.add), "__iadd__": _inplace_operator(add_),
         "__sub__": E.sub, "__rsub__": _reflected(lambda self, other: E.sub(other, self)),
         "__isub__": _inplace_operator(sub_),
-        "__mul__": E.mul, "__rmul__": _reflected(E.mul), "__imul__": _inplace_operator(mul_),
+        "__mul__": _times, "__rmul__": _reflected(E.mul), "__imul__": _inplace_operator(mul_),
         "__truediv__": E.div, "__rtruediv__": _reflected(lambda self, other: E.div(other, self)),
         "__itruediv__": _inplace_operator(div_),
         "__floordiv__": E.floor_divide,

@@ -1231,7 +1231,8 @@ def clamp(x, min=None, max=None):
     check_tensor(x, "clamp")
     min, max = _clamp_bound(min), _clamp_bound(max)
     if min is None and max is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        raise op_note(RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None"),
+                      "clamp", x)
     dt = _result_dtype_of(x, min, max)
     tensors = isinstance(min, Tensor) or isinstance(max, Tensor)
     if dt is dtypes.bool_ and not tensors:

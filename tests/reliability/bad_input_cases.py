@@ -524,6 +524,21 @@ CASES = [
     Case("pyobj", "manual_seed", "a str seed", lambda t: t.manual_seed("a"), [], ValueError,
          r"invalid literal for int\(\)"),
 
+    Case("shape", "__setitem__", "a [1] value into a 0-d slot: torch strips its leading 1s",
+         lambda t, x, v: (lambda y: (y.__setitem__(0, v), y)[1])(x.clone()), [a(3), a(1)],
+         None, None),
+    Case("shape", "__setitem__", "a [1, 1, 3] value into a row of a (2, 3)",
+         lambda t, x, v: (lambda y: (y.__setitem__(0, v), y)[1])(x.clone()), [a(2, 3), a(1, 1, 3)],
+         None, None),
+    Case("pyobj", "__mul__", "0-d int tensor * str: Python repeats the str by __index__",
+         lambda t, x: x * "ab", [a(values=3, dtype="int32")], None, None),
+    Case("pyobj", "__mul__", "float tensor * list: __index__'s TypeError",
+         lambda t, x: x * [1, "x"], [a(2)], TypeError, r"(?s)only integer tensors.*float32"),
+    Case("pyobj", "clip", "min and max both None", lambda t, x: t.clip(x, min=None), [a(2)],
+         RuntimeError, r"(?s)At least one of 'min' or 'max' must not be None.*clamp\(\)"),
+    Case("dtype", "clip_", "an int tensor clipped by a float", lambda t, x: x.clone().clip_(max=2.5),
+         [a(3, dtype="int64")], RuntimeError, r"(?s)can't be cast to the desired.*clamp_\(\)"),
+
     # -- Python objects that are not numbers ------------------------------------------------------
     Case("pyobj", "add", "None operand", lambda t, x: x + None, [a(2)], TypeError,
          r"add\(\).*NoneType"),
