@@ -784,6 +784,10 @@ def argmin(x, dim=None, keepdim=False):
 
 def logsumexp(x, dim, keepdim=False):
     _check_tensor(x, "logsumexp")
+    if isinstance(dim, (tuple, list)) and not dim and not keepdim and x._data.size \
+            and x._data.ndim:  # torch's kernel: the all-dims max keeps its dims, the sum not
+        raise op_note(RuntimeError(f"output with shape [] doesn't match the broadcast shape "
+                                   f"{[1] * x._data.ndim}"), "logsumexp", x)
     if x._data.dtype.kind != "f":
         x = x.to(dtypes.get_default_dtype())
     return LogSumExp.apply(x, _dims(dim, x._data.ndim, "logsumexp"), keepdim)

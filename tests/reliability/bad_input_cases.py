@@ -539,6 +539,12 @@ CASES = [
     Case("dtype", "clip_", "an int tensor clipped by a float", lambda t, x: x.clone().clip_(max=2.5),
          [a(3, dtype="int64")], RuntimeError, r"(?s)can't be cast to the desired.*clamp_\(\)"),
 
+    Case("shape", "logsumexp", "dim=() of a 2-d tensor, keepdim False: torch's broadcast error",
+         lambda t, x: t.logsumexp(x, dim=()), [a(2, 3)], RuntimeError,
+         r"(?s)output with shape \[\] doesn't match the broadcast shape \[1, 1\].*logsumexp"),
+    Case("shape", "logsumexp", "dim=() keepdim True", lambda t, x: t.logsumexp(x, dim=(), keepdim=True),
+         [a(2, 3)], None, None),
+
     # -- Python objects that are not numbers ------------------------------------------------------
     Case("pyobj", "add", "None operand", lambda t, x: x + None, [a(2)], TypeError,
          r"add\(\).*NoneType"),

@@ -30,6 +30,9 @@ from reliability.bad_input_strategies import (DTYPES, NOT_NUMBERS, NUMBERS, SETT
 # - torch's var_mean/std_mean (a Welford pass) give a NaN mean where an element is inf; our
 #   mean is torch.mean's (inf).
 # And: torch takes several Ellipsis in one index key, we take one (numpy's rule).
+# And: torch.tensor(ndarray) keeps the ndarray's stride of a size-1 dim (numpy's relaxed strides
+# give one that no contiguous layout has); ours is the canonical one. Such a stride is never
+# used to address an element.
 
 
 def _unchecked_empty_product(a, b):
@@ -184,6 +187,8 @@ QUERIES = {
 @SETTINGS
 @given(x=arrays())
 def test_query(name, x):
+    if name == "stride":  # see the top: torch.tensor keeps numpy's stride of a size-1 dim
+        assume(not (x.layout == "transposed" and 1 in x.values.shape))
     check(QUERIES[name], [x], (name.strip("_").split("_")[0], name))
 
 
