@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from reliability.bad_input_oracle import Array, compare
 
-SETTINGS = settings(max_examples=50, deadline=None, derandomize=True, database=None,
+SETTINGS = settings(max_examples=20, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck), print_blob=True)
 
 DTYPES = ("float16", "float32", "float64", "int32", "int64", "bool")

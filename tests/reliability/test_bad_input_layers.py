@@ -46,10 +46,17 @@ OPEN = {
 }
 
 
+# Open bugs whose failing input is a rare draw: at SETTINGS' budget the derandomized run may
+# not meet it (and hypothesis draws other examples in a full-suite run than in this file's own),
+# so their xfail is not strict. The others fail within the first few examples.
+RARE = {"gelu", "binary_cross_entropy_with_logits", "L1Loss", "group_norm", "AdaptiveMaxPool2d",
+        "RNN"}
+
+
 def params(table):
-    """``table``'s names, the open bugs (OPEN) as strict xfails."""
-    return [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=OPEN[n])) if n in OPEN
-            else n for n in table]
+    """``table``'s names, the open bugs (OPEN) as xfails, strict unless RARE."""
+    return [pytest.param(n, marks=pytest.mark.xfail(strict=n not in RARE, reason=OPEN[n]))
+            if n in OPEN else n for n in table]
 
 
 layer_shapes = st.lists(st.integers(0, 4), min_size=0, max_size=4).map(tuple)
