@@ -677,12 +677,12 @@ def kthvalue(x, k, dim=-1, keepdim=False):
     _check_tensor(x, "kthvalue")
     k = _index_arg(k, "kthvalue", "k")
     d = _wrap_dim(dim, x._data.ndim, "kthvalue")
+    size = x._data.shape[d] if x._data.ndim else 1
+    if size == 0:  # torch checks the size before the dtype
+        raise op_note(IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size."),
+                      "kthvalue", x)
     if x._data.dtype.kind == "b":
         raise op_note(NotImplementedError('"kthvalue_cpu" not implemented for \'Bool\''),
-                      "kthvalue", x)
-    size = x._data.shape[d] if x._data.ndim else 1
-    if size == 0:
-        raise op_note(IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size."),
                       "kthvalue", x)
     if not 1 <= k <= size:
         raise op_note(RuntimeError(f"kthvalue(): selected number k out of range for dimension "

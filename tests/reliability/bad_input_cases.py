@@ -545,6 +545,10 @@ CASES = [
     Case("shape", "logsumexp", "dim=() keepdim True", lambda t, x: t.logsumexp(x, dim=(), keepdim=True),
          [a(2, 3)], None, None),
 
+    Case("empty", "kthvalue", "an empty bool tensor: the size checked before the dtype",
+         lambda t, x: t.kthvalue(x, 1), [a(0, dtype="bool")], IndexError,
+         r"(?s)Expected reduction dim 0 to have non-zero size.*kthvalue"),
+
     # -- Python objects that are not numbers ------------------------------------------------------
     Case("pyobj", "add", "None operand", lambda t, x: x + None, [a(2)], TypeError,
          r"add\(\).*NoneType"),
