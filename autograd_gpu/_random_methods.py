@@ -8,7 +8,7 @@ import warnings
 from .autograd.function import Op
 from .backend.float_errors import silenced
 from .random import engine_for
-from .tensor import Tensor, op_note
+from .tensor import Tensor, check_number, op_note
 from ._tensor_methods import _inplace_unary, _zeros_for
 
 
@@ -70,7 +70,14 @@ def _require_floating(t, kernel, op):
 
 def uniform_(self, from_=0.0, to=1.0, *, generator=None):
     """Fills the tensor with values drawn from U(from_, to)."""
+    check_number(from_, "uniform_", "from", 1)
+    check_number(to, "uniform_", "to", 2)
     _require_floating(self, "check_uniform_bounds", "uniform_")
+    low, high = _value_bounds(self._backend.xp, self.dtype)
+    for name, value in (("from", from_), ("to", to)):
+        if not low <= value <= high:
+            raise op_note(RuntimeError(f"{name} is out of bounds for {self.dtype.cpp_name}"),
+                          "uniform_", self)
     if from_ > to:
         raise op_note(RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                                    f"from={from_:g} > to={to:g}"), "uniform_", self)
@@ -81,7 +88,9 @@ def uniform_(self, from_=0.0, to=1.0, *, generator=None):
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
     """Fills the tensor with values drawn from N(mean, std^2)."""
-    if std < 0:
+    check_number(mean, "normal_", "mean", 1)
+    check_number(std, "normal_", "std", 2)
+    if not std >= 0:
         raise op_note(RuntimeError(f"normal expects std >= 0.0, but found std {std:g}"),
                       "normal_", self)
     _require_floating(self, "normal_kernel_cpu", "normal_")
@@ -183,6 +192,7 @@ def random_(self, from_=_NO_ARG, to=_NO_ARG, *, generator=None):
 
 def exponential_(self, lambd=1.0, *, generator=None):
     """Fills the tensor with values drawn from the exponential distribution of rate ``lambd``."""
+    check_number(lambd, "exponential_", "lambd", 1)
     if not lambd > 0:
         raise op_note(RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}"),
                       "exponential_", self)

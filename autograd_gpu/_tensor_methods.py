@@ -213,10 +213,15 @@ def _inplace_unary(t, out_of_place, op, other=None):
     scatter_'s src, index_add_'s source) requires grad."""
     recording = _recording(t, other)
     _check_inplace(t, recording, op)
-    if recording:
-        return _record(t, out_of_place)
-    with grad_mode.no_grad():
-        return _commit(t, out_of_place(t))
+    try:
+        if recording:
+            return _record(t, out_of_place)
+        with grad_mode.no_grad():
+            return _commit(t, out_of_place(t))
+    except RuntimeError as err:
+        if str(err).startswith("result type ") and not getattr(err, "__notes__", None):
+            raise op_note(err, op, t) from None  # _commit's cast error names no op
+        raise
 
 
 # -- zero_, fill_, copy_: the old values get no gradient (torch's ZeroBackward0, FillBackward2/3,
@@ -665,6 +670,35 @@ def relu_(self):
     return _inplace_unary(self, E.ReluInplace.apply, "relu_")
 
 
+def _binary_inplace_method(fn, takes_numbers):
+    """An in-place binary method: its operand's type is checked first (a Tensor, or also a number
+    where ``takes_numbers``), as torch's argument parser does, then the in-place checks on self."""
+    op = f"{fn.__name__}_"
+
+    def method(self, other):
+        if takes_numbers:
+            E._operand(other, op)
+        else:
+            check_tensor(other, op, "other")
+        return _inplace_unary(self, lambda t: fn(t, other), op)
+    return method
+
+
+def _positive(self):
+    if self._data.dtype.kind == "b":
+        raise op_note(RuntimeError("The `+` operator, on a bool tensor is not supported."),
+                      "positive", self)
+    return self
+
+
+def _as_shape_of(fn, op):
+    """view_as / reshape_as: ``fn`` to the shape of a Tensor ``other``."""
+    def method(self, other):
+        check_tensor(other, op, "other")
+        return fn(self, other._data.shape)
+    return method
+
+
 def _unary_inplace_method(fn):
     def method(self, *args, **kwargs):
         return _inplace_unary(self, lambda t: fn(t, *args, **kwargs), f"{fn.__name__}_")
@@ -703,9 +737,10 @@ def _equality(fn):
 
 
 def _operator(method):
-    """A binary operator (``t * 2``, or reflected: ``2 * t`` runs ``t.__rmul__(2)``) for a Tensor
-    or a number; anything else answers NotImplemented, as torch's operators do (they turn the
-    op's TypeError into NotImplemented). Python then tries the other operand's own operator:
+    """A binary operator (``t * 2``; reflected, ``2 * t`` runs ``t.__rmul__(2)``; in place,
+    ``t += 2``) for a Tensor or a number; anything else answers NotImplemented, as torch's
+    operators do (they turn the op's TypeError into NotImplemented). Python then tries the
+    other operand's own operator:
     ``"ab" * t`` and ``t * [1]`` repeat the sequence for an integer 0-d t, and ``t + "a"`` raises
     Python's "unsupported operand type(s) for +: 'Tensor' and 'str'"."""
     def operator(self, other):
@@ -728,13 +763,13 @@ def _tensor_operator(method):
 def _ops_methods():
     return {
         # operators
-        "__add__": _operator(E.add), "__radd__": _operator(E.add), "__iadd__": add_,
+        "__add__": _operator(E.add), "__radd__": _operator(E.add), "__iadd__": _operator(add_),
         "__sub__": _operator(E.sub),
-        "__rsub__": _operator(lambda self, other: E.sub(other, self)), "__isub__": sub_,
-        "__mul__": _operator(E.mul), "__rmul__": _operator(E.mul), "__imul__": mul_,
+        "__rsub__": _operator(lambda self, other: E.sub(other, self)), "__isub__": _operator(sub_),
+        "__mul__": _operator(E.mul), "__rmul__": _operator(E.mul), "__imul__": _operator(mul_),
         "__truediv__": _operator(E.div),
         "__rtruediv__": _operator(lambda self, other: E.div(other, self)),
-        "__itruediv__": div_,
+        "__itruediv__": _operator(div_),
         "__floordiv__": _operator(E.floor_divide),
         "__rfloordiv__": _operator(lambda self, other: E.floor_divide(other, self)),
         "__mod__": _operator(E.remainder),
@@ -742,14 +777,14 @@ def _ops_methods():
         "__pow__": _operator(E.pow), "__rpow__": _operator(lambda self, other: E.pow(other, self)),
         "__matmul__": _tensor_operator(L.matmul),
         "__rmatmul__": _tensor_operator(lambda self, other: L.matmul(other, self)),
-        "__neg__": E.neg, "__pos__": lambda self: self, "__abs__": E.abs,
+        "__neg__": E.neg, "__pos__": _positive, "__abs__": E.abs,
         "__invert__": E.invert,
         "__and__": _operator(E.bitwise_and), "__or__": _operator(E.bitwise_or),
         "__xor__": _operator(E.bitwise_xor), "__rand__": _operator(E.bitwise_and),
         "__ror__": _operator(E.bitwise_or), "__rxor__": _operator(E.bitwise_xor),
-        "__iand__": _unary_inplace_method(E.bitwise_and),
-        "__ior__": _unary_inplace_method(E.bitwise_or),
-        "__ixor__": _unary_inplace_method(E.bitwise_xor),
+        "__iand__": _operator(_binary_inplace_method(E.bitwise_and, True)),
+        "__ior__": _operator(_binary_inplace_method(E.bitwise_or, True)),
+        "__ixor__": _operator(_binary_inplace_method(E.bitwise_xor, True)),
         "__eq__": _equality(E.eq), "__ne__": _equality(E.ne),
         "__lt__": _operator(E.lt), "__le__": _operator(E.le), "__gt__": _operator(E.gt),
         "__ge__": _operator(E.ge),
@@ -800,8 +835,8 @@ def _ops_methods():
         "diag": S.diag, "diagonal": S.diagonal,
         "swapdims": S.transpose, "take_along_dim": K.take_along_dim,
         "masked_select": K.masked_select, "cross": K.cross, "kron": K.kron,
-        "view_as": lambda self, other: S.view(self, other._data.shape),
-        "reshape_as": lambda self, other: S.reshape(self, other._data.shape),
+        "view_as": _as_shape_of(S.view, "view_as"),
+        "reshape_as": _as_shape_of(S.reshape, "reshape_as"),
         # linear algebra
         "matmul": L.matmul, "mm": L.mm, "bmm": L.bmm, "dot": L.dot, "mv": L.mv, "outer": L.outer,
         "addmm": L.addmm, "baddbmm": L.baddbmm,
@@ -814,9 +849,9 @@ def _ops_methods():
         "sqrt_": _unary_inplace_method(E.sqrt), "abs_": _unary_inplace_method(E.abs),
         "relu_": relu_, "sigmoid_": _unary_inplace_method(E.sigmoid),
         "tanh_": _unary_inplace_method(E.tanh),
-        "bitwise_and_": _unary_inplace_method(E.bitwise_and),
-        "bitwise_or_": _unary_inplace_method(E.bitwise_or),
-        "bitwise_xor_": _unary_inplace_method(E.bitwise_xor),
+        "bitwise_and_": _binary_inplace_method(E.bitwise_and, True),
+        "bitwise_or_": _binary_inplace_method(E.bitwise_or, True),
+        "bitwise_xor_": _binary_inplace_method(E.bitwise_xor, True),
         "bitwise_not_": _unary_inplace_method(E.bitwise_not),
         "masked_fill_": masked_fill_, "scatter_": scatter_, "scatter_add_": scatter_add_,
         "index_add_": index_add_, "index_fill_": index_fill_, "index_copy_": index_copy_,
@@ -825,8 +860,9 @@ def _ops_methods():
            for fn in (E.floor, E.ceil, E.round, E.trunc, E.frac, E.log1p, E.expm1, E.square,
                       E.reciprocal, E.sinh, E.cosh)},
         "fix_": _unary_inplace_method(E.trunc),
-        "atan2_": _unary_inplace_method(E.atan2), "arctan2_": _unary_inplace_method(E.arctan2),
-        "hypot_": _unary_inplace_method(E.hypot),
+        "atan2_": _binary_inplace_method(E.atan2, False),
+        "arctan2_": _binary_inplace_method(E.arctan2, False),
+        "hypot_": _binary_inplace_method(E.hypot, False),
         "nan_to_num_": lambda self, nan=0.0, posinf=None, neginf=None: _inplace_unary(
             self, lambda t: E.nan_to_num(t, nan, posinf, neginf), "nan_to_num_"),
         # more pointwise math (ops/pointwise.py)

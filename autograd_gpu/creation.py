@@ -11,7 +11,7 @@ from .backend import device as _device
 from .backend import get_backend, numpy_backend, range_values
 from .backend.float_errors import silenced
 from .random import engine_for
-from .tensor import Tensor, with_note
+from .tensor import Tensor, check_number, with_note
 
 _np = numpy_backend.xp
 
@@ -258,6 +258,10 @@ def from_numpy(array):
 def from_dlpack(ext):
     """A tensor sharing the memory of any DLPack producer (numpy, CuPy, torch) on its device."""
     if isinstance(ext, Tensor):
+        if ext.requires_grad:
+            raise with_note(BufferError("Can't export tensors that require gradient, use "
+                                        "tensor.detach()"), "in from_dlpack() of a tensor that "
+                            "requires grad")
         return ext
     dev_type, dev_id = ext.__dlpack_device__()
     if int(dev_type) == 1:  # kDLCPU
@@ -309,12 +313,21 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     return _filled(shape, fill_value, dtype, device, requires_grad, "full")
 
 
+_SQUARE = object()  # eye's m when left out
+
+
 @translating
-def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+def eye(n, m=_SQUARE, dtype=None, device=None, requires_grad=False):
+    """The n x m identity (m = n when left out; an explicit None is refused, as torch does)."""
     backend = _backend(device)
     dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
-    if n < 0 or (m is not None and m < 0):
-        raise RuntimeError(f"n must be greater or equal to 0, got {n if n < 0 else m}")
+    check_number(n, "eye", "n", 1, "int")
+    m = n if m is _SQUARE else m
+    check_number(m, "eye", "m", 2, "int")
+    for name, value in (("n", n), ("m", m)):
+        if value < 0:
+            raise with_note(RuntimeError(f"{name} must be greater or equal to 0, got {value}"),
+                            f"in eye(n={n}, m={m})")
     return _finish(backend.xp.eye(n, m, dtype=dt.np), backend, requires_grad)
 
 
@@ -324,8 +337,10 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if end is None:
         start, end = 0, start
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    for position, (name, value) in enumerate(zip(("start", "end", "step"), values), 1):
+        check_number(value, "arange", name, position, "Number")
     note = "in arange(start={}, end={}, step={})".format(*values)
-    if values[2] == 0:
+    if values[2] == 0 or values[2] != values[2]:
         raise with_note(RuntimeError("step must be nonzero"), note)
     if not builtins.all(math.isfinite(v) for v in values[:2]):
         raise with_note(RuntimeError("unsupported range: {:g} -> {:g}".format(*values[:2])), note)
@@ -352,11 +367,19 @@ def _arange_size(values, dt, note):
     return (last - first + by - sign) // by
 
 
+def _check_range_args(start, end, steps, op):
+    for position, (name, value) in enumerate((("start", start), ("end", end)), 1):
+        check_number(value.item() if isinstance(value, Tensor) else value, op, name, position,
+                     "Number")
+    check_number(steps, op, "steps", 3, "int")
+
+
 @translating
 @silenced
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     """By torch's kernel (see backend.range_values.linspace): linspace(-1, 1, 7)[3] is -2.9802e-08,
     not 0."""
+    _check_range_args(start, end, steps, "linspace")
     if steps < 0:
         raise with_note(RuntimeError("number of steps must be non-negative"),
                         f"in linspace(start={start}, end={end}, steps={steps})")
@@ -377,6 +400,7 @@ def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_gra
     """base ** linspace(start, end, steps), by torch's kernel: start and end first cast to the
     dtype (an integer dtype truncates them), the exponents and powers in float64, the first half
     counted from start and the second from end."""
+    _check_range_args(start, end, steps, "logspace")
     if steps < 0:
         raise with_note(RuntimeError("number of steps must be non-negative"),
                         f"in logspace(start={start}, end={end}, steps={steps})")
@@ -434,6 +458,9 @@ def randint(low=0, high=None, size=None, dtype=None, device=None, requires_grad=
         low, high = 0, low
     if size is None:
         raise TypeError("randint() missing 1 required positional arguments: \"size\"")
+    check_number(low, "randint", "low", 1, "int")
+    check_number(high, "randint", "high", 2, "int")
+    shape = _size((size,), "randint")
     if high <= low:
         raise with_note(RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
                                      f"from={low} >= to={high}"),
@@ -441,7 +468,7 @@ def randint(low=0, high=None, size=None, dtype=None, device=None, requires_grad=
     backend = _backend(device)
     dt = dtypes.to_dtype(dtype) or dtypes.int64
     engine = engine_for(generator, backend.device)
-    array = engine.integers(int(low), int(high), _size((size,), "randint"), dt.np)
+    array = engine.integers(int(low), int(high), shape, dt.np)
     return _finish(array, backend, requires_grad)
 
 
@@ -457,7 +484,8 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
                         f"{type(n).__name__}")
     n = int(n)
     if n < 0:
-        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+        raise with_note(RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]"),
+                        f"in randperm(n={n})")
     dt = dtypes.to_dtype(dtype) or dtypes.int64
     if dt is dtypes.bool_:
         raise NotImplementedError("\"randperm\" not implemented for 'Bool'")
@@ -487,11 +515,15 @@ randn_like = _like(lambda shape, **kw: randn(shape, **kw))
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
+    check_number(fill_value, "full_like", "fill_value", 2, "Number")
     return full(input._data.shape, fill_value, dtype=dtype or input.dtype,
                 device=device if device is not None else input.device, requires_grad=requires_grad)
 
 
 def randint_like(input, low, high=None, dtype=None, device=None, requires_grad=False):
+    check_number(low, "randint_like", "low" if high is not None else "high", 2, "int")
+    if high is not None:
+        check_number(high, "randint_like", "high", 3, "int")
     return randint(low, high, input._data.shape, dtype=dtype or input.dtype,
                    device=device if device is not None else input.device)
 

@@ -120,9 +120,18 @@ def seed_cuda(seed, index=None):
         default_generator_for(_device("cuda", index)).manual_seed(seed)
 
 
+def _noted(exc, text):
+    from .tensor import with_note  # noqa: PLC0415 - tensor imports this module's users
+
+    return with_note(exc, text)
+
+
 def manual_seed(seed):
     """Seeds the cpu's and every GPU's default generator; returns the cpu's."""
-    seed = _seed_value(seed)
+    try:
+        seed = _seed_value(seed)
+    except (TypeError, ValueError) as exc:
+        raise _noted(exc, f"in manual_seed(seed={seed!r})") from None
     seed_cuda(seed)
     return default_generator.manual_seed(seed)
 
@@ -143,7 +152,10 @@ def get_rng_state():
 
 
 def set_rng_state(new_state):
-    default_generator.set_state(new_state)
+    try:
+        default_generator.set_state(new_state)
+    except (TypeError, RuntimeError) as exc:
+        raise _noted(exc, "in set_rng_state()") from None
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@
 Arithmetic and the other methods delegate to ``ops``; the ops modules are imported at the bottom
 of this file because they, in turn, build Tensors.
 """
+import numbers
 import operator
 import warnings
 import weakref
@@ -64,6 +65,9 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return Size(self._data.shape)
+        if self._data.ndim == 0:
+            raise op_note(IndexError(f"Dimension specified as {dim} but tensor has no dimensions"),
+                          "size", self)
         return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
 
     @property
@@ -321,7 +325,8 @@ class Tensor:
 
     def item(self):
         if self._data.size != 1:
-            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to "
+                               f"Scalar")
         return self._backend.to_host(self._data).reshape(()).item()
 
     def tolist(self):
@@ -444,6 +449,7 @@ class Tensor:
         return self.to(dtypes.bool_)
 
     def type_as(self, other):
+        check_tensor(other, "type_as", "other")
         return self.to(other.dtype)
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
@@ -453,30 +459,27 @@ class Tensor:
                       requires_grad=requires_grad)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-        from .creation import require_size, zeros  # noqa: PLC0415
-
-        require_size(size, "new_zeros")
-        return zeros(*size, dtype=dtype or self.dtype, device=device or self.device,
-                     requires_grad=requires_grad)
+        return self._new_filled(size, 0, dtype, device, requires_grad, "new_zeros")
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-        from .creation import ones, require_size  # noqa: PLC0415
-
-        require_size(size, "new_ones")
-        return ones(*size, dtype=dtype or self.dtype, device=device or self.device,
-                    requires_grad=requires_grad)
+        return self._new_filled(size, 1, dtype, device, requires_grad, "new_ones")
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
         from .creation import full  # noqa: PLC0415
 
+        check_number(fill_value, "new_full", "fill_value", 2, "Number")
         return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
                     requires_grad=requires_grad)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-        from .creation import require_size  # noqa: PLC0415
+        return self._new_filled(size, 0, dtype, device, requires_grad, "new_empty")
 
-        require_size(size, "new_empty")
-        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+    def _new_filled(self, size, value, dtype, device, requires_grad, op):
+        """new_zeros, new_ones and new_empty (zero-filled): their errors name ``op``."""
+        from .creation import _filled, require_size  # noqa: PLC0415
+
+        require_size(size, op)
+        return _filled(size, value, dtype or self.dtype, device or self.device, requires_grad, op)
 
 
 def _wrap_dim(dim, ndim, op):
@@ -502,6 +505,20 @@ def check_tensor(x, op, name="input", position=1):
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not "
                         f"{type(x).__name__}")
+
+
+def check_number(x, op, name, position, kind="float"):
+    """torch's TypeError for an argument that must be a Python number: ``kind`` as torch names
+    it, "int" (an integer) or "float"/"Number" (any real number, or a 0-d tensor that does not
+    require grad, as torch's argument parser takes one)."""
+    if kind != "int" and isinstance(x, Tensor):
+        if x._data.ndim == 0 and not x._requires_grad:
+            return
+    elif isinstance(x, numbers.Real) and (kind != "int" or isinstance(x, numbers.Integral)
+                                          and not isinstance(x, bool)):
+        return
+    raise TypeError(f"{op}(): argument '{name}' (position {position}) must be {kind}, not "
+                    f"{type(x).__name__}")
 
 
 def describe(x):

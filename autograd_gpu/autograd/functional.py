@@ -38,7 +38,10 @@ def _make_grads(outputs, grad_outputs, is_grads_batched=False):
             g = Tensor._make(out._backend.xp.ones(out._data.shape, dtype=out._data.dtype),
                              out._backend)
         elif not isinstance(g, Tensor):
-            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
+            from ..tensor import op_note  # noqa: PLC0415 - tensor imports this module
+
+            raise op_note(TypeError(f"gradients can be either Tensors or None, but got "
+                                    f"{type(g).__name__}"), "backward", out)
         else:
             shape = g._data.shape[1:] if is_grads_batched else g._data.shape
             if is_grads_batched and shape != out._data.shape:

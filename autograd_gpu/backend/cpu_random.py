@@ -232,7 +232,9 @@ class Mt19937Engine(RandomEngine):
                                f"CPUGeneratorImplState of size {_STATE_LAYOUT.size} but found the "
                                f"input RNG state size to be {len(state)}")
         fields = _STATE_LAYOUT.unpack(bytes(state))
-        seed, left = fields[0], fields[1]
+        seed, left, seeded, next_word = fields[:4]
+        if not (seeded and 0 < left <= _STATE_N and next_word % (1 << 32) <= _STATE_N):
+            raise RuntimeError("Invalid mt19937 state")  # torch's mt19937::is_valid, checked first
         key = numpy.array(fields[4:4 + _STATE_N], dtype=numpy.uint32)
         _, normal_y, _, double_cached, float_value, float_cached = fields[4 + _STATE_N:]
         self._seed = seed

@@ -915,6 +915,7 @@ class Clone(Op):
         return gy
 
 
+@silenced
 def to_copy(x, device, dtype, copy):
     from ..backend import get_backend  # noqa: PLC0415
 
@@ -1265,7 +1266,8 @@ def clamp(x, min=None, max=None):
     check_tensor(x, "clamp")
     min, max = _clamp_bound(min), _clamp_bound(max)
     if min is None and max is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        raise op_note(RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None"),
+                      "clamp", x)
     dt = _result_dtype_of(x, min, max)
     tensors = isinstance(min, Tensor) or isinstance(max, Tensor)
     if dt is dtypes.bool_ and not tensors:

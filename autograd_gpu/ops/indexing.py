@@ -243,10 +243,13 @@ class IndexPut(Op):
     def forward(ctx, x, v, key, advanced, name=None):
         if name is not None:
             ctx.node_name = name
-        ctx.meta = (key, advanced, x._data.shape)
         out = x._data.copy()
+        value = v._data
+        while value.ndim and value.shape[0] == 1:  # torch strips the value's leading 1s
+            value = value[0]
+        ctx.meta = (key, advanced, x._data.shape, value.shape, v._data.shape)
         try:
-            out[key] = v._data
+            out[key] = value
         except IndexError as err:
             raise _index_error(err, x._data.shape) from None
         except ValueError:
@@ -256,13 +259,17 @@ class IndexPut(Op):
         return out
 
     def backward(ctx, gy):
-        key, advanced, shape = ctx.meta
+        key, advanced, shape, stripped, v_shape = ctx.meta
         gx = gv = None
         if ctx.needs_input_grad[0]:
             zero = gy._backend.xp.zeros((), dtype=gy._data.dtype)
             gx = IndexPut.apply(gy, Tensor._make(zero, gy._backend), key, advanced)
         if ctx.needs_input_grad[1]:
             gv = (BasicIndex if not advanced else Index).apply(gy, key, advanced, "IndexBackward0")
+            if gv._data.shape != v_shape:  # the value was broadcast, its leading 1s stripped
+                from .reduction import sum_to_shape  # noqa: PLC0415 - reduction imports this
+
+                gv = sum_to_shape(gv, stripped).reshape(v_shape)
         return gx, gv
 
 

@@ -3,6 +3,8 @@ logsumexp, and ``sum_to_shape``, the broadcasting reduction the engine applies t
 import numbers
 import warnings
 
+import numpy as np
+
 from .. import dtypes
 from ..autograd import grad_mode
 from ..autograd.function import Op
@@ -637,10 +639,26 @@ def min(x, dim=None, keepdim=False):
     return min_result(values, indices)
 
 
+def _nan_as(x):
+    """torch's median of no integer or bool elements: NaN cast to the dtype (the least value of
+    an integer dtype, True), before any dtype check."""
+    xp = x._backend.xp
+    with np.errstate(invalid="ignore"):
+        value = np.array(np.nan).astype(x._data.dtype)
+    return Tensor._make(xp.asarray(value), x._backend)
+
+
 def median(x, dim=None, keepdim=False):
     """median() of all elements (a 0-d tensor), or median(dim) as (values, indices): the lower
     of the two middle values, NaN where there is one."""
     _check_tensor(x, "median")
+    if dim is None and x._data.size == 0 and x._data.dtype.kind != "f":
+        return _nan_as(x)
+    if dim is not None:
+        d = _wrap_dim(dim, x._data.ndim, "median")
+        if x._data.ndim and x._data.shape[d] == 0:
+            raise op_note(IndexError(f"median(): Expected reduction dim {d} to have non-zero "
+                                     f"size."), "median", x)
     if x._data.dtype.kind == "b":
         kernel = "median_cpu" if dim is None else "median_out"
         raise op_note(NotImplementedError(f'"{kernel}" not implemented for \'Bool\''), "median", x)
@@ -648,10 +666,6 @@ def median(x, dim=None, keepdim=False):
         return MedianAll.apply(x)
     from ..return_types import median as median_result  # noqa: PLC0415
 
-    d = _wrap_dim(dim, x._data.ndim, "median")
-    if x._data.ndim and x._data.shape[d] == 0:
-        raise op_note(IndexError(f"median(): Expected reduction dim {d} to have non-zero size."),
-                      "median", x)
     return median_result(*MedianDim.apply(x, d, keepdim, None))
 
 
@@ -663,12 +677,12 @@ def kthvalue(x, k, dim=-1, keepdim=False):
     _check_tensor(x, "kthvalue")
     k = _index_arg(k, "kthvalue", "k")
     d = _wrap_dim(dim, x._data.ndim, "kthvalue")
+    size = x._data.shape[d] if x._data.ndim else 1
+    if size == 0:  # torch checks the size before the dtype
+        raise op_note(IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size."),
+                      "kthvalue", x)
     if x._data.dtype.kind == "b":
         raise op_note(NotImplementedError('"kthvalue_cpu" not implemented for \'Bool\''),
-                      "kthvalue", x)
-    size = x._data.shape[d] if x._data.ndim else 1
-    if size == 0:
-        raise op_note(IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size."),
                       "kthvalue", x)
     if not 1 <= k <= size:
         raise op_note(RuntimeError(f"kthvalue(): selected number k out of range for dimension "
@@ -770,6 +784,10 @@ def argmin(x, dim=None, keepdim=False):
 
 def logsumexp(x, dim, keepdim=False):
     _check_tensor(x, "logsumexp")
+    if isinstance(dim, (tuple, list)) and not dim and not keepdim and x._data.size \
+            and x._data.ndim:  # torch's kernel: the all-dims max keeps its dims, the sum not
+        raise op_note(RuntimeError(f"output with shape [] doesn't match the broadcast shape "
+                                   f"{[1] * x._data.ndim}"), "logsumexp", x)
     if x._data.dtype.kind != "f":
         x = x.to(dtypes.get_default_dtype())
     return LogSumExp.apply(x, _dims(dim, x._data.ndim, "logsumexp"), keepdim)

@@ -439,8 +439,9 @@ def expand(x, *sizes):
         own = shape[i - lead] if i >= lead else None
         if own is None:
             if s < 0:
-                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a "
-                                   f"leading, non-existing dimension {i}")
+                raise op_note(RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed "
+                                           f"in a leading, non-existing dimension {i}"),
+                              "expand", x)
         elif s == -1:
             target[i] = own
         elif own != s and own != 1:

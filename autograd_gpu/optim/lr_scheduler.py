@@ -13,6 +13,7 @@ from collections import Counter
 from functools import wraps
 from weakref import ref
 
+from ..tensor import with_note
 from .optimizer import Optimizer
 
 EPOCH_DEPRECATION_WARNING = (
@@ -23,10 +24,16 @@ EPOCH_DEPRECATION_WARNING = (
     "https://github.com/pytorch/pytorch/issues/new/choose.")
 
 
+def _require_optimizer(optimizer, scheduler):
+    """torch's TypeError for a scheduler of something that is not an Optimizer, with a note
+    naming the scheduler."""
+    if not isinstance(optimizer, Optimizer):
+        raise with_note(TypeError(f"{type(optimizer).__name__} is not an Optimizer"),
+                        f"in {type(scheduler).__name__}()")
+
 class LRScheduler:
     def __init__(self, optimizer, last_epoch=-1):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        _require_optimizer(optimizer, self)
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -254,8 +261,9 @@ class LinearLR(LRScheduler):
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
                  last_epoch=-1):
         if start_factor > 1.0 or start_factor <= 0:
-            raise ValueError("Starting multiplicative factor expected to be greater than 0 and less "
-                             "or equal to 1.")
+            raise with_note(ValueError("Starting multiplicative factor expected to be greater "
+                                       "than 0 and less or equal to 1."),
+                            f"in LinearLR(start_factor={start_factor})")
         if end_factor > 1.0 or end_factor < 0:
             raise ValueError("Ending multiplicative factor expected to be between 0 and 1.")
         self.start_factor = start_factor
@@ -306,8 +314,7 @@ class OneCycleLR(LRScheduler):
                  pct_start=0.3, anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85,
                  max_momentum=0.95, div_factor=25.0, final_div_factor=1e4, three_phase=False,
                  last_epoch=-1):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        _require_optimizer(optimizer, self)
         self.optimizer = optimizer
         if total_steps is not None:
             if total_steps <= 0 or not isinstance(total_steps, int):
@@ -431,8 +438,7 @@ class ReduceLROnPlateau(LRScheduler):
         if factor >= 1.0:
             raise ValueError("Factor should be < 1.0.")
         self.factor = factor
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        _require_optimizer(optimizer, self)
         self.optimizer = optimizer
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != len(optimizer.param_groups):

@@ -174,9 +174,17 @@ def assert_same_result(ours, theirs, where="result"):
 
 # torch's wording that the suite compares with an anchored pattern (^...$), so it can carry no
 # note; each names the problem itself, though not the op: the in-place-on-a-leaf error
-# (tests/autograd/test_inplace.py) and a str used as an index (``new(): invalid data type``).
+# (tests/autograd/test_inplace.py), a str used as an index (``new(): invalid data type``),
+# backward of a non-scalar without a gradient or of a tensor that does not require grad
+# (tests/autograd/test_engine.py), and a tensor of several values as a Python scalar
+# (item(), float(), int(), bool(): tests/test_tensor.py).
 TORCH_WORDING_PINNED = (
     r"a leaf Variable that requires grad is being used in an in-place operation\.$",
+    r"grad can be implicitly created only for scalar outputs$",
+    r"element \d+ of tensors does not require grad and does not have a grad_fn$",
+    r"a Tensor with \d+ elements cannot be converted to Scalar$",
+    r"only one element tensors can be converted to Python scalars$",
+    r"Boolean value of Tensor with more than one value is ambiguous$",
     r"new\(\): invalid data type '\w+'$",
     # Python's own, after both operands' operators answered NotImplemented (torch's do too)
     r"unsupported operand type\(s\) for \S+( or pow\(\))?: '\w+' and '\w+'$",
