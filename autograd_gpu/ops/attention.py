@@ -11,7 +11,7 @@ import math
 import warnings
 
 from .. import dtypes
-from ..tensor import Tensor, check_tensor
+from ..tensor import Tensor, check_tensor, op_note
 from .activation import dropout, softmax
 from .elementwise import where
 from .linalg import baddbmm, bmm, linear, matmul
@@ -65,7 +65,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                                  is_causal=False, scale=None, enable_gqa=False):
     """softmax(q k^T * scale + mask) v over the last two dims; ``attn_mask`` is a bool mask (True
     attends) or a float bias broadcast to (..., L, S); ``is_causal`` masks the upper triangle."""
-    _check_sdpa_inputs(query, key, value, attn_mask, is_causal)
+    try:
+        _check_sdpa_inputs(query, key, value, attn_mask, is_causal)
+    except RuntimeError as err:
+        raise op_note(err, "scaled_dot_product_attention", query, key, value) from None
     length, source = query.shape[-2], key.shape[-2]
     if scale is None:
         scale = 1.0 / math.sqrt(query.shape[-1])
@@ -170,7 +173,18 @@ def _pad_last(mask):
     return cat([mask, Tensor._make(zeros, mask._backend)], -1)
 
 
-def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight,
+def multi_head_attention_forward(query, key, value, *args, **kwargs):
+    """torch.nn.functional.multi_head_attention_forward (see ``_multi_head_attention_forward``);
+    torch's wording of a failure is kept, with a note naming the call and its inputs."""
+    try:
+        return _multi_head_attention_forward(query, key, value, *args, **kwargs)
+    except (AssertionError, RuntimeError, ValueError) as err:
+        if all(isinstance(x, Tensor) for x in (query, key, value)):
+            op_note(err, "multi_head_attention_forward", query, key, value)
+        raise
+
+
+def _multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight,
                                  in_proj_bias, bias_k, bias_v, add_zero_attn, dropout_p,
                                  out_proj_weight, out_proj_bias, training=True,
                                  key_padding_mask=None, need_weights=True, attn_mask=None,
@@ -207,6 +221,11 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if head_dim * num_heads != embed_dim:
         raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
     if use_separate_proj_weight:
+        for name, w, want in (("query", q_proj_weight, (embed_dim, embed_dim)),
+                              ("key", k_proj_weight, (embed_dim, key.shape[-1])),
+                              ("value", v_proj_weight, (embed_dim, value.shape[-1]))):
+            if tuple(w.shape) != want:
+                raise AssertionError(f"expecting {name} weights shape of {want}, but got {w.shape}")
         if key.shape[:2] != value.shape[:2]:
             raise AssertionError(f"key's sequence and batch dims {key.shape[:2]} do not match "
                                  f"value's {value.shape[:2]}")

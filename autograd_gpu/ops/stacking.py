@@ -10,7 +10,7 @@ import warnings
 
 from .. import dtypes
 from ..autograd.function import Op
-from ..tensor import Tensor, _wrap_dim, check_tensor, op_note
+from ..tensor import Tensor, _wrap_dim, check_tensor, op_note, with_note
 from . import elementwise as E
 from . import shape as S
 from .indexing import _broadcast_shapes, gather
@@ -104,11 +104,14 @@ def broadcast_tensors(*tensors):
     is), as torch.broadcast_tensors."""
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
-                            f"{type(t).__name__}")
+            raise with_note(TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                                      f"{type(t).__name__}"), "in broadcast_tensors()")
     shape = ()
-    for t in tensors:
-        shape = _broadcast_shapes(shape, t._data.shape)
+    try:
+        for t in tensors:
+            shape = _broadcast_shapes(shape, t._data.shape)
+    except RuntimeError as err:
+        raise op_note(err, "broadcast_tensors", *tensors) from None
     return tuple(t if t._data.shape == shape else S.expand(t, shape) for t in tensors)
 
 
@@ -168,7 +171,8 @@ def _triangle_indices(row, col, offset, dtype, device, op, pick):
         raise NotImplementedError(f'"{op}" not implemented for \'{dt.scalar_name}\'')
     for value, name in ((row, "row"), (col, "col")):
         if value < 0:
-            raise RuntimeError(f"{name} must be non-negative, got{value}")
+            raise with_note(RuntimeError(f"{name} must be non-negative, got{value}"),
+                            f"in {op}(row={row}, col={col}, offset={offset})")
     backend = _backend(device)
     xp = backend.xp
     rows, cols = getattr(xp, pick)(row, offset, col)
@@ -187,6 +191,14 @@ def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
 
 # -- take_along_dim, masked_select -----------------------------------------------------------------
 
+def _wrapped(indices, size):
+    """torch 2.13's take_along_dim reads an index modulo the size (-1 is the last, 3 of 3 the
+    first); an empty dim keeps the index as it is, for gather to refuse."""
+    if size == 0 or indices._data.size == 0:
+        return indices
+    return Tensor._make(indices._data % size, indices._backend)
+
+
 def take_along_dim(input, indices, dim=None):
     """gather with the input and indices broadcast together except along ``dim`` (without
     ``dim``: from the flattened input), as torch.take_along_dim."""
@@ -197,13 +209,16 @@ def take_along_dim(input, indices, dim=None):
                                    f"got {indices.dtype.scalar_name}"), "take_along_dim", input,
                       indices)
     if dim is None:
-        return gather(S.view(input, -1), 0, S.view(indices, -1))
+        flat = S.view(input, -1)
+        return gather(flat, 0, _wrapped(S.view(indices, -1), flat._data.shape[0]))
     if input._data.ndim != indices._data.ndim:
         raise op_note(RuntimeError(
             f"torch.take_along_dim(): input and indices should have the same number of "
             f"dimensions, but got {input._data.ndim} dimensions for input, and "
             f"{indices._data.ndim} dimensions for indices"), "take_along_dim", input, indices)
     d = _wrap_dim(dim, input._data.ndim, "take_along_dim")
+    if input._data.ndim:
+        indices = _wrapped(indices, input._data.shape[d])
     sizes = list(input._data.shape)
     if sizes:
         sizes[d] = indices._data.shape[d]
@@ -478,8 +493,8 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
     swapped)."""
     check_tensor(boundaries, "bucketize", "boundaries", 2)
     if boundaries._data.ndim != 1:
-        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim("
-                           f"{boundaries._data.ndim})")
+        raise op_note(RuntimeError(f"boundaries tensor must be 1 dimension, but got dim("
+                                   f"{boundaries._data.ndim})"), "bucketize", input, boundaries)
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 
