@@ -46,11 +46,13 @@ def relu(input, inplace=False):
 
 def softsign(input):
     """x / (1 + |x|), torch's composition (its grad_fn is DivBackward0)."""
+    check_tensor(input, "softsign")
     return input / (input.abs() + 1)
 
 
 def tanhshrink(input):
     """x - tanh(x), torch's composition (its grad_fn is SubBackward0)."""
+    check_tensor(input, "tanhshrink")
     return input - input.tanh()
 
 

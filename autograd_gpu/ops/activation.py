@@ -650,6 +650,9 @@ class ThresholdInplace(Threshold):
 def threshold(input, threshold, value, inplace=False):
     """Integer inputs are thresholded too, as torch's are."""
     check_tensor(input, "threshold")
+    if input.dtype.name == "bool":
+        raise op_note(NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'"),
+                      "threshold", input)
     if inplace:
         return _inplace_unary(input, lambda t: ThresholdInplace.apply(t, threshold, value),
                               "threshold_")

@@ -157,6 +157,11 @@ class Cummin(Cummax):
 
 def _cum_extreme(cls, input, dim, op):
     check_tensor(input, op)
+    if input._data.size == 0 and isinstance(dim, int):  # torch checks no dim of an empty input
+        xp = input._backend.xp
+        values = input.clone()
+        indices = Tensor._make(xp.zeros(input._data.shape, dtype="int64"), input._backend)
+        return getattr(return_types, op)(values, indices)
     axis = _wrap_dim(dim, input._data.ndim, op)
     values, indices = cls.apply(input, axis)
     return getattr(return_types, op)(values, indices)
