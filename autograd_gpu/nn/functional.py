@@ -136,7 +136,7 @@ def _gather_pad(input, pad, mode, value):
     if ranks is None or ndim not in ranks:
         raise NotImplementedError(f"Padding size {len(pad)} is not supported for {ndim}D input "
                                   f"tensor.\n{_NON_CONSTANT_HELP}")
-    if mode != "circular" and 0 in shape[1:]:
+    if mode != "circular" and 0 in shape[ndim - ranks[0]:]:  # no batch dim: none may be 0
         raise RuntimeError(f"Expected {ranks[0]}D or {ranks[1]}D (batch mode) tensor with "
                            f"possibly 0 batch size and other non-zero dimensions for input, but "
                            f"got: {list(shape)}")

@@ -682,7 +682,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
     _check_tensors("cosine_embedding_loss", input1=input1, input2=input2, target=target)
     target_dim = target.dim()
     if target_dim > 1:
-        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        raise op_note(RuntimeError("0D or 1D target tensor expected, multi-target not supported"),
+                      "cosine_embedding_loss", input1, input2, target)
     if input1.dim() != target_dim + 1 or input2.dim() != target_dim + 1:
         raise RuntimeError(f"{target_dim}D target tensor expects {target_dim + 1}D input tensors, "
                            f"but found inputs with sizes {list(input1.shape)} and "

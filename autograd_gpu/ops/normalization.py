@@ -485,13 +485,13 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     unbiased variance, as torch's (batch norm over the input viewed as (1, N C, ...)) do;
     without, the running estimates normalise."""
     check_tensor(input, "instance_norm")
-    _check_instance_norm(input, running_mean, running_var, weight, bias, use_input_stats)
     shape = tuple(input.shape)
     if use_input_stats:
         spatial = math.prod(shape[2:])
         if spatial == 1 or len(shape) < 3:
             raise ValueError(f"Expected more than 1 spatial element when training, got input "
                              f"size {input.shape}")
+    _check_instance_norm(input, running_mean, running_var, weight, bias, use_input_stats)
     dims = tuple(range(2, len(shape)))
     view = (1, shape[1]) + (1,) * len(dims)
     if use_input_stats:

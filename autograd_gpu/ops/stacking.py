@@ -204,6 +204,8 @@ def take_along_dim(input, indices, dim=None):
     ``dim``: from the flattened input), as torch.take_along_dim."""
     check_tensor(input, "take_along_dim")
     check_tensor(indices, "take_along_dim", "indices", 2)
+    if dim is None and indices._data.size == 0:  # torch checks nothing of no indices
+        return S.view(input, -1)[0:0]
     if indices.dtype is not dtypes.int64:
         raise op_note(RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but "
                                    f"got {indices.dtype.scalar_name}"), "take_along_dim", input,
@@ -316,6 +318,12 @@ def cross(input, other, dim=None):
     deprecation warning) of two tensors of one dtype that broadcast together."""
     check_tensor(input, "cross")
     check_tensor(other, "cross", "other", 2)
+    if dim is not None and input._data.ndim == 0 and other._data.ndim == 0:
+        raise op_note(IndexError(f"Dimension specified as {dim} but tensor has no dimensions"),
+                      "cross", input, other)
+    if input.dtype is dtypes.bool_:
+        raise op_note(NotImplementedError("\"cross\" not implemented for 'Bool'"), "cross", input,
+                      other)
     if input.dtype is not other.dtype:
         raise op_note(RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found "
                                    f"{other.dtype.scalar_name}"), "cross", input, other)
@@ -458,6 +466,10 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                            "dimension, but got 0 dimension")
     scalar = not isinstance(input, Tensor)
     value = E._operand(input, "searchsorted")
+    if scalar and bounds.ndim > 1:
+        raise RuntimeError(f"torch.searchsorted(): input value can be a scalar only when "
+                           f"boundaries tensor dimension is 1, but we got boundaries tensor "
+                           f"dim({bounds.ndim}) and input value's dim(0) numel(1)")
     if not scalar and bounds.ndim > 1 and (value._data.ndim != bounds.ndim
                                            or value._data.shape[:-1] != bounds.shape[:-1]):
         raise RuntimeError(
