@@ -247,6 +247,9 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     from .shape import cat, narrow  # noqa: PLC0415
 
     check_tensor(input, "diff")
+    for name, value in (("n", n), ("dim", dim)):
+        if not hasattr(value, "__index__") or isinstance(value, bool):
+            raise TypeError(f"diff(): argument '{name}' must be int, not {type(value).__name__}")
     if input._data.ndim == 0:
         raise op_note(RuntimeError("diff expects input to be at least one-dimensional"), "diff",
                       input)

@@ -89,11 +89,23 @@ def column_stack(tensors):
     return S.cat([S.reshape(t, t._data.size, 1) if t._data.ndim <= 1 else t for t in tensors], 1)
 
 
+def _int_args(op, **named):
+    """torch's argument parser: every dim an int (checked before any is wrapped)."""
+    for position, (name, value) in enumerate(named.items(), 2):
+        if not hasattr(value, "__index__") or isinstance(value, bool):
+            raise TypeError(f"{op}(): argument '{name}' (position {position}) must be int, not "
+                            f"{type(value).__name__}")
+
+
 def swapaxes(input, axis0, axis1):
+    check_tensor(input, "swapaxes")
+    _int_args("swapaxes", axis0=axis0, axis1=axis1)
     return S.transpose(input, axis0, axis1)
 
 
 def swapdims(input, dim0, dim1):
+    check_tensor(input, "swapdims")
+    _int_args("swapdims", dim0=dim0, dim1=dim1)
     return S.transpose(input, dim0, dim1)
 
 
@@ -163,7 +175,7 @@ def _triangle_indices(row, col, offset, dtype, device, op, pick):
     from ..creation import _backend  # noqa: PLC0415 - creation imports the ops
 
     for value, name, position in ((row, "row", 1), (col, "col", 2), (offset, "offset", 3)):
-        if not isinstance(value, int) or isinstance(value, bool):
+        if not hasattr(value, "__index__") or isinstance(value, bool):
             raise TypeError(f"{op}(): argument '{name}' (position {position}) must be int, not "
                             f"{type(value).__name__}")
     dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.int64
@@ -491,6 +503,9 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         if order.size and (int(order.min()) < 0 or int(order.max()) >= bounds.shape[-1]):
             raise RuntimeError("torch.searchsorted(): sorter index out of range")
     dt = E._result_dtype(sorted_sequence, value)
+    if dt is dtypes.bool_:
+        raise op_note(NotImplementedError("\"searchsorted_out_cpu\" not implemented for 'Bool'"),
+                      "searchsorted", sorted_sequence)
     values = xp.asarray(E._as_operand(value, dt, backend, "searchsorted"), dtype=dt.np)
     bounds = bounds.astype(dt.np, copy=False)
     if values.size == 0 or bounds.shape[-1] == 0:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from reliability.bad_input_oracle import Array, compare
 
-SETTINGS = settings(max_examples=12, deadline=None, derandomize=True, database=None,
+SETTINGS = settings(max_examples=15, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck), print_blob=True)
 
 F32 = "float32"
@@ -266,6 +266,38 @@ STACKS = {
 @given(xs=st.lists(arrays(), min_size=1, max_size=3))
 def test_stack(name, xs):
     compare(STACKS[name], [xs], (name,))
+
+
+INT_ARGS = {
+    "tril_indices": lambda t, r, c, o: t.tril_indices(r, c, o),
+    "triu_indices": lambda t, r, c, o: t.triu_indices(r, c, o),
+    "diff_n": lambda t, r, c, o: t.diff(t.arange(6.0).reshape(2, 3), n=r, dim=c),
+    "swapaxes": lambda t, r, c, o: t.swapaxes(t.ones(2, 3), r, c),
+    "pixel_shuffle": lambda t, r, c, o: t.nn.functional.pixel_shuffle(t.ones(1, 4, 2, 2), r),
+    "pixel_unshuffle": lambda t, r, c, o: t.nn.functional.pixel_unshuffle(t.ones(1, 1, 4, 4), r),
+    "glu": lambda t, r, c, o: t.nn.functional.glu(t.ones(2, 4), r),
+    "softmin": lambda t, r, c, o: t.nn.functional.softmin(t.ones(2, 3), r),
+    "cummax": lambda t, r, c, o: t.cummax(t.ones(2, 3), r),
+    "logcumsumexp": lambda t, r, c, o: t.logcumsumexp(t.ones(2, 3), r),
+    "pad": lambda t, r, c, o: t.nn.functional.pad(t.ones(1, 2, 3), (r, c), mode="reflect"),
+    "CircularPad1d": lambda t, r, c, o: t.nn.CircularPad1d((r, c))(t.ones(1, 2, 3)),
+    "ReplicationPad1d": lambda t, r, c, o: t.nn.ReplicationPad1d((r, c))(t.ones(1, 2, 3)),
+    "MultiheadAttention": lambda t, r, c, o: t.nn.MultiheadAttention(r, c).num_heads,
+}
+
+# (True as a dim or size: torch refuses a bool where an int is asked; autograd_gpu, library-wide,
+# takes it as 1 -- not drawn here, see the report of this file's branch)
+int_args = st.one_of(st.integers(-4, 5), st.sampled_from((2.0, None, "2")))
+
+
+@pytest.mark.parametrize("name", INT_ARGS)
+@SETTINGS
+@given(r=int_args, c=int_args, o=st.integers(-3, 3))
+def test_int_arguments(name, r, c, o):
+    """Sizes, dims, factors and paddings drawn from bad integers and things that are not."""
+    underlying = {"swapaxes": "transpose", "softmin": "softmax"}  # the op the note names
+    names = (name.split("_n")[0], name, underlying.get(name, name)) + (("pad",) if "Pad" in name else ())
+    compare(lambda t: INT_ARGS[name](t, r, c, o), [], names)
 
 
 # -- explicit rows -------------------------------------------------------------------------------
