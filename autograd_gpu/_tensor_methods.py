@@ -705,6 +705,19 @@ def _unary_inplace_method(fn):
     return method
 
 
+def _binary_inplace_method(fn):
+    """fmod_ and the like: a bad operand is reported before the leaf check, as in torch."""
+    op = f"{fn.__name__}_"
+
+    def method(self, *args, **kwargs):
+        operands = list(args) + list(kwargs.values())
+        if len(operands) == 1:
+            P._overloads(op, self, operands[0], "other")
+        return _inplace_unary(self, lambda t: fn(t, *args, **kwargs), op)
+    method.__name__ = op
+    return method
+
+
 def _inplace_result_method(compute, name):
     """An in-place method writing ``compute(self)`` (an op of its own, as asinh_'s)."""
     def method(self):
@@ -867,8 +880,9 @@ def _ops_methods():
             self, lambda t: E.nan_to_num(t, nan, posinf, neginf), "nan_to_num_"),
         # more pointwise math (ops/pointwise.py)
         **{fn.__name__: fn for fn in _POINTWISE_UNARY + _POINTWISE_BINARY},
-        **{f"{fn.__name__}_": _unary_inplace_method(fn)
-           for fn in _POINTWISE_UNARY + _POINTWISE_BINARY if fn not in _NO_INPLACE},
+        **{f"{fn.__name__}_": _unary_inplace_method(fn) for fn in _POINTWISE_UNARY},
+        **{f"{fn.__name__}_": _binary_inplace_method(fn)
+           for fn in _POINTWISE_BINARY if fn not in _NO_INPLACE},
         "signbit": P.signbit, "positive": P.positive,
         **{name: _inplace_result_method(fn, name)
            for fn, names in ((P.asinh_inplace_result, ("asinh_", "arcsinh_")),

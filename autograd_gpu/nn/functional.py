@@ -46,11 +46,13 @@ def relu(input, inplace=False):
 
 def softsign(input):
     """x / (1 + |x|), torch's composition (its grad_fn is DivBackward0)."""
+    check_tensor(input, "softsign")
     return input / (input.abs() + 1)
 
 
 def tanhshrink(input):
     """x - tanh(x), torch's composition (its grad_fn is SubBackward0)."""
+    check_tensor(input, "tanhshrink")
     return input - input.tanh()
 
 
@@ -84,16 +86,28 @@ def pad(input, pad, mode="constant", value=None):
         raise TypeError(f"pad(): argument 'input' must be Tensor, not {type(input).__name__}")
     if mode != "constant" and mode not in _OTHER_MODES:
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    for i, p in enumerate(pad):
+        integral = (isinstance(p, Tensor) and p.dim() == 0 and not p.is_floating_point()
+                    or not isinstance(p, Tensor) and hasattr(p, "__index__"))
+        if isinstance(p, bool) or not integral:
+            raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, but found "
+                            f"element of type {type(p).__name__} at pos {i}")
+    if value is not None and not isinstance(value, (int, float, Tensor)):
+        raise TypeError(f"pad(): argument 'value' (position 4) must be float, not "
+                        f"{type(value).__name__}")
     pad = [int(p) for p in pad]
     ndim = input._data.ndim
     if len(pad) % 2:
         raise op_note(RuntimeError("Padding length must be divisible by 2"), "pad", input)
     if mode != "constant":
-        return _gather_pad(input, pad, mode, value)
+        try:
+            return _gather_pad(input, pad, mode, value)
+        except RuntimeError as err:  # NotImplementedError included
+            raise op_note(err, "pad", input) from None
     if len(pad) // 2 > ndim:
-        raise RuntimeError(f"Padding length should be less than or equal to two times the input "
-                           f"dimension but got padding length {len(pad)} and input of dimension "
-                           f"{ndim}")
+        raise op_note(RuntimeError(
+            f"Padding length should be less than or equal to two times the input dimension but "
+            f"got padding length {len(pad)} and input of dimension {ndim}"), "pad", input)
     widths = [(0, 0)] * ndim
     for i in range(len(pad) // 2):
         widths[ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
@@ -122,7 +136,7 @@ def _gather_pad(input, pad, mode, value):
     if ranks is None or ndim not in ranks:
         raise NotImplementedError(f"Padding size {len(pad)} is not supported for {ndim}D input "
                                   f"tensor.\n{_NON_CONSTANT_HELP}")
-    if mode != "circular" and 0 in shape[1:]:
+    if mode != "circular" and 0 in shape[ndim - ranks[0]:]:  # no batch dim: none may be 0
         raise RuntimeError(f"Expected {ranks[0]}D or {ranks[1]}D (batch mode) tensor with "
                            f"possibly 0 batch size and other non-zero dimensions for input, but "
                            f"got: {list(shape)}")

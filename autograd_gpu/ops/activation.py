@@ -600,9 +600,16 @@ class Softshrink(Shrink):
     node_name = "SoftshrinkBackward0"
 
 
+def _check_number(value, op, name, position):
+    if not isinstance(value, (int, float)) and not (isinstance(value, Tensor) and value.numel() == 1):
+        raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Number, not "
+                        f"{type(value).__name__}")
+
+
 def hardshrink(input, lambd=0.5):
     check_tensor(input, "hardshrink")
     check_floating(input, "hardshrink_cpu")
+    _check_number(lambd, "hardshrink", "lambd", 2)
     return Hardshrink.apply(input, float(lambd), False)
 
 
@@ -643,6 +650,9 @@ class ThresholdInplace(Threshold):
 def threshold(input, threshold, value, inplace=False):
     """Integer inputs are thresholded too, as torch's are."""
     check_tensor(input, "threshold")
+    if input.dtype.name == "bool":
+        raise op_note(NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'"),
+                      "threshold", input)
     if inplace:
         return _inplace_unary(input, lambda t: ThresholdInplace.apply(t, threshold, value),
                               "threshold_")

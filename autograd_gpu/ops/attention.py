@@ -11,7 +11,7 @@ import math
 import warnings
 
 from .. import dtypes
-from ..tensor import Tensor, check_tensor
+from ..tensor import Tensor, check_tensor, op_note
 from .activation import dropout, softmax
 from .elementwise import where
 from .linalg import baddbmm, bmm, linear, matmul
@@ -65,7 +65,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                                  is_causal=False, scale=None, enable_gqa=False):
     """softmax(q k^T * scale + mask) v over the last two dims; ``attn_mask`` is a bool mask (True
     attends) or a float bias broadcast to (..., L, S); ``is_causal`` masks the upper triangle."""
-    _check_sdpa_inputs(query, key, value, attn_mask, is_causal)
+    try:
+        _check_sdpa_inputs(query, key, value, attn_mask, is_causal)
+    except RuntimeError as err:
+        raise op_note(err, "scaled_dot_product_attention", query, key, value) from None
     length, source = query.shape[-2], key.shape[-2]
     if scale is None:
         scale = 1.0 / math.sqrt(query.shape[-1])
@@ -170,7 +173,18 @@ def _pad_last(mask):
     return cat([mask, Tensor._make(zeros, mask._backend)], -1)
 
 
-def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight,
+def multi_head_attention_forward(query, key, value, *args, **kwargs):
+    """torch.nn.functional.multi_head_attention_forward (see ``_multi_head_attention_forward``);
+    torch's wording of a failure is kept, with a note naming the call and its inputs."""
+    try:
+        return _multi_head_attention_forward(query, key, value, *args, **kwargs)
+    except (AssertionError, RuntimeError, ValueError) as err:
+        if all(isinstance(x, Tensor) for x in (query, key, value)):
+            op_note(err, "multi_head_attention_forward", query, key, value)
+        raise
+
+
+def _multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight,
                                  in_proj_bias, bias_k, bias_v, add_zero_attn, dropout_p,
                                  out_proj_weight, out_proj_bias, training=True,
                                  key_padding_mask=None, need_weights=True, attn_mask=None,
@@ -207,6 +221,11 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if head_dim * num_heads != embed_dim:
         raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
     if use_separate_proj_weight:
+        for name, w, want in (("query", q_proj_weight, (embed_dim, embed_dim)),
+                              ("key", k_proj_weight, (embed_dim, key.shape[-1])),
+                              ("value", v_proj_weight, (embed_dim, value.shape[-1]))):
+            if tuple(w.shape) != want:
+                raise AssertionError(f"expecting {name} weights shape of {want}, but got {w.shape}")
         if key.shape[:2] != value.shape[:2]:
             raise AssertionError(f"key's sequence and batch dims {key.shape[:2]} do not match "
                                  f"value's {value.shape[:2]}")
@@ -262,7 +281,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         if dropout_p > 0.0:
             weights = dropout(weights, p=dropout_p)
         out = bmm(weights, v).transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
-        out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, -1)
+        out = linear(out, out_proj_weight, out_proj_bias)
+        out = out.reshape(tgt_len, bsz, out.shape[-1])  # (not -1: bsz may be 0)
         weights = weights.reshape(bsz, num_heads, tgt_len, src_len)
         if average_attn_weights:
             weights = weights.mean(dim=1)
@@ -273,13 +293,14 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         if attn_mask.shape[0] == 1 and attn_mask.dim() == 3:
             attn_mask = attn_mask.unsqueeze(0)
         else:
-            attn_mask = attn_mask.reshape(bsz, num_heads, -1, src_len)
+            attn_mask = attn_mask.reshape(bsz, num_heads, attn_mask.shape[-2], src_len)
     q = q.reshape(bsz, num_heads, tgt_len, head_dim)
     k = k.reshape(bsz, num_heads, src_len, head_dim)
     v = v.reshape(bsz, num_heads, src_len, head_dim)
     out = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)
     out = out.permute(2, 0, 1, 3).reshape(bsz * tgt_len, embed_dim)
-    out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, -1)
+    out = linear(out, out_proj_weight, out_proj_bias)
+    out = out.reshape(tgt_len, bsz, out.shape[-1])
     return (out if is_batched else out.squeeze(1)), None
 
 

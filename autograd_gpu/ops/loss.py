@@ -25,7 +25,7 @@ _REDUCTIONS = ("none", "mean", "sum")
 
 # -- arguments -------------------------------------------------------------------------------------
 
-def _reduction(size_average, reduce, reduction):
+def _reduction(size_average, reduce, reduction, op=None):
     """``reduction``, or what torch's deprecated size_average/reduce pair stands for."""
     if size_average is not None or reduce is not None:
         size_average = True if size_average is None else size_average
@@ -34,7 +34,8 @@ def _reduction(size_average, reduce, reduction):
         warnings.warn(f"size_average and reduce args will be deprecated, please use "
                       f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
     if reduction not in _REDUCTIONS:
-        raise ValueError(f"{reduction} is not a valid value for reduction")
+        err = ValueError(f"{reduction} is not a valid value for reduction")
+        raise (op_note(err, op) if op else err)
     return reduction
 
 
@@ -661,7 +662,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
                         reduction="mean"):
     """max(0, -target (input1 - input2) + margin), reduced."""
-    reduction = _reduction(size_average, reduce, reduction)
+    reduction = _reduction(size_average, reduce, reduction, "margin_ranking_loss")
     _check_tensors("margin_ranking_loss", input1=input1, input2=input2, target=target)
     if not input1.dim() == input2.dim() == target.dim():
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension "
@@ -677,11 +678,12 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
                           reduction="mean"):
     """1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where it is -1 (torch's
     formula: squared magnitudes offset by 1e-12)."""
-    reduction = _reduction(size_average, reduce, reduction)
+    reduction = _reduction(size_average, reduce, reduction, "cosine_embedding_loss")
     _check_tensors("cosine_embedding_loss", input1=input1, input2=input2, target=target)
     target_dim = target.dim()
     if target_dim > 1:
-        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        raise op_note(RuntimeError("0D or 1D target tensor expected, multi-target not supported"),
+                      "cosine_embedding_loss", input1, input2, target)
     if input1.dim() != target_dim + 1 or input2.dim() != target_dim + 1:
         raise RuntimeError(f"{target_dim}D target tensor expects {target_dim + 1}D input tensors, "
                            f"but found inputs with sizes {list(input1.shape)} and "
@@ -700,7 +702,10 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
                         size_average=None, reduce=None, reduction="mean"):
     """max(0, margin + d(anchor, positive) - d(anchor, negative)) with pairwise p-distances; with
     ``swap`` the negative distance is the smaller of d(a, n) and d(p, n)."""
-    reduction = _reduction(size_average, reduce, reduction)
+    reduction = _reduction(size_average, reduce, reduction, "triplet_margin_loss")
+    if margin <= 0:
+        raise op_note(ValueError(f"margin must be greater than 0, got {margin}"),
+                      "triplet_margin_loss")
     _check_tensors("triplet_margin_loss", anchor=anchor, positive=positive, negative=negative)
     a_dim, p_dim, n_dim = anchor.dim(), positive.dim(), negative.dim()
     if not a_dim == p_dim == n_dim:

@@ -454,6 +454,30 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return vector_norm(x1 - x2 + eps, p, (dim,) if dim >= 0 else None, keepdim)
 
 
+def _check_instance_norm(input, running_mean, running_var, weight, bias, use_input_stats):
+    """torch's checks (its batch-norm kernel's) before instance_norm computes anything."""
+    if not input.is_floating_point():
+        raise op_note(NotImplementedError(
+            f'"batch_norm" not implemented for \'{input.dtype.scalar_name}\''), "instance_norm", input)
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise op_note(RuntimeError("Expected running_mean and running_var to be defined when "
+                                   "use_input_stats is false"), "instance_norm", input)
+    channels = input.shape[1] if input.dim() > 1 else None
+    for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
+        if stat is not None and channels is not None and stat.numel() != channels:
+            raise op_note(RuntimeError(f"{name} should contain {channels} elements not "
+                                       f"{stat.numel()}"), "instance_norm", input, stat)
+    for param in (weight, bias):
+        if param is None or param.dtype is input.dtype:
+            continue
+        if input.dtype is dtypes.float32:
+            raise op_note(RuntimeError("mixed dtype (CPU): expect parameter to have scalar type "
+                                       "of Float"), "instance_norm", input, param)
+        if input.dtype is dtypes.float64:
+            raise op_note(RuntimeError("mixed dtype (CPU): all inputs must share same datatype."),
+                          "instance_norm", input, param)
+
+
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                   use_input_stats=True, momentum=0.1, eps=1e-5):
     """Each (sample, channel) normalised over its spatial dims; with ``use_input_stats`` the
@@ -467,6 +491,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         if spatial == 1 or len(shape) < 3:
             raise ValueError(f"Expected more than 1 spatial element when training, got input "
                              f"size {input.shape}")
+    _check_instance_norm(input, running_mean, running_var, weight, bias, use_input_stats)
     dims = tuple(range(2, len(shape)))
     view = (1, shape[1]) + (1,) * len(dims)
     if use_input_stats:

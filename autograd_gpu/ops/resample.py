@@ -219,6 +219,9 @@ def _unsupported(ndim, mode):
 
 def _check_shuffle(input, factor, op, name):
     check_tensor(input, op)
+    if not isinstance(factor, int) or isinstance(factor, bool):
+        raise TypeError(f"{op}(): argument '{name}' (position 2) must be int, not "
+                        f"{type(factor).__name__}")
     if input.dim() < 3:
         raise op_note(RuntimeError(f"{op} expects input to have at least 3 dimensions, but got "
                                    f"input with {input.dim()} dimension(s)"), op, input)

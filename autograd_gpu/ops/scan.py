@@ -157,6 +157,11 @@ class Cummin(Cummax):
 
 def _cum_extreme(cls, input, dim, op):
     check_tensor(input, op)
+    if input._data.size == 0 and isinstance(dim, int):  # torch checks no dim of an empty input
+        xp = input._backend.xp
+        values = input.clone()
+        indices = Tensor._make(xp.zeros(input._data.shape, dtype="int64"), input._backend)
+        return getattr(return_types, op)(values, indices)
     axis = _wrap_dim(dim, input._data.ndim, op)
     values, indices = cls.apply(input, axis)
     return getattr(return_types, op)(values, indices)
@@ -242,6 +247,9 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     from .shape import cat, narrow  # noqa: PLC0415
 
     check_tensor(input, "diff")
+    for name, value in (("n", n), ("dim", dim)):
+        if not hasattr(value, "__index__") or isinstance(value, bool):
+            raise TypeError(f"diff(): argument '{name}' must be int, not {type(value).__name__}")
     if input._data.ndim == 0:
         raise op_note(RuntimeError("diff expects input to be at least one-dimensional"), "diff",
                       input)

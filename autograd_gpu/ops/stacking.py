@@ -10,7 +10,7 @@ import warnings
 
 from .. import dtypes
 from ..autograd.function import Op
-from ..tensor import Tensor, _wrap_dim, check_tensor, op_note
+from ..tensor import Tensor, _wrap_dim, check_tensor, op_note, with_note
 from . import elementwise as E
 from . import shape as S
 from .indexing import _broadcast_shapes, gather
@@ -89,11 +89,23 @@ def column_stack(tensors):
     return S.cat([S.reshape(t, t._data.size, 1) if t._data.ndim <= 1 else t for t in tensors], 1)
 
 
+def _int_args(op, **named):
+    """torch's argument parser: every dim an int (checked before any is wrapped)."""
+    for position, (name, value) in enumerate(named.items(), 2):
+        if not hasattr(value, "__index__") or isinstance(value, bool):
+            raise TypeError(f"{op}(): argument '{name}' (position {position}) must be int, not "
+                            f"{type(value).__name__}")
+
+
 def swapaxes(input, axis0, axis1):
+    check_tensor(input, "swapaxes")
+    _int_args("swapaxes", axis0=axis0, axis1=axis1)
     return S.transpose(input, axis0, axis1)
 
 
 def swapdims(input, dim0, dim1):
+    check_tensor(input, "swapdims")
+    _int_args("swapdims", dim0=dim0, dim1=dim1)
     return S.transpose(input, dim0, dim1)
 
 
@@ -104,11 +116,14 @@ def broadcast_tensors(*tensors):
     is), as torch.broadcast_tensors."""
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
-                            f"{type(t).__name__}")
+            raise with_note(TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                                      f"{type(t).__name__}"), "in broadcast_tensors()")
     shape = ()
-    for t in tensors:
-        shape = _broadcast_shapes(shape, t._data.shape)
+    try:
+        for t in tensors:
+            shape = _broadcast_shapes(shape, t._data.shape)
+    except RuntimeError as err:
+        raise op_note(err, "broadcast_tensors", *tensors) from None
     return tuple(t if t._data.shape == shape else S.expand(t, shape) for t in tensors)
 
 
@@ -160,7 +175,7 @@ def _triangle_indices(row, col, offset, dtype, device, op, pick):
     from ..creation import _backend  # noqa: PLC0415 - creation imports the ops
 
     for value, name, position in ((row, "row", 1), (col, "col", 2), (offset, "offset", 3)):
-        if not isinstance(value, int) or isinstance(value, bool):
+        if not hasattr(value, "__index__") or isinstance(value, bool):
             raise TypeError(f"{op}(): argument '{name}' (position {position}) must be int, not "
                             f"{type(value).__name__}")
     dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.int64
@@ -168,7 +183,8 @@ def _triangle_indices(row, col, offset, dtype, device, op, pick):
         raise NotImplementedError(f'"{op}" not implemented for \'{dt.scalar_name}\'')
     for value, name in ((row, "row"), (col, "col")):
         if value < 0:
-            raise RuntimeError(f"{name} must be non-negative, got{value}")
+            raise with_note(RuntimeError(f"{name} must be non-negative, got{value}"),
+                            f"in {op}(row={row}, col={col}, offset={offset})")
     backend = _backend(device)
     xp = backend.xp
     rows, cols = getattr(xp, pick)(row, offset, col)
@@ -187,23 +203,36 @@ def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
 
 # -- take_along_dim, masked_select -----------------------------------------------------------------
 
+def _wrapped(indices, size):
+    """torch 2.13's take_along_dim reads an index modulo the size (-1 is the last, 3 of 3 the
+    first); an empty dim keeps the index as it is, for gather to refuse."""
+    if size == 0 or indices._data.size == 0:
+        return indices
+    return Tensor._make(indices._data % size, indices._backend)
+
+
 def take_along_dim(input, indices, dim=None):
     """gather with the input and indices broadcast together except along ``dim`` (without
     ``dim``: from the flattened input), as torch.take_along_dim."""
     check_tensor(input, "take_along_dim")
     check_tensor(indices, "take_along_dim", "indices", 2)
+    if dim is None and indices._data.size == 0:  # torch checks nothing of no indices
+        return S.view(input, -1)[0:0]
     if indices.dtype is not dtypes.int64:
         raise op_note(RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but "
                                    f"got {indices.dtype.scalar_name}"), "take_along_dim", input,
                       indices)
     if dim is None:
-        return gather(S.view(input, -1), 0, S.view(indices, -1))
+        flat = S.view(input, -1)
+        return gather(flat, 0, _wrapped(S.view(indices, -1), flat._data.shape[0]))
     if input._data.ndim != indices._data.ndim:
         raise op_note(RuntimeError(
             f"torch.take_along_dim(): input and indices should have the same number of "
             f"dimensions, but got {input._data.ndim} dimensions for input, and "
             f"{indices._data.ndim} dimensions for indices"), "take_along_dim", input, indices)
     d = _wrap_dim(dim, input._data.ndim, "take_along_dim")
+    if input._data.ndim:
+        indices = _wrapped(indices, input._data.shape[d])
     sizes = list(input._data.shape)
     if sizes:
         sizes[d] = indices._data.shape[d]
@@ -301,6 +330,12 @@ def cross(input, other, dim=None):
     deprecation warning) of two tensors of one dtype that broadcast together."""
     check_tensor(input, "cross")
     check_tensor(other, "cross", "other", 2)
+    if dim is not None and input._data.ndim == 0 and other._data.ndim == 0:
+        raise op_note(IndexError(f"Dimension specified as {dim} but tensor has no dimensions"),
+                      "cross", input, other)
+    if input.dtype is dtypes.bool_:
+        raise op_note(NotImplementedError("\"cross\" not implemented for 'Bool'"), "cross", input,
+                      other)
     if input.dtype is not other.dtype:
         raise op_note(RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found "
                                    f"{other.dtype.scalar_name}"), "cross", input, other)
@@ -443,6 +478,10 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                            "dimension, but got 0 dimension")
     scalar = not isinstance(input, Tensor)
     value = E._operand(input, "searchsorted")
+    if scalar and bounds.ndim > 1:
+        raise RuntimeError(f"torch.searchsorted(): input value can be a scalar only when "
+                           f"boundaries tensor dimension is 1, but we got boundaries tensor "
+                           f"dim({bounds.ndim}) and input value's dim(0) numel(1)")
     if not scalar and bounds.ndim > 1 and (value._data.ndim != bounds.ndim
                                            or value._data.shape[:-1] != bounds.shape[:-1]):
         raise RuntimeError(
@@ -464,6 +503,9 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         if order.size and (int(order.min()) < 0 or int(order.max()) >= bounds.shape[-1]):
             raise RuntimeError("torch.searchsorted(): sorter index out of range")
     dt = E._result_dtype(sorted_sequence, value)
+    if dt is dtypes.bool_:
+        raise op_note(NotImplementedError("\"searchsorted_out_cpu\" not implemented for 'Bool'"),
+                      "searchsorted", sorted_sequence)
     values = xp.asarray(E._as_operand(value, dt, backend, "searchsorted"), dtype=dt.np)
     bounds = bounds.astype(dt.np, copy=False)
     if values.size == 0 or bounds.shape[-1] == 0:
@@ -478,8 +520,8 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
     swapped)."""
     check_tensor(boundaries, "bucketize", "boundaries", 2)
     if boundaries._data.ndim != 1:
-        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim("
-                           f"{boundaries._data.ndim})")
+        raise op_note(RuntimeError(f"boundaries tensor must be 1 dimension, but got dim("
+                                   f"{boundaries._data.ndim})"), "bucketize", input, boundaries)
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 

@@ -1,4 +1,5 @@
 """Activation layers: thin Modules over ``nn.functional`` with torch's arguments and reprs."""
+import functools
 import warnings
 
 from ...creation import empty
@@ -6,6 +7,20 @@ from .. import functional as F
 from .. import init as nn_init
 from ..module import Module
 from ..parameter import Parameter
+from ...tensor import with_note
+
+
+def noted_init(init):
+    """A layer's ``__init__`` whose failure (torch's wording, kept) carries a note naming the
+    layer and the arguments it was built with."""
+    @functools.wraps(init)
+    def wrapper(self, *args, **kwargs):
+        try:
+            init(self, *args, **kwargs)
+        except (AssertionError, RuntimeError, ValueError, TypeError) as err:
+            shown = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+            raise with_note(err, f"in {type(self).__name__}({', '.join(shown)})") from None
+    return wrapper
 from .linear import NonDynamicallyQuantizableLinear
 
 
@@ -321,6 +336,7 @@ class MultiheadAttention(Module):
     ``q/k/v_proj_weight`` where kdim or vdim differ from embed_dim, and ``out_proj``; its
     parameters are initialised in torch's order, so a seeded construction gives torch's values."""
 
+    @noted_init
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
                  add_zero_attn=False, kdim=None, vdim=None, batch_first=False, device=None,
                  dtype=None):

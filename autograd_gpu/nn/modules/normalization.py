@@ -9,6 +9,7 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
+from ...tensor import with_note
 
 
 class _NormBase(Module):
@@ -128,9 +129,11 @@ class _InstanceNorm(_NormBase):
         feature_dim = input.dim() - no_batch_dim
         if input.shape[feature_dim] != self.num_features:
             if self.affine:
-                raise ValueError(f"expected input's size at dim={feature_dim} to match "
-                                 f"num_features ({self.num_features}), but got: "
-                                 f"{input.shape[feature_dim]}.")
+                raise with_note(ValueError(
+                    f"expected input's size at dim={feature_dim} to match num_features "
+                    f"({self.num_features}), but got: {input.shape[feature_dim]}."),
+                    f"in {type(self).__name__}({self.num_features}) of an input of shape "
+                    f"{list(input.shape)}")
             warnings.warn(f"input's size at dim={feature_dim} does not match num_features. You "
                           "can silence this warning by not passing in num_features, which is not "
                           "used because affine=False", stacklevel=2)

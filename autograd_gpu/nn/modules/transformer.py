@@ -8,8 +8,9 @@ from ... import creation
 from ...autograd import grad_mode
 from .. import functional as F
 from .. import init
+from ...tensor import op_note
 from ..module import Module
-from .activation import GELU, MultiheadAttention, ReLU
+from .activation import GELU, MultiheadAttention, ReLU, noted_init
 from .container import ModuleList
 from .dropout import Dropout
 from .linear import Linear
@@ -49,6 +50,7 @@ class TransformerEncoderLayer(Module):
 
     __constants__ = ["norm_first"]
 
+    @noted_init
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu,
                  layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True, device=None,
                  dtype=None):
@@ -184,6 +186,7 @@ class TransformerDecoderLayer(Module):
 
     __constants__ = ["norm_first"]
 
+    @noted_init
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu,
                  layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True, device=None,
                  dtype=None):
@@ -293,9 +296,11 @@ class Transformer(Module):
                 memory_is_causal=False):
         batch_dim = 0 if self.batch_first else 1
         if src.dim() == 3 and src.shape[batch_dim] != tgt.shape[batch_dim]:
-            raise RuntimeError("the batch number of src and tgt must be equal")
+            raise op_note(RuntimeError("the batch number of src and tgt must be equal"),
+                          "Transformer", src, tgt)
         if src.shape[-1] != self.d_model or tgt.shape[-1] != self.d_model:
-            raise RuntimeError("the feature number of src and tgt must be equal to d_model")
+            raise op_note(RuntimeError("the feature number of src and tgt must be equal to "
+                                       "d_model"), "Transformer", src, tgt)
         memory = self.encoder(src, mask=src_mask, src_key_padding_mask=src_key_padding_mask,
                               is_causal=src_is_causal)
         return self.decoder(tgt, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
