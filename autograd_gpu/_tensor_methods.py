@@ -705,8 +705,9 @@ def _unary_inplace_method(fn):
     return method
 
 
-def _binary_inplace_method(fn):
-    """fmod_ and the like: a bad operand is reported before the leaf check, as in torch."""
+def _pointwise_inplace_method(fn):
+    """fmod_ and the other ops/pointwise.py binaries in place: a bad operand is reported (by
+    pointwise's overload check) before the leaf check, as in torch."""
     op = f"{fn.__name__}_"
 
     def method(self, *args, **kwargs):
@@ -881,7 +882,7 @@ def _ops_methods():
         # more pointwise math (ops/pointwise.py)
         **{fn.__name__: fn for fn in _POINTWISE_UNARY + _POINTWISE_BINARY},
         **{f"{fn.__name__}_": _unary_inplace_method(fn) for fn in _POINTWISE_UNARY},
-        **{f"{fn.__name__}_": _binary_inplace_method(fn)
+        **{f"{fn.__name__}_": _pointwise_inplace_method(fn)
            for fn in _POINTWISE_BINARY if fn not in _NO_INPLACE},
         "signbit": P.signbit, "positive": P.positive,
         **{name: _inplace_result_method(fn, name)

@@ -21,7 +21,7 @@ from autograd_gpu import nn, optim
 from autograd_gpu.optim import lr_scheduler
 
 BAD_INPUT_MODULES = ("bad_input_cases.py", "test_bad_input.py", "test_bad_input_properties.py",
-                     "test_bad_input_layers.py")
+                     "test_bad_input_layers.py", "test_bad_input_new_ops.py")
 
 # The in-place index writes (scatter_, index_add_...), which test_index_writes calls as
 # ``getattr(a, name + "_")`` for each name of INDEX_WRITES.
