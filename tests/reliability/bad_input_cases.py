@@ -61,6 +61,19 @@ def _running_stats_after(t, bn, x):
     bn(x)
     return t.stack([bn.running_mean, bn.running_var])
 
+def _scheduled(t, make, plateau=False):
+    """The learning rates over three epochs of the scheduler ``make(t, optimizer)`` builds."""
+    p = t.zeros(2, requires_grad=True)
+    opt = t.optim.SGD([p], lr=0.5)
+    scheduler = make(t, opt)
+    rates = []
+    for epoch in range(3):
+        opt.step()
+        scheduler.step(float(epoch)) if plateau else scheduler.step()
+        rates.append(opt.param_groups[0]["lr"])
+    return rates
+
+
 NAN_INF = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0]
 
 CASES = [
@@ -907,4 +920,36 @@ CASES = [
     Case("layer", "adaptive_avg_pool2d", "2-d input",
          lambda t, x: t.nn.functional.adaptive_avg_pool2d(x, 2), [a(4, 4)], RuntimeError,
          r"(?s)Expected 3D or 4D tensor, but got \[4, 4\].*adaptive_avg_pool2d\(\)"),
+    # -- lr schedulers: Python's own wording (kept, as torch's), a note naming the scheduler ------
+    Case("pyobj", "StepLR", "float step_size",
+         lambda t: _scheduled(t, lambda t, o: t.optim.lr_scheduler.StepLR(o, step_size=0.0)), [],
+         ZeroDivisionError, r"(?s)float modulo.*in StepLR\(\)"),
+    Case("pyobj", "CosineAnnealingLR", "float T_max",
+         lambda t: _scheduled(t, lambda t, o: t.optim.lr_scheduler.CosineAnnealingLR(o, T_max=0.0)),
+         [], ZeroDivisionError, r"(?s)float modulo.*in CosineAnnealingLR\(\)"),
+    Case("pyobj", "ExponentialLR", "str gamma",
+         lambda t: _scheduled(t, lambda t, o: t.optim.lr_scheduler.ExponentialLR(o, gamma="a")),
+         [], TypeError, r"(?s)can't multiply sequence.*in ExponentialLR\(\)"),
+    Case("pyobj", "ExponentialLR", "gamma None",
+         lambda t: _scheduled(t, lambda t, o: t.optim.lr_scheduler.ExponentialLR(o, gamma=None)),
+         [], TypeError, r"(?s)unsupported operand.*in ExponentialLR\(\)"),
+    Case("pyobj", "MultiStepLR", "list milestone",
+         lambda t: _scheduled(t, lambda t, o: t.optim.lr_scheduler.MultiStepLR(o, [[1, "x"], 2])),
+         [], TypeError, r"(?s)unhashable type: 'list'.*in MultiStepLR\(\)"),
+    Case("pyobj", "LinearLR", "start_factor None",
+         lambda t: _scheduled(t, lambda t, o: t.optim.lr_scheduler.LinearLR(o, start_factor=None)),
+         [], TypeError, r"(?s)not supported.*in LinearLR\(\)"),
+    Case("pyobj", "LambdaLR", "lambda of a str",
+         lambda t: _scheduled(t, lambda t, o: t.optim.lr_scheduler.LambdaLR(o, lambda e: "a")),
+         [], TypeError, r"(?s)can't multiply sequence.*in LambdaLR\(\)"),
+    Case("pyobj", "OneCycleLR", "max_lr None",
+         lambda t: _scheduled(t, lambda t, o: t.optim.lr_scheduler.OneCycleLR(o, None, 4)), [],
+         TypeError, r"(?s)in OneCycleLR\(\)"),
+    Case("pyobj", "OneCycleLR", "max_lr list of two",
+         lambda t: _scheduled(t, lambda t, o: t.optim.lr_scheduler.OneCycleLR(o, [1, 2], 4)), [],
+         ValueError, r"(?s)max_lr must have the same length.*in OneCycleLR\(\)"),
+    Case("pyobj", "ReduceLROnPlateau", "factor 2",
+         lambda t: _scheduled(t, lambda t, o: t.optim.lr_scheduler.ReduceLROnPlateau(o, factor=2),
+                              plateau=True), [],
+         ValueError, r"(?s)Factor should be < 1.0.*in ReduceLROnPlateau\(\)"),
 ]

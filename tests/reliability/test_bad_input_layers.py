@@ -39,14 +39,6 @@ OPEN = {
     "LSTM": "a non-tensor input: NotImplementedError (PackedSequence), torch a TypeError",
     "GRU": "input_size mismatch: the message names no layer", "RNNCell": "as GRUCell",
     "LSTMCell": "as GRUCell", "GRUCell": "input_size mismatch: the message names no layer",
-    "StepLR": "a float step_size: 'float modulo' names no scheduler",
-    "LambdaLR": "a result or error differs from torch's",
-    "ExponentialLR": "gamma=None: Python's TypeError names no scheduler",
-    "MultiStepLR": "a list milestone: 'unhashable type' names no scheduler",
-    "CosineAnnealingLR": "a float T_max: 'float modulo' names no scheduler",
-    "LinearLR": "start_factor=None: Python's TypeError names no scheduler",
-    "OneCycleLR": "max_lr=None: Python's TypeError names no scheduler",
-    "ReduceLROnPlateau": "'Factor should be < 1.0.' names no scheduler",
 }
 
 
