@@ -13,7 +13,7 @@ from collections import Counter
 from functools import wraps
 from weakref import ref
 
-from ..tensor import with_note
+from ..tensor import AttributeTypeError, with_note
 from .optimizer import Optimizer
 
 EPOCH_DEPRECATION_WARNING = (
@@ -52,11 +52,6 @@ def _naming_init(init):
         except Exception as exc:
             raise _name_scheduler(exc, self)
     return wrapper
-
-
-class _NoParamGroups(AttributeError, TypeError):
-    """torch's AttributeError for a scheduler of an object without ``param_groups``; a TypeError
-    too, as the wrong type of argument it is."""
 
 
 class LRScheduler:
@@ -173,8 +168,8 @@ class LambdaLR(LRScheduler):
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
         if not hasattr(optimizer, "param_groups"):
-            raise _NoParamGroups(f"'{type(optimizer).__name__}' object has no attribute "
-                                 "'param_groups'")
+            raise AttributeTypeError(f"'{type(optimizer).__name__}' object has no attribute "
+                                     "'param_groups'")
         if not isinstance(lr_lambda, (list, tuple)):
             self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
         else:

@@ -16,6 +16,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from autograd_gpu.tensor import AttributeTypeError
 from reliability.bad_input_oracle import Array
 
 Case = namedtuple("Case", "category op case call args exc match")
@@ -952,4 +953,21 @@ CASES = [
          lambda t: _scheduled(t, lambda t, o: t.optim.lr_scheduler.ReduceLROnPlateau(o, factor=2),
                               plateau=True), [],
          ValueError, r"(?s)Factor should be < 1.0.*in ReduceLROnPlateau\(\)"),
+    # -- recurrent layers: torch's wording, a note naming the layer ------------------------------
+    Case("layer", "GRU", "wrong input_size", lambda t, x: layer(t, "GRU", 2, 3, num_layers=2)(x),
+         [a(3, 4)], RuntimeError,
+         r"(?s)input.size\(-1\) must be equal to input_size. Expected 2, got 4.*in GRU\(\)"),
+    Case("layer", "LSTM", "wrong input_size", lambda t, x: layer(t, "LSTM", 2, 3)(x),
+         [a(2, 3, 4)], RuntimeError, r"(?s)Expected 2, got 4.*in LSTM\(\)"),
+    Case("layer", "RNNCell", "wrong input_size", lambda t, x: layer(t, "RNNCell", 2, 3)(x),
+         [a(3, 4)], RuntimeError,
+         r"(?s)input has inconsistent input_size: got 4 expected 2.*in RNNCell\(\)"),
+    Case("layer", "LSTMCell", "wrong input_size", lambda t, x: layer(t, "LSTMCell", 2, 3)(x),
+         [a(4)], RuntimeError, r"(?s)inconsistent input_size: got 4 expected 2.*in LSTMCell\(\)"),
+    Case("layer", "GRUCell", "wrong input_size", lambda t, x: layer(t, "GRUCell", 2, 3)(x),
+         [a(0, 3)], RuntimeError, r"(?s)inconsistent input_size: got 3 expected 2.*in GRUCell\(\)"),
+    Case("pyobj", "LSTM", "str input", lambda t: layer(t, "LSTM", 2, 3, batch_first=True)("a"), [],
+         AttributeTypeError, r"(?s)'str' object has no attribute 'dim'.*in LSTM\(\)"),
+    Case("pyobj", "GRUCell", "None input", lambda t: layer(t, "GRUCell", 2, 3)(None), [],
+         AttributeTypeError, r"(?s)'NoneType' object has no attribute 'dim'.*in GRUCell\(\)"),
 ]

@@ -36,9 +36,6 @@ OPEN = {
     "Upsample": "as interpolate", "UpsamplingNearest2d": "as interpolate",
     "UpsamplingBilinear2d": "as interpolate",
     "RNN": "a result or error differs from torch's",
-    "LSTM": "a non-tensor input: NotImplementedError (PackedSequence), torch a TypeError",
-    "GRU": "input_size mismatch: the message names no layer", "RNNCell": "as GRUCell",
-    "LSTMCell": "as GRUCell", "GRUCell": "input_size mismatch: the message names no layer",
 }
 
 
