@@ -430,7 +430,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     except RuntimeError as err:
         raise op_note(err, "cosine_similarity", x1, x2) from None
     shape = _broadcast_shape(x1._data.shape, x2._data.shape)
-    x1, x2 = x1.to(common).expand(*shape), x2.to(common).expand(*shape)
+    x1, x2 = x1.to(common).expand(shape), x2.to(common).expand(shape)  # () for 0-d
     dims = _norm_dims(x1, dim, "cosine_similarity")
     normed = []
     for x in (x1, x2):

@@ -19,18 +19,13 @@ SETTINGS = settings(SETTINGS, phases=(Phase.explicit, Phase.reuse, Phase.generat
 # Open bugs these families found that are not fixed yet: each parametrization a strict xfail, so
 # that its fix fails the run until the entry goes.
 OPEN = {
-    "gelu": "a result differs from torch's", "Unflatten": "a non-tensor input: AttributeError",
+    "gelu": "a result differs from torch's",
     "binary_cross_entropy_with_logits": "a result differs from torch's",
-    "cosine_similarity": "0-d operands: TypeError from expand()",
-    "CosineSimilarity": "0-d operands: TypeError from expand()",
     "L1Loss": "a 0-d float32 input and an empty float16 target: float16, torch float32",
     "conv_transpose1d": "a result or error differs from torch's",
     "ConvTranspose1d": "int input: the bias dtype error before torch's kernel dtype error",
-    "max_pool1d": "int input pooled; torch: max_pool1d_impl not implemented for 'Int'",
     "adaptive_avg_pool1d": "a result or error differs from torch's",
-    "adaptive_max_pool2d": "0-d input: 'Input dimension should be at least 3' names no op",
     "AdaptiveMaxPool2d": "an empty non-batch dim is pooled; torch refuses it",
-    "unfold": "2-d input: IndexError; torch: Expected 3D or 4D", "Unfold": "as unfold",
     "group_norm": "an empty (0, 0) input: numpy's reshape ValueError",
     "interpolate": "an empty channel dim is resampled; torch refuses it",
     "Upsample": "as interpolate", "UpsamplingNearest2d": "as interpolate",
