@@ -358,7 +358,11 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
         if len(shape) not in (3, 4):
             raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: "
                                f"{list(shape)}")
-        _check_planes_not_empty(shape, "adaptive_max_pool2d")
+        for dim in range(1, len(shape)):  # torch checks every dim but the first, even of 3-d
+            if shape[dim] == 0:
+                raise RuntimeError("adaptive_max_pool2d(): Expected input to have non-zero size for "
+                                   f"non-batch dimensions, but input has sizes {list(shape)} with "
+                                   f"dimension {dim} being empty")
         if min(out_hw) < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {min(out_hw)}: "
                                f"{list(shape[:-2]) + list(out_hw)}")

@@ -994,4 +994,22 @@ CASES = [
          IndexError, r"(?s)expected to be in range of \[-2, 1\], but got 2.*unfold\(\)"),
     Case("zero_dim", "unfold", "0-d input", lambda t, x: t.nn.functional.unfold(x, 2), [a()],
          IndexError, r"(?s)Dimension specified as 1 but tensor has no dimensions.*unfold\(\)"),
+    # -- empty inputs: torch refuses an empty non-batch dim here, takes an empty batch there ----
+    Case("empty", "AdaptiveMaxPool2d", "empty channel dim",
+         lambda t, x: layer(t, "AdaptiveMaxPool2d", 2)(x), [a(1, 0, 2, 2)], RuntimeError,
+         r"(?s)adaptive_max_pool2d\(\): Expected input to have non-zero size for non-batch "
+         r"dimensions, but input has sizes \[1, 0, 2, 2\] with dimension 1 being empty"),
+    Case("empty", "interpolate", "empty channel dim",
+         lambda t, x: t.nn.functional.interpolate(x, scale_factor=2), [a(2, 0, 3)], RuntimeError,
+         r"(?s)Non-empty 3D data tensor expected but got a tensor with sizes \[2, 0, 3\]"
+         r".*interpolate\(\)"),
+    Case("empty", "UpsamplingBilinear2d", "empty channel dim",
+         lambda t, x: layer(t, "UpsamplingBilinear2d", scale_factor=2)(x), [a(0, 0, 2, 2)],
+         RuntimeError, r"(?s)Non-empty 4D data tensor expected.*\[0, 0, 2, 2\]"),
+    Case("empty", "interpolate", "empty batch", lambda t, x: t.nn.functional.interpolate(x, 4),
+         [a(0, 2, 2, 2)], None, None),
+    Case("empty", "group_norm", "empty batch and channels",
+         lambda t, x: t.nn.functional.group_norm(x, 2), [a(0, 0)], None, None),
+    Case("empty", "group_norm", "empty batch",
+         lambda t, x: t.nn.functional.group_norm(x, 2), [a(0, 2, 3, grad=True)], None, None),
 ]
