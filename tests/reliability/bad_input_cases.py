@@ -1027,4 +1027,10 @@ CASES = [
          lambda t, x, w: t.nn.functional.conv_transpose2d(x, w), [a(1, 2, 3, 3), a(2, 3, 2, 2,
                                                                                    dtype="float64")],
          RuntimeError, r"(?s)expected scalar type Float but found Double.*conv_transpose2d\(\)"),
+    Case("nan_inf", "adaptive_avg_pool1d", "a NaN stays in its window",
+         lambda t, x: t.nn.functional.adaptive_avg_pool1d(x, 2),
+         [a(values=[[-1.387056, -2.693132, np.nan, 1.0]], dtype="float64")], None, None),
+    Case("nan_inf", "adaptive_avg_pool2d", "an inf stays in its window",
+         lambda t, x: t.nn.functional.adaptive_avg_pool2d(x, (2, 3)),
+         [a(values=[[[1.0, np.inf, 2.0], [0.5, -1.0, 3.0], [2.0, 1.0, 0.0]]])], None, None),
 ]
