@@ -161,6 +161,19 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
     _check_tensors("l1_loss", input=input, target=target)
     _warn_size_mismatch(input, target, "l1_loss")
+    a, b = tuple(input._data.shape), tuple(target._data.shape)
+    if a != b:
+        # torch broadcasts both first (ExpandBackward0 in its graph), so the subtraction promotes
+        # two tensors of the same rank: a 0-d float32 input with a float16 target is float32
+        try:
+            _broadcast_check(a, b)
+        except RuntimeError as err:
+            raise op_note(err, "l1_loss", input, target) from None
+        n = max(len(a), len(b))
+        a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+        shape = tuple(x if y == 1 else y for x, y in zip(a, b))
+        input = input if tuple(input._data.shape) == shape else input.expand(shape)
+        target = target if tuple(target._data.shape) == shape else target.expand(shape)
     return _reduce((input - target).abs(), reduction)
 
 

@@ -1033,4 +1033,9 @@ CASES = [
     Case("nan_inf", "adaptive_avg_pool2d", "an inf stays in its window",
          lambda t, x: t.nn.functional.adaptive_avg_pool2d(x, (2, 3)),
          [a(values=[[[1.0, np.inf, 2.0], [0.5, -1.0, 3.0], [2.0, 1.0, 0.0]]])], None, None),
+    Case("dtype", "L1Loss", "0-d float32 input, empty float16 target",
+         lambda t, x, y: layer(t, "L1Loss")(x, y), [a(), a(0, dtype="float16")], None, None),
+    Case("dtype", "l1_loss", "broadcast float16 input, float32 target",
+         lambda t, x, y: t.nn.functional.l1_loss(x, y, reduction="none"),
+         [a(2, 1, dtype="float16"), a(1, 3)], None, None),
 ]
