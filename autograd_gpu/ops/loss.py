@@ -16,7 +16,7 @@ from .. import dtypes
 from ..autograd import grad_mode
 from ..autograd.function import Op, device_mismatch
 from ..tensor import Tensor, _wrap_dim, op_note
-from .activation import LogSoftmax, check_floating, log_softmax
+from .activation import LogSoftmax, check_floating, log_softmax, logsigmoid
 from .elementwise import sigmoid, where
 from .normalization import pairwise_distance
 
@@ -647,6 +647,16 @@ def _pos_weight_tensor(pos_weight, like):
     return None if pos_weight is None else Tensor._make(pos_weight, like._backend)
 
 
+def _bce_with_logits_mixed(input, target, reduction):
+    """torch's kernel for an input and a target of different floating types, step by step:
+    ``(1 - target).mul_(input).sub_(log_sigmoid(input))``. The log-sigmoid is taken in the
+    input's type, and each in-place step rounds to the target's, which is the result's type."""
+    out = target.dtype
+    loss = ((1 - target) * input).to(out)
+    loss = (loss - logsigmoid(input)).to(out)
+    return _reduce(loss, reduction)
+
+
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
     reduction = _reduction(size_average, reduce, reduction)
@@ -658,6 +668,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if not target.is_floating_point():
         raise RuntimeError(f"result type {input.dtype.scalar_name} can't be cast to the desired "
                            f"output type {target.dtype.scalar_name}")
+    if input.dtype is not target.dtype and weight is None and pos_weight is None:
+        return _bce_with_logits_mixed(input, target, reduction)
     input, target = _promoted(input, target, "binary_cross_entropy_with_logits")
     fn = "binary_cross_entropy_with_logits"
     w = _constant(weight, fn, "weight", input)

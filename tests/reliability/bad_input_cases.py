@@ -1038,4 +1038,11 @@ CASES = [
     Case("dtype", "l1_loss", "broadcast float16 input, float32 target",
          lambda t, x, y: t.nn.functional.l1_loss(x, y, reduction="none"),
          [a(2, 1, dtype="float16"), a(1, 3)], None, None),
+    Case("dtype", "binary_cross_entropy_with_logits", "float16 target: the result is float16",
+         lambda t, x, y: t.nn.functional.binary_cross_entropy_with_logits(x, y),
+         [a(values=[0.5, -2.0, 3.0]), a(values=[1.0, 0.0, 0.5], dtype="float16")], None, None),
+    Case("dtype", "binary_cross_entropy_with_logits", "float64 target: the result is float64",
+         lambda t, x, y: t.nn.functional.binary_cross_entropy_with_logits(x, y, reduction="none"),
+         [a(values=[0.0, 2.0], dtype="float16"), a(values=[1.0, 0.25], dtype="float64")], None,
+         None),
 ]

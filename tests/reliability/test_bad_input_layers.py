@@ -20,7 +20,8 @@ SETTINGS = settings(SETTINGS, phases=(Phase.explicit, Phase.reuse, Phase.generat
 # that its fix fails the run until the entry goes.
 OPEN = {
     "gelu": "a result differs from torch's",
-    "binary_cross_entropy_with_logits": "a result differs from torch's",
+    "binary_cross_entropy_with_logits": "a float32 input with a float64 target: torch's float32 "
+                                        "log_sigmoid is an ulp off numpy's",
     "RNN": "a result or error differs from torch's",
 }
 
