@@ -1045,4 +1045,11 @@ CASES = [
          lambda t, x, y: t.nn.functional.binary_cross_entropy_with_logits(x, y, reduction="none"),
          [a(values=[0.0, 2.0], dtype="float16"), a(values=[1.0, 0.25], dtype="float64")], None,
          None),
+    Case("empty", "RNN", "empty time axis", lambda t, x: layer(t, "RNN", 2, 3)(x), [a(0, 2)],
+         RuntimeError, r"(?s)Expected sequence length to be larger than 0 in RNN.*in RNN\(\)"),
+    Case("empty", "GRU", "empty time axis, batch first",
+         lambda t, x: layer(t, "GRU", 2, 3, batch_first=True)(x), [a(2, 0, 2)], RuntimeError,
+         r"(?s)Expected sequence length to be larger than 0 in RNN.*in GRU\(\)"),
+    Case("empty", "LSTM", "empty batch", lambda t, x: layer(t, "LSTM", 2, 3)(x)[0],
+         [a(2, 0, 2)], None, None),
 ]

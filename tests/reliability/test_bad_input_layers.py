@@ -22,14 +22,13 @@ OPEN = {
     "gelu": "a result differs from torch's",
     "binary_cross_entropy_with_logits": "a float32 input with a float64 target: torch's float32 "
                                         "log_sigmoid is an ulp off numpy's",
-    "RNN": "a result or error differs from torch's",
 }
 
 
 # Open bugs whose failing input is a rare draw: at SETTINGS' budget the derandomized run may
 # not meet it (and hypothesis draws other examples in a full-suite run than in this file's own),
 # so their xfail is not strict. The others fail within the first few examples.
-RARE = {"gelu", "binary_cross_entropy_with_logits", "RNN"}
+RARE = {"gelu", "binary_cross_entropy_with_logits"}
 
 
 def params(table):

@@ -181,6 +181,12 @@ class RNNBase(Module):
         if input.dim() not in (2, 3):
             raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.dim()}D{tail}")
 
+    def _check_sequence_length(self, x):
+        """torch's kernels refuse an empty time axis (``x`` is time-major), in its wording."""
+        if x._data.shape[0] == 0:
+            raise with_note(RuntimeError("Expected sequence length to be larger than 0 in RNN"),
+                            f"in {type(self).__name__}()")
+
     # -- the unrolled computation --------------------------------------------------------------------
     def _run(self, input, hx, cx):
         """input (T, B, I) time-major; hx (L*D, B, H_out) and, for LSTM, cx (L*D, B, H).
@@ -250,6 +256,7 @@ class RNNBase(Module):
             hx = self._zeros_state(input, self.hidden_size)
         self.check_forward_args(input, hx)
         x = input.transpose(0, 1) if self.batch_first else input
+        self._check_sequence_length(x)
         output, h_n, _ = self._run(x, hx, None)
         if self.batch_first:
             output = output.transpose(0, 1)
@@ -344,6 +351,7 @@ class LSTM(RNNBase):
                 hx = (hx[0].unsqueeze(1), hx[1].unsqueeze(1))
         self.check_forward_args(input, hx)
         x = input.transpose(0, 1) if self.batch_first else input
+        self._check_sequence_length(x)
         output, h_n, c_n = self._run(x, hx[0], hx[1])
         if self.batch_first:
             output = output.transpose(0, 1)
