@@ -538,6 +538,12 @@ def with_note(exc, text):
     return exc
 
 
+class AttributeTypeError(AttributeError, TypeError):
+    """torch's AttributeError where its Python layer reads an attribute off a wrong type of argument
+    (``'str' object has no attribute 'dim'``): the same wording, caught by ``except
+    AttributeError`` as torch's is and by ``except TypeError`` as the wrong type it is."""
+
+
 def op_note(exc, op, *args):
     """``with_note`` naming ``op`` and describing its tensor arguments."""
     described = ", ".join(describe(a) for a in args)

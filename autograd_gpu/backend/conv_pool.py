@@ -131,6 +131,8 @@ class ConvPoolPrimitives:
         """y = P_h @ x @ P_w^T over the last two dims, P the bin-averaging matrices."""
         xp = self.xp
         acc = _accumulation_dtype(xp, x.dtype)
+        if not bool(xp.isfinite(x).all()):  # the matrices' zeros would spread a NaN or inf
+            return _adaptive_avg_by_window(xp, x, out_hw, acc).astype(x.dtype, copy=False)
         ph, pw = _adaptive_matrices(xp, x.shape[-2:], out_hw, acc)
         return _sandwich(xp, ph, x.astype(acc, copy=False), pw.T).astype(x.dtype, copy=False)
 
@@ -140,6 +142,19 @@ class ConvPoolPrimitives:
         acc = _accumulation_dtype(xp, gy.dtype)
         ph, pw = _adaptive_matrices(xp, in_hw, out_hw, acc)
         return _sandwich(xp, ph.T, gy.astype(acc, copy=False), pw).astype(gy.dtype, copy=False)
+
+
+def _adaptive_avg_by_window(xp, x, out_hw, acc):
+    """Each adaptive window's mean, window by window (torch's bounds: output i covers
+    [floor(i * n / out), ceil((i + 1) * n / out))): a NaN or inf stays in its own windows."""
+    (h, w), (oh, ow) = x.shape[-2:], out_hw
+    out = xp.empty(x.shape[:-2] + (oh, ow), dtype=acc)
+    for i in range(oh):
+        h0, h1 = i * h // oh, -(-(i + 1) * h // oh)
+        for j in range(ow):
+            w0, w1 = j * w // ow, -(-(j + 1) * w // ow)
+            out[..., i, j] = x[..., h0:h1, w0:w1].astype(acc).mean(axis=(-2, -1))
+    return out
 
 
 # -- convolution helpers (xp is numpy or cupy) ------------------------------------------------------

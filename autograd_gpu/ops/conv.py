@@ -263,6 +263,20 @@ def _check_dtypes(x, weight, bias):
                            "should be the same")
 
 
+def _check_transposed_dtypes(x, weight, bias):
+    """torch's cpu order for a transposed convolution (slow_conv_transpose2d, 1-D on its height-1
+    view): the input's type first (floating types and int64 only), then the weight's, then (as
+    before) the bias's. cuda: as a convolution."""
+    if x.device.type != "cuda":
+        if not x.dtype.is_floating_point and x.dtype.name != "int64":
+            raise NotImplementedError(f"\"slow_conv_transpose2d_out_cpu\" not implemented for "
+                                      f"'{x.dtype.scalar_name}'")
+        if weight.dtype is not x.dtype:
+            raise RuntimeError(f"expected scalar type {x.dtype.scalar_name} but found "
+                               f"{weight.dtype.scalar_name}")
+    _check_dtypes(x, weight, bias)
+
+
 def _check_tensor(value, name, position, op="conv2d"):
     if not isinstance(value, Tensor):
         raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not "
@@ -369,7 +383,7 @@ def _conv_transpose(op, n, input, weight, bias, stride, padding, output_padding,
             raise RuntimeError("non-positive groups is not supported")
         batched = [1] + shape if unbatched else shape
         _check_transposed_shapes(batched, w_shape, bias, groups)
-        _check_dtypes(input, weight, bias)
+        _check_transposed_dtypes(input, weight, bias)
         if dims == 1:  # the height-1 view
             stride, padding, dilation = (1, *stride), (0, *padding), (1, *dilation)
             output_padding, batched, w4 = (0, *output_padding), batched[:2] + [1, batched[2]], \

@@ -102,18 +102,30 @@ def _check_input(x, op):
                         f"{type(x).__name__}")
 
 
+def _probe_sizes(shape):
+    """torch's im2col shape check reads ``input.size(1)``, then (only where that is non-zero)
+    ``input.size(2)``, before it tests the rank: a 0-d or 1-d input, or a 2-d one with a non-zero
+    second dim, fails there with an IndexError; a 2-d one with an empty second dim reaches the
+    "Expected 3D or 4D" RuntimeError."""
+    if not shape:
+        raise op_note(IndexError("Dimension specified as 1 but tensor has no dimensions"),
+                      "unfold")
+    _wrap_dim(1, len(shape), "unfold")
+    if shape[1] != 0:
+        _wrap_dim(2, len(shape), "unfold")
+
+
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """torch.nn.functional.unfold: the sliding blocks of an (N, C, H, W) or (C, H, W) input as
     columns, (N, C*kh*kw, L)."""
     _check_input(input, "unfold")
     shape = input._data.shape
-    if len(shape) < 3:
-        _wrap_dim(2, len(shape), "unfold")
     try:
         kernel, dilation, padding, stride = (_pair(v, name) for v, name in (
             (kernel_size, "kernel_size"), (dilation, "dilation"), (padding, "padding"),
             (stride, "stride")))
         _check_args(kernel, dilation, padding, stride)
+        _probe_sizes(shape)
         if len(shape) not in (3, 4) or 0 in shape[-3:]:
             raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and "
                                f"other non-zero dimensions for input, but got: {list(shape)}")

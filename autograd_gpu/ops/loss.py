@@ -16,7 +16,7 @@ from .. import dtypes
 from ..autograd import grad_mode
 from ..autograd.function import Op, device_mismatch
 from ..tensor import Tensor, _wrap_dim, op_note
-from .activation import LogSoftmax, check_floating, log_softmax
+from .activation import LogSoftmax, check_floating, log_softmax, logsigmoid
 from .elementwise import sigmoid, where
 from .normalization import pairwise_distance
 
@@ -162,6 +162,19 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
     _check_tensors("l1_loss", input=input, target=target)
     _warn_size_mismatch(input, target, "l1_loss")
+    a, b = tuple(input._data.shape), tuple(target._data.shape)
+    if a != b:
+        # torch broadcasts both first (ExpandBackward0 in its graph), so the subtraction promotes
+        # two tensors of the same rank: a 0-d float32 input with a float16 target is float32
+        try:
+            _broadcast_check(a, b)
+        except RuntimeError as err:
+            raise op_note(err, "l1_loss", input, target) from None
+        n = max(len(a), len(b))
+        a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+        shape = tuple(x if y == 1 else y for x, y in zip(a, b))
+        input = input if tuple(input._data.shape) == shape else input.expand(shape)
+        target = target if tuple(target._data.shape) == shape else target.expand(shape)
     return _reduce((input - target).abs(), reduction)
 
 
@@ -635,6 +648,16 @@ def _pos_weight_tensor(pos_weight, like):
     return None if pos_weight is None else Tensor._make(pos_weight, like._backend)
 
 
+def _bce_with_logits_mixed(input, target, reduction):
+    """torch's kernel for an input and a target of different floating types, step by step:
+    ``(1 - target).mul_(input).sub_(log_sigmoid(input))``. The log-sigmoid is taken in the
+    input's type, and each in-place step rounds to the target's, which is the result's type."""
+    out = target.dtype
+    loss = ((1 - target) * input).to(out)
+    loss = (loss - logsigmoid(input)).to(out)
+    return _reduce(loss, reduction)
+
+
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
     reduction = _reduction(size_average, reduce, reduction)
@@ -646,6 +669,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if not target.is_floating_point():
         raise RuntimeError(f"result type {input.dtype.scalar_name} can't be cast to the desired "
                            f"output type {target.dtype.scalar_name}")
+    if input.dtype is not target.dtype and weight is None and pos_weight is None:
+        return _bce_with_logits_mixed(input, target, reduction)
     input, target = _promoted(input, target, "binary_cross_entropy_with_logits")
     fn = "binary_cross_entropy_with_logits"
     w = _constant(weight, fn, "weight", input)

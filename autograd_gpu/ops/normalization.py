@@ -16,6 +16,7 @@ folded numpy passes on the cpu, raw kernels on cuda); its statistics stay in the
 (float32 for float16 inputs).
 """
 import math
+import warnings
 
 from .. import dtypes
 from ..autograd import grad_mode
@@ -316,6 +317,14 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 # -- group norm ------------------------------------------------------------------------------------
 
+def _grouped(shape, groups):
+    """(N, G, C/G * spatial), spelled out: an empty batch leaves reshape's -1 undetermined."""
+    per_sample = 1
+    for s in shape[1:]:
+        per_sample *= s
+    return (shape[0], groups, per_sample // groups)
+
+
 class NativeGroupNorm(Op):
     """x viewed as (N, G, C/G * spatial), normalised over its last axis, then scaled and shifted
     per channel. Backward is in Tensor ops (the statistics recomputed from x), so it is itself
@@ -327,8 +336,10 @@ class NativeGroupNorm(Op):
         xp = x._backend.xp
         data = x._data
         shape = data.shape
-        folded = data.reshape(shape[0], groups, -1)
-        mean, _, invstd = _moments(xp, folded, (2,), eps)
+        folded = data.reshape(_grouped(shape, groups))
+        with warnings.catch_warnings():  # an empty group: numpy's "Mean of empty slice"
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean, _, invstd = _moments(xp, folded, (2,), eps)
         view = (1, shape[1]) + (1,) * (data.ndim - 2)
         layout = _Layout(None, (0,) + tuple(range(2, data.ndim)), view, (shape[1],), True)
         ctx.save_for_backward(x, weight)
@@ -341,14 +352,14 @@ class NativeGroupNorm(Op):
         layout, groups, eps = ctx.meta
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         shape = tuple(x._data.shape)
-        folded = x.reshape(shape[0], groups, -1)
+        folded = x.reshape(_grouped(shape, groups))
         centered = folded - folded.mean(dim=2, keepdim=True)
         invstd = ((centered * centered).mean(dim=2, keepdim=True) + eps).rsqrt()
         x_hat = centered * invstd
         gx = gw = gb = None
         if need_x:
             h = gy if weight is None else gy * weight.reshape(layout.param_view)
-            h = h.reshape(shape[0], groups, -1)
+            h = h.reshape(_grouped(shape, groups))
             gx = invstd * (h - h.mean(dim=2, keepdim=True)
                            - x_hat * (h * x_hat).mean(dim=2, keepdim=True))
             gx = gx.reshape(shape)
@@ -430,7 +441,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     except RuntimeError as err:
         raise op_note(err, "cosine_similarity", x1, x2) from None
     shape = _broadcast_shape(x1._data.shape, x2._data.shape)
-    x1, x2 = x1.to(common).expand(*shape), x2.to(common).expand(*shape)
+    x1, x2 = x1.to(common).expand(shape), x2.to(common).expand(shape)  # () for 0-d
     dims = _norm_dims(x1, dim, "cosine_similarity")
     normed = []
     for x in (x1, x2):

@@ -358,13 +358,17 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
         if len(shape) not in (3, 4):
             raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: "
                                f"{list(shape)}")
-        _check_planes_not_empty(shape, "adaptive_max_pool2d")
+        for dim in range(1, len(shape)):  # torch checks every dim but the first, even of 3-d
+            if shape[dim] == 0:
+                raise RuntimeError("adaptive_max_pool2d(): Expected input to have non-zero size for "
+                                   f"non-batch dimensions, but input has sizes {list(shape)} with "
+                                   f"dimension {dim} being empty")
         if min(out_hw) < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {min(out_hw)}: "
                                f"{list(shape[:-2]) + list(out_hw)}")
         if not input.dtype.is_floating_point:
             raise _not_implemented("adaptive_max_pool2d", input.dtype)
-    except RuntimeError as err:
+    except (RuntimeError, ValueError) as err:
         raise op_note(err, "adaptive_max_pool2d", input) from None
     values, indices = AdaptiveMaxPool2d.apply(input, out_hw)
     return (values, indices) if return_indices else values
@@ -433,8 +437,12 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         out = _output_size(shape[-1], k, p, s, d, ceil_mode)
         if out <= 0:
             raise RuntimeError(f"max_pool1d() Invalid computed output size: {out}")
-        if input.dtype is dtypes.bool_:
+        # torch pools without indices in max_pool1d_impl (floating types only); with them, in
+        # max_pool2d's kernel on the height-1 view, which takes every type but bool.
+        if input.dtype is dtypes.bool_ and return_indices:
             raise _not_implemented("max_pool2d", input.dtype)
+        if not input.dtype.is_floating_point and not return_indices:
+            raise _not_implemented("max_pool1d_impl", input.dtype)
     except RuntimeError as err:
         raise op_note(err, "max_pool1d", input) from None
     win = PoolWindow((1, k), (1, s), (0, p), (1, d), (1, shape[-1]), (1, out))

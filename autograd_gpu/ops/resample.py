@@ -189,6 +189,15 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise op_note(RuntimeError(f"Input and output sizes should be greater than 0, but got input "
                                    f"({ins}){' and' if dim == 1 else ''} output ({outs})"),
                        "interpolate", input)
+    if shape[1] == 0:  # torch's upsample kernels take an empty batch, not an empty channel dim
+        raise op_note(RuntimeError(f"Non-empty {len(shape)}D data tensor expected but got a tensor "
+                                   f"with sizes {list(shape)}"), "interpolate", input)
+    if mode == "nearest" and not input.is_floating_point() and input.dtype.name != "uint8":
+        # torch's nearest kernels take floating types and uint8 (its image type) only
+        kernel = "compute_indices_weights_nearest" if dim == 1 else \
+            "upsample_nearest2d_channels_last"
+        raise op_note(NotImplementedError(f"\"{kernel}\" not implemented for "
+                                          f"'{input.dtype.scalar_name}'"), "interpolate", input)
     if mode != "nearest" and not input.is_floating_point():
         raise op_note(NotImplementedError(f"\"upsample_{mode}{dim}d_out_frame\" not implemented "
                                           f"for '{input.dtype}'"), "interpolate", input)

@@ -13,7 +13,7 @@ from collections import Counter
 from functools import wraps
 from weakref import ref
 
-from ..tensor import with_note
+from ..tensor import AttributeTypeError, with_note
 from .optimizer import Optimizer
 
 EPOCH_DEPRECATION_WARNING = (
@@ -31,7 +31,35 @@ def _require_optimizer(optimizer, scheduler):
         raise with_note(TypeError(f"{type(optimizer).__name__} is not an Optimizer"),
                         f"in {type(scheduler).__name__}()")
 
+
+def _name_scheduler(exc, scheduler):
+    """``exc`` with a note naming ``scheduler``'s class where neither torch's wording (kept word
+    for word) nor an earlier note names it: a bad hyperparameter often fails deep in Python's own
+    arithmetic ('float modulo', 'unhashable type'), which says nothing of the scheduler."""
+    name = type(scheduler).__name__
+    shown = "\n".join([str(exc), *getattr(exc, "__notes__", ())]).lower()
+    if name.lower() not in shown:
+        with_note(exc, f"in {name}()")
+    return exc
+
+
+def _naming_init(init):
+    """``init`` whose exceptions name the scheduler being built (see ``_name_scheduler``)."""
+    @wraps(init)
+    def wrapper(self, *args, **kwargs):
+        try:
+            init(self, *args, **kwargs)
+        except Exception as exc:
+            raise _name_scheduler(exc, self)
+    return wrapper
+
+
 class LRScheduler:
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _naming_init(cls.__dict__["__init__"])
+
     def __init__(self, optimizer, last_epoch=-1):
         _require_optimizer(optimizer, self)
         self.optimizer = optimizer
@@ -98,6 +126,8 @@ class LRScheduler:
                 self.last_epoch = epoch
                 values = self._get_closed_form_lr() if hasattr(self, "_get_closed_form_lr") else \
                     self.get_lr()
+        except Exception as exc:
+            raise _name_scheduler(exc, self)
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
@@ -137,6 +167,9 @@ class LambdaLR(LRScheduler):
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
+        if not hasattr(optimizer, "param_groups"):
+            raise AttributeTypeError(f"'{type(optimizer).__name__}' object has no attribute "
+                                     "'param_groups'")
         if not isinstance(lr_lambda, (list, tuple)):
             self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
         else:

@@ -16,6 +16,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from autograd_gpu.tensor import AttributeTypeError
 from reliability.bad_input_oracle import Array
 
 Case = namedtuple("Case", "category op case call args exc match")
@@ -60,6 +61,19 @@ def _running_stats_after(t, bn, x):
     """A batch-norm layer's running mean and variance after it has seen ``x``."""
     bn(x)
     return t.stack([bn.running_mean, bn.running_var])
+
+def _scheduled(t, make, plateau=False):
+    """The learning rates over three epochs of the scheduler ``make(t, optimizer)`` builds."""
+    p = t.zeros(2, requires_grad=True)
+    opt = t.optim.SGD([p], lr=0.5)
+    scheduler = make(t, opt)
+    rates = []
+    for epoch in range(3):
+        opt.step()
+        scheduler.step(float(epoch)) if plateau else scheduler.step()
+        rates.append(opt.param_groups[0]["lr"])
+    return rates
+
 
 NAN_INF = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0]
 
@@ -907,4 +921,135 @@ CASES = [
     Case("layer", "adaptive_avg_pool2d", "2-d input",
          lambda t, x: t.nn.functional.adaptive_avg_pool2d(x, 2), [a(4, 4)], RuntimeError,
          r"(?s)Expected 3D or 4D tensor, but got \[4, 4\].*adaptive_avg_pool2d\(\)"),
+    # -- lr schedulers: Python's own wording (kept, as torch's), a note naming the scheduler ------
+    Case("pyobj", "StepLR", "float step_size",
+         lambda t: _scheduled(t, lambda t, o: t.optim.lr_scheduler.StepLR(o, step_size=0.0)), [],
+         ZeroDivisionError, r"(?s)float modulo.*in StepLR\(\)"),
+    Case("pyobj", "CosineAnnealingLR", "float T_max",
+         lambda t: _scheduled(t, lambda t, o: t.optim.lr_scheduler.CosineAnnealingLR(o, T_max=0.0)),
+         [], ZeroDivisionError, r"(?s)float modulo.*in CosineAnnealingLR\(\)"),
+    Case("pyobj", "ExponentialLR", "str gamma",
+         lambda t: _scheduled(t, lambda t, o: t.optim.lr_scheduler.ExponentialLR(o, gamma="a")),
+         [], TypeError, r"(?s)can't multiply sequence.*in ExponentialLR\(\)"),
+    Case("pyobj", "ExponentialLR", "gamma None",
+         lambda t: _scheduled(t, lambda t, o: t.optim.lr_scheduler.ExponentialLR(o, gamma=None)),
+         [], TypeError, r"(?s)unsupported operand.*in ExponentialLR\(\)"),
+    Case("pyobj", "MultiStepLR", "list milestone",
+         lambda t: _scheduled(t, lambda t, o: t.optim.lr_scheduler.MultiStepLR(o, [[1, "x"], 2])),
+         [], TypeError, r"(?s)unhashable type: 'list'.*in MultiStepLR\(\)"),
+    Case("pyobj", "LinearLR", "start_factor None",
+         lambda t: _scheduled(t, lambda t, o: t.optim.lr_scheduler.LinearLR(o, start_factor=None)),
+         [], TypeError, r"(?s)not supported.*in LinearLR\(\)"),
+    Case("pyobj", "LambdaLR", "lambda of a str",
+         lambda t: _scheduled(t, lambda t, o: t.optim.lr_scheduler.LambdaLR(o, lambda e: "a")),
+         [], TypeError, r"(?s)can't multiply sequence.*in LambdaLR\(\)"),
+    Case("pyobj", "OneCycleLR", "max_lr None",
+         lambda t: _scheduled(t, lambda t, o: t.optim.lr_scheduler.OneCycleLR(o, None, 4)), [],
+         TypeError, r"(?s)in OneCycleLR\(\)"),
+    Case("pyobj", "OneCycleLR", "max_lr list of two",
+         lambda t: _scheduled(t, lambda t, o: t.optim.lr_scheduler.OneCycleLR(o, [1, 2], 4)), [],
+         ValueError, r"(?s)max_lr must have the same length.*in OneCycleLR\(\)"),
+    Case("pyobj", "ReduceLROnPlateau", "factor 2",
+         lambda t: _scheduled(t, lambda t, o: t.optim.lr_scheduler.ReduceLROnPlateau(o, factor=2),
+                              plateau=True), [],
+         ValueError, r"(?s)Factor should be < 1.0.*in ReduceLROnPlateau\(\)"),
+    # -- recurrent layers: torch's wording, a note naming the layer ------------------------------
+    Case("layer", "GRU", "wrong input_size", lambda t, x: layer(t, "GRU", 2, 3, num_layers=2)(x),
+         [a(3, 4)], RuntimeError,
+         r"(?s)input.size\(-1\) must be equal to input_size. Expected 2, got 4.*in GRU\(\)"),
+    Case("layer", "LSTM", "wrong input_size", lambda t, x: layer(t, "LSTM", 2, 3)(x),
+         [a(2, 3, 4)], RuntimeError, r"(?s)Expected 2, got 4.*in LSTM\(\)"),
+    Case("layer", "RNNCell", "wrong input_size", lambda t, x: layer(t, "RNNCell", 2, 3)(x),
+         [a(3, 4)], RuntimeError,
+         r"(?s)input has inconsistent input_size: got 4 expected 2.*in RNNCell\(\)"),
+    Case("layer", "LSTMCell", "wrong input_size", lambda t, x: layer(t, "LSTMCell", 2, 3)(x),
+         [a(4)], RuntimeError, r"(?s)inconsistent input_size: got 4 expected 2.*in LSTMCell\(\)"),
+    Case("layer", "GRUCell", "wrong input_size", lambda t, x: layer(t, "GRUCell", 2, 3)(x),
+         [a(0, 3)], RuntimeError, r"(?s)inconsistent input_size: got 3 expected 2.*in GRUCell\(\)"),
+    Case("pyobj", "LSTM", "str input", lambda t: layer(t, "LSTM", 2, 3, batch_first=True)("a"), [],
+         AttributeTypeError, r"(?s)'str' object has no attribute 'dim'.*in LSTM\(\)"),
+    Case("pyobj", "GRUCell", "None input", lambda t: layer(t, "GRUCell", 2, 3)(None), [],
+         AttributeTypeError, r"(?s)'NoneType' object has no attribute 'dim'.*in GRUCell\(\)"),
+    # -- open divergences fixed: unflatten, cosine similarity, pooling, unfold -----------------
+    Case("pyobj", "Unflatten", "str input", lambda t: layer(t, "Unflatten", 0, (2, 2))("a"), [],
+         AttributeTypeError, r"'str' object has no attribute 'unflatten'"),
+    Case("zero_dim", "cosine_similarity", "0-d operands",
+         lambda t, x, y: t.nn.functional.cosine_similarity(x, y, dim=-1),
+         [a(dtype="float16"), a(dtype="float16")], None, None),
+    Case("zero_dim", "CosineSimilarity", "0-d operands",
+         lambda t, x, y: layer(t, "CosineSimilarity", dim=0)(x, y), [a(), a()], None, None),
+    Case("dtype", "max_pool1d", "int input",
+         lambda t, x: t.nn.functional.max_pool1d(x, 2, padding=1), [a(1, 2, 4, dtype="int32")],
+         NotImplementedError,
+         r"(?s)\"max_pool1d_impl\" not implemented for 'Int'.*max_pool1d\(\)"),
+    Case("dtype", "max_pool1d", "int input with indices",
+         lambda t, x: t.nn.functional.max_pool1d(x, 2, return_indices=True),
+         [a(2, 4, dtype="int64")], None, None),
+    Case("zero_dim", "adaptive_max_pool2d", "0-d input",
+         lambda t, x: t.nn.functional.adaptive_max_pool2d(x, (2, 3)), [a()], ValueError,
+         r"(?s)Input dimension should be at least 3.*adaptive_max_pool2d\(\)"),
+    Case("empty", "unfold", "2-d input, empty last dim", lambda t, x: t.nn.functional.unfold(x, 2),
+         [a(3, 0)], RuntimeError, r"(?s)Expected 3D or 4D \(batch mode\).*\[3, 0\].*unfold\(\)"),
+    Case("shape", "Unfold", "2-d input", lambda t, x: layer(t, "Unfold", 2)(x), [a(0, 3)],
+         IndexError, r"(?s)expected to be in range of \[-2, 1\], but got 2.*unfold\(\)"),
+    Case("zero_dim", "unfold", "0-d input", lambda t, x: t.nn.functional.unfold(x, 2), [a()],
+         IndexError, r"(?s)Dimension specified as 1 but tensor has no dimensions.*unfold\(\)"),
+    # -- empty inputs: torch refuses an empty non-batch dim here, takes an empty batch there ----
+    Case("empty", "AdaptiveMaxPool2d", "empty channel dim",
+         lambda t, x: layer(t, "AdaptiveMaxPool2d", 2)(x), [a(1, 0, 2, 2)], RuntimeError,
+         r"(?s)adaptive_max_pool2d\(\): Expected input to have non-zero size for non-batch "
+         r"dimensions, but input has sizes \[1, 0, 2, 2\] with dimension 1 being empty"),
+    Case("empty", "interpolate", "empty channel dim",
+         lambda t, x: t.nn.functional.interpolate(x, scale_factor=2), [a(2, 0, 3)], RuntimeError,
+         r"(?s)Non-empty 3D data tensor expected but got a tensor with sizes \[2, 0, 3\]"
+         r".*interpolate\(\)"),
+    Case("empty", "UpsamplingBilinear2d", "empty channel dim",
+         lambda t, x: layer(t, "UpsamplingBilinear2d", scale_factor=2)(x), [a(0, 0, 2, 2)],
+         RuntimeError, r"(?s)Non-empty 4D data tensor expected.*\[0, 0, 2, 2\]"),
+    Case("empty", "interpolate", "empty batch", lambda t, x: t.nn.functional.interpolate(x, 4),
+         [a(0, 2, 2, 2)], None, None),
+    Case("empty", "group_norm", "empty batch and channels",
+         lambda t, x: t.nn.functional.group_norm(x, 2), [a(0, 0)], None, None),
+    Case("empty", "group_norm", "empty batch",
+         lambda t, x: t.nn.functional.group_norm(x, 2), [a(0, 2, 3, grad=True)], None, None),
+    # -- transposed convolutions: torch's cpu dtype order (input type, weight, then bias) -------
+    Case("dtype", "conv_transpose1d", "int32 input",
+         lambda t, x: t.nn.functional.conv_transpose1d(x, t.full((2, 3, 2), 0.5)),
+         [a(3, 2, 3, dtype="int32")], NotImplementedError,
+         r"(?s)\"slow_conv_transpose2d_out_cpu\" not implemented for 'Int'.*conv_transpose1d\(\)"),
+    Case("layer", "ConvTranspose1d", "int32 input",
+         lambda t, x: layer(t, "ConvTranspose1d", 2, 3, 2)(x), [a(2, 1, dtype="int32")],
+         NotImplementedError, r"(?s)\"slow_conv_transpose2d_out_cpu\" not implemented for 'Int'"),
+    Case("layer", "ConvTranspose1d", "float64 input",
+         lambda t, x: layer(t, "ConvTranspose1d", 2, 3, 2)(x), [a(2, 1, dtype="float64")],
+         RuntimeError, r"(?s)expected scalar type Double but found Float.*conv_transpose1d\(\)"),
+    Case("dtype", "conv_transpose2d", "float64 weight",
+         lambda t, x, w: t.nn.functional.conv_transpose2d(x, w), [a(1, 2, 3, 3), a(2, 3, 2, 2,
+                                                                                   dtype="float64")],
+         RuntimeError, r"(?s)expected scalar type Float but found Double.*conv_transpose2d\(\)"),
+    Case("nan_inf", "adaptive_avg_pool1d", "a NaN stays in its window",
+         lambda t, x: t.nn.functional.adaptive_avg_pool1d(x, 2),
+         [a(values=[[-1.387056, -2.693132, np.nan, 1.0]], dtype="float64")], None, None),
+    Case("nan_inf", "adaptive_avg_pool2d", "an inf stays in its window",
+         lambda t, x: t.nn.functional.adaptive_avg_pool2d(x, (2, 3)),
+         [a(values=[[[1.0, np.inf, 2.0], [0.5, -1.0, 3.0], [2.0, 1.0, 0.0]]])], None, None),
+    Case("dtype", "L1Loss", "0-d float32 input, empty float16 target",
+         lambda t, x, y: layer(t, "L1Loss")(x, y), [a(), a(0, dtype="float16")], None, None),
+    Case("dtype", "l1_loss", "broadcast float16 input, float32 target",
+         lambda t, x, y: t.nn.functional.l1_loss(x, y, reduction="none"),
+         [a(2, 1, dtype="float16"), a(1, 3)], None, None),
+    Case("dtype", "binary_cross_entropy_with_logits", "float16 target: the result is float16",
+         lambda t, x, y: t.nn.functional.binary_cross_entropy_with_logits(x, y),
+         [a(values=[0.5, -2.0, 3.0]), a(values=[1.0, 0.0, 0.5], dtype="float16")], None, None),
+    Case("dtype", "binary_cross_entropy_with_logits", "float64 target: the result is float64",
+         lambda t, x, y: t.nn.functional.binary_cross_entropy_with_logits(x, y, reduction="none"),
+         [a(values=[0.0, 2.0], dtype="float16"), a(values=[1.0, 0.25], dtype="float64")], None,
+         None),
+    Case("empty", "RNN", "empty time axis", lambda t, x: layer(t, "RNN", 2, 3)(x), [a(0, 2)],
+         RuntimeError, r"(?s)Expected sequence length to be larger than 0 in RNN.*in RNN\(\)"),
+    Case("empty", "GRU", "empty time axis, batch first",
+         lambda t, x: layer(t, "GRU", 2, 3, batch_first=True)(x), [a(2, 0, 2)], RuntimeError,
+         r"(?s)Expected sequence length to be larger than 0 in RNN.*in GRU\(\)"),
+    Case("empty", "LSTM", "empty batch", lambda t, x: layer(t, "LSTM", 2, 3)(x)[0],
+         [a(2, 0, 2)], None, None),
 ]

@@ -1,4 +1,5 @@
 """Flatten and Unflatten: reshape layers for moving between conv feature maps and vectors."""
+from ...tensor import AttributeTypeError, Tensor
 from ..module import Module
 
 
@@ -26,6 +27,10 @@ class Unflatten(Module):
         self.unflattened_size = unflattened_size
 
     def forward(self, input):
+        if not isinstance(input, Tensor):
+            # torch's wording (its forward calls input.unflatten), caught as a TypeError too
+            raise AttributeTypeError(f"'{type(input).__name__}' object has no attribute "
+                                     "'unflatten'")
         return input.unflatten(self.dim, self.unflattened_size)
 
     def extra_repr(self):

@@ -20,7 +20,7 @@ import warnings
 
 from ...creation import empty, zeros
 from ...ops.shape import cat, stack
-from ...tensor import Tensor
+from ...tensor import AttributeTypeError, Tensor, with_note
 from .. import functional as F
 from .. import init
 from ..module import Module
@@ -158,8 +158,9 @@ class RNNBase(Module):
         if input.dim() != expected_input_dim:
             raise RuntimeError(f"input must have {expected_input_dim} dimensions, got {input.dim()}")
         if self.input_size != input.size(-1):
-            raise RuntimeError("input.size(-1) must be equal to input_size. Expected "
-                               f"{self.input_size}, got {input.size(-1)}")
+            raise with_note(RuntimeError("input.size(-1) must be equal to input_size. Expected "
+                                         f"{self.input_size}, got {input.size(-1)}"),
+                            f"in {type(self).__name__}()")
 
     def get_expected_hidden_size(self, input, batch_sizes=None):
         mini_batch = input.size(0) if self.batch_first else input.size(1)
@@ -176,11 +177,15 @@ class RNNBase(Module):
         self.check_hidden_size(hidden, self.get_expected_hidden_size(input, batch_sizes))
 
     def _check_input_dim(self, input, name, tail=" instead"):
-        if not isinstance(input, Tensor):
-            raise NotImplementedError(f"{type(self).__name__}: only Tensor input is supported "
-                                      "(PackedSequence is not implemented in autograd_gpu)")
+        _require_tensor(input, self)
         if input.dim() not in (2, 3):
             raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.dim()}D{tail}")
+
+    def _check_sequence_length(self, x):
+        """torch's kernels refuse an empty time axis (``x`` is time-major), in its wording."""
+        if x._data.shape[0] == 0:
+            raise with_note(RuntimeError("Expected sequence length to be larger than 0 in RNN"),
+                            f"in {type(self).__name__}()")
 
     # -- the unrolled computation --------------------------------------------------------------------
     def _run(self, input, hx, cx):
@@ -251,6 +256,7 @@ class RNNBase(Module):
             hx = self._zeros_state(input, self.hidden_size)
         self.check_forward_args(input, hx)
         x = input.transpose(0, 1) if self.batch_first else input
+        self._check_sequence_length(x)
         output, h_n, _ = self._run(x, hx, None)
         if self.batch_first:
             output = output.transpose(0, 1)
@@ -345,6 +351,7 @@ class LSTM(RNNBase):
                 hx = (hx[0].unsqueeze(1), hx[1].unsqueeze(1))
         self.check_forward_args(input, hx)
         x = input.transpose(0, 1) if self.batch_first else input
+        self._check_sequence_length(x)
         output, h_n, c_n = self._run(x, hx[0], hx[1])
         if self.batch_first:
             output = output.transpose(0, 1)
@@ -363,6 +370,14 @@ class GRU(RNNBase):
 
     def forward(self, input, hx=None):
         return self._forward_single_state(input, hx, "GRU", " instead")
+
+
+def _require_tensor(input, layer):
+    """torch's AttributeError for a non-tensor input (its Python layer calls ``input.dim()``; a
+    PackedSequence, which torch takes, is not implemented here), with a note naming the layer."""
+    if not isinstance(input, Tensor):
+        raise with_note(AttributeTypeError(f"'{type(input).__name__}' object has no attribute "
+                                           "'dim'"), f"in {type(layer).__name__}()")
 
 
 # -- cells -----------------------------------------------------------------------------------------
@@ -401,6 +416,7 @@ class RNNCellBase(Module):
             init.uniform_(weight, -stdv, stdv)
 
     def _check_dims(self, input, hx, name, label="hidden"):
+        _require_tensor(input, self)
         if input.dim() not in (1, 2):
             raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.dim()}D instead")
         if hx is not None and hx.dim() not in (1, 2):
@@ -409,8 +425,9 @@ class RNNCellBase(Module):
     def _check_forward(self, input, hiddens):
         """torch's C++ cell checks (check_rnn_cell_forward_input/_hidden)."""
         if input.size(1) != self.input_size:
-            raise RuntimeError(f"input has inconsistent input_size: got {input.size(1)} expected "
-                               f"{self.input_size}")
+            raise with_note(RuntimeError(f"input has inconsistent input_size: got {input.size(1)} "
+                                         f"expected {self.input_size}"),
+                            f"in {type(self).__name__}()")
         for label, hx in enumerate(hiddens):
             if input.size(0) != hx.size(0):
                 raise RuntimeError(f"Input batch size {input.size(0)} doesn't match hidden{label} "
@@ -452,6 +469,7 @@ class LSTMCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias, num_chunks=4, device=device, dtype=dtype)
 
     def forward(self, input, hx=None):
+        _require_tensor(input, self)
         if input.dim() not in (1, 2):
             raise ValueError(f"LSTMCell: Expected input to be 1D or 2D, got {input.dim()}D instead")
         if hx is not None:
