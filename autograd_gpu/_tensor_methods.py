@@ -907,12 +907,13 @@ _NO_INPLACE = (P.logaddexp, P.logaddexp2, P.fmax, P.fmin)  # torch has no in-pla
 
 
 def float_power_(self, exponent):
-    """self ** exponent in float64, in place: only a float64 tensor can hold the result."""
+    """self ** exponent in float64, in place: only a float64 tensor can hold the result (checked
+    after the exponent's type, as torch's argument parser comes first)."""
+    exponent = E._operand(exponent, "float_power_")
     if self.dtype is not dtypes.float64:
         raise op_note(RuntimeError(f"the base given to float_power_ has dtype "
                                    f"{self.dtype.scalar_name} but the operation's result requires "
                                    "dtype Double"), "float_power_", self)
-    exponent = E._operand(exponent, "float_power_")
     return _inplace_unary(self, lambda t: P.float_power(t, exponent), "float_power_")
 
 

@@ -166,6 +166,9 @@ def _gather_pad(input, pad, mode, value):
             start, kept = max(-before, 0), size - max(-before, 0) - max(-after, 0)
             index = start + xp.arange(-max(before, 0), kept + max(after, 0)) % kept
         out = out.index_select(dim, Tensor._make(index.astype("int64"), input._backend))
+    if mode != "circular" and input.dtype.name == "bool":  # torch's kernels have no Bool case
+        kernel = "reflection" if mode == "reflect" else "replication"
+        raise NotImplementedError(f"\"{kernel}_pad{len(pad) // 2}d\" not implemented for 'Bool'")
     return out
 
 

@@ -71,7 +71,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         raise op_note(err, "scaled_dot_product_attention", query, key, value) from None
     length, source = query.shape[-2], key.shape[-2]
     if scale is None:
-        scale = 1.0 / math.sqrt(query.shape[-1])
+        # C++'s 1 / sqrt(0) is inf: with an empty embedding the scores are all 0 either way
+        scale = 1.0 / math.sqrt(query.shape[-1]) if query.shape[-1] else math.inf
     root = math.sqrt(abs(scale))
     query = query * (-root if scale < 0 else root)
     if is_causal:

@@ -1028,13 +1028,19 @@ def _index_op_args(x, dim, index, op, dtypes_ok, dtype_error):
 
 def index_add(x, dim, index, source, *, alpha=1):
     """x with ``alpha * source`` added at the slices ``index`` along ``dim``."""
+    from ..tensor import _wrap_dim  # noqa: PLC0415
+
     check_tensor(source, "index_add", "source", 4)
-    d = _index_op_args(x, dim, index, "index_add", ("int32", "int64"), lambda i: RuntimeError(
-        f"index_add_(): Expected dtype int32/int64 for index but got: {i.dtype.scalar_name}"))
-    if index._data.ndim > 1:
+    check_tensor(x, "index_add")
+    check_tensor(index, "index_add", "index", 3)
+    d = _wrap_dim(dim, x._data.ndim, "index_add")
+    if index._data.ndim > 1:  # torch checks the index's rank before its dtype
         raise op_note(IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: "
                                  f"{index._data.ndim} with type: {index.dtype.scalar_name} and size: "
                                  f"{list(index._data.shape)}"), "index_add", x, index)
+    if index._data.dtype.name not in ("int32", "int64"):
+        raise op_note(RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: "
+                                   f"{index.dtype.scalar_name}"), "index_add", x, index)
     if source.dtype is not x.dtype:
         raise op_note(RuntimeError(f"index_add_(): self ({x.dtype.scalar_name}) and source "
                                    f"({source.dtype.scalar_name}) must have the same scalar type"),

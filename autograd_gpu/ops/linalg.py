@@ -362,10 +362,10 @@ def _check_baddbmm(input, a, b):
                            f"batch1: {a.dtype.cpp_name}, batch2: {b.dtype.cpp_name}")
     if a._data.shape[0] != b._data.shape[0] or a._data.shape[2] != b._data.shape[1]:
         raise _bmm_mismatch(a._data.shape[0], a._data.shape[2], *b._data.shape[:2])
+    if _is_bool(a):  # torch dispatches on the dtype before bmm compares the batches'
+        raise _bool_error("baddbmm")
     if a.dtype is not b.dtype:
         raise _dtype_error(a, b, "bmm")
-    if _is_bool(a):
-        raise _bool_error("baddbmm")
 
 
 def _addmm_like(op, names, check, node, input, a, b, beta, alpha):

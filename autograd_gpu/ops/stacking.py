@@ -470,14 +470,14 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
             raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, "
                                "got side of left while right was True")
         right = side == "right"
+    scalar = not isinstance(input, Tensor)
+    value = E._operand(input, "searchsorted")  # torch's argument parser: before the shape checks
     bounds = sorted_sequence._data
     backend = sorted_sequence._backend
     xp = backend.xp
     if bounds.ndim == 0:
         raise RuntimeError("torch.searchsorted(): boundaries tensor should have positive "
                            "dimension, but got 0 dimension")
-    scalar = not isinstance(input, Tensor)
-    value = E._operand(input, "searchsorted")
     if scalar and bounds.ndim > 1:
         raise RuntimeError(f"torch.searchsorted(): input value can be a scalar only when "
                            f"boundaries tensor dimension is 1, but we got boundaries tensor "
