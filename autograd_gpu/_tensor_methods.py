@@ -389,10 +389,10 @@ def masked_fill_(self, mask, value):
 # -- addcmul_, addcdiv_, lerp_: torch's fused pointwise updates (an Adam step is made of them) -----
 
 def _in_common_dtype(*tensors):
-    """The tensors' arrays in the dtype torch computes a pointwise op of them in."""
-    dt = tensors[0].dtype
-    for t in tensors[1:]:
-        dt = dtypes.promote_types(dt, t.dtype)
+    """The tensors' arrays in the dtype torch computes a pointwise op of them in (its
+    result_type: a 0-d tensor lifts only the category, ``addcmul(half, 0-d float, 0-d float)``
+    is half)."""
+    dt = E._result_dtype_of(*tensors)
     return tuple(t._data.astype(dt.np, copy=False) for t in tensors)
 
 

@@ -464,3 +464,17 @@ def test_errors_match_torch_and_leave_inputs(name, rng):
         caught.append(info.value)
     assert type(caught[1]) is type(caught[0])
     assert_torch_wording(str(caught[1]), str(caught[0]))
+
+
+@pytest.mark.parametrize("op", ["addcmul", "addcdiv"])
+def test_addc_zero_dim_operands_promote_only_the_category(op, rng):
+    """torch's result_type: 0-d float32 tensors leave a half input half (found by the randomised
+    bad-input properties), an int input with a 0-d float turns float32."""
+    half = random_array(rng, (3,)).astype(np.float16)
+    t1, t2 = (float(v) + 2.0 for v in rng.uniform(0.5, 1.0, 2))
+    for inputs in ((half, np.float32(t1), np.float32(t2)),
+                   (np.arange(1, 4, dtype=np.int32), np.int64(2), np.float32(t2))):
+        outs = [getattr(lib, op)(*(lib.tensor(v) for v in inputs)) for lib in (torch, ag)]
+        assert outs[1].dtype == getattr(ag, str(outs[0].dtype).split(".")[1])
+        np.testing.assert_allclose(outs[1].numpy().astype(np.float64),
+                                   outs[0].numpy().astype(np.float64), rtol=1e-3)
