@@ -472,10 +472,6 @@ def randint(low=0, high=None, size=None, dtype=None, device=None, requires_grad=
     return _finish(array, backend, requires_grad)
 
 
-_INT_LIMITS = {"uint8": ("uint8_t", 255), "int8": ("int8_t", 127), "int16": ("int16_t", 2 ** 15 - 1),
-               "int32": ("int32_t", 2 ** 31 - 1)}
-
-
 @translating
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     """A random permutation of 0..n-1 (int64 by default)."""
@@ -489,9 +485,8 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     dt = dtypes.to_dtype(dtype) or dtypes.int64
     if dt is dtypes.bool_:
         raise NotImplementedError("\"randperm\" not implemented for 'Bool'")
-    if dt.name in _INT_LIMITS and n - 1 > _INT_LIMITS[dt.name][1]:
-        raise RuntimeError(f"value cannot be converted to type {_INT_LIMITS[dt.name][0]} without "
-                           f"overflow")
+    if dt._kind == 1 and n - 1 > numpy_backend.xp.iinfo(dt.np).max:
+        raise with_note(dtypes.overflow_error(dt), f"in randperm(n={n}, dtype={dt})")
     if dt is dtypes.float16 and n > 2049:
         raise RuntimeError("n cannot be greater than 2049 for Half type.")
     backend = _backend(device)

@@ -47,6 +47,18 @@ _by_np = {d.np: d for d in ALL}
 _by_name = {d.name: d for d in ALL}
 
 
+# The C++ type names c10's checked_convert prints in its overflow error
+_CONVERT_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+                  "int64": "int64_t", "float16": "c10::Half", "float32": "float",
+                  "float64": "double"}
+
+
+def overflow_error(d):
+    """torch's error for a number that dtype ``d`` cannot hold."""
+    return RuntimeError(f"value cannot be converted to type {_CONVERT_NAMES[d.name]} without "
+                        f"overflow")
+
+
 def from_numpy_dtype(np_dtype):
     """Our dtype for a numpy/cupy array dtype; float64-from-Python-float is handled by callers."""
     try:

@@ -247,11 +247,16 @@ def silu(input, inplace=False):
     return Silu.apply(input)
 
 
+def _times(x, factor):
+    """x * factor, skipped for plain elu's factors of 1 (its backward is on training's path)."""
+    return x if factor == 1 else x * factor
+
+
 def _elu(xp, data, alpha, scale, input_scale):
     """torch's elu kernel: scale x where x > 0, alpha scale (exp(input_scale x) - 1) elsewhere
     (selu and celu are elu with other scales)."""
-    neg = (alpha * scale) * xp.expm1(xp.minimum(data, 0) * input_scale)
-    return xp.where(data > 0, data * scale, neg).astype(data.dtype, copy=False)
+    neg = (alpha * scale) * xp.expm1(_times(xp.minimum(data, 0), input_scale))
+    return xp.where(data > 0, _times(data, scale), neg).astype(data.dtype, copy=False)
 
 
 class Elu(Op):
@@ -268,8 +273,8 @@ class Elu(Op):
         (x,) = ctx.saved_tensors
         alpha, scale, input_scale = ctx.meta
         # exp of the clamped input: the branch where() discards never overflows into 0 * inf
-        neg = gy * (alpha * scale * input_scale) * (x.clamp(max=0) * input_scale).exp()
-        return where(x > 0, gy * scale, neg)
+        neg = gy * (alpha * scale * input_scale) * _times(x.clamp(max=0), input_scale).exp()
+        return where(x > 0, _times(gy, scale), neg)
 
 
 class EluInplace(Op):
@@ -287,7 +292,7 @@ class EluInplace(Op):
         if alpha < 0:
             raise RuntimeError(_NEGATIVE_SLOPE_INPLACE.format("elu"))
         (y,) = ctx.saved_outputs
-        return where(y > 0, gy * scale, gy * input_scale * (y + alpha * scale))
+        return where(y > 0, _times(gy, scale), _times(gy, input_scale) * (y + alpha * scale))
 
 
 class Celu(Elu):

@@ -1,5 +1,6 @@
 """Indexing: ``x[key]`` with ints, slices, None, Ellipsis, bool masks and integer tensors (repeated
 indices accumulate in backward), ``x[key] = v``, gather, and the scatters their backwards need."""
+from .. import dtypes
 from ..autograd.function import Op
 from ..tensor import Tensor, check_tensor, op_note, with_note
 
@@ -294,11 +295,6 @@ def _assigned_value(x, value):
     return value
 
 
-# The C++ type names c10's checked_convert prints in its overflow error
-_CONVERT_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
-                  "int64": "int64_t", "float16": "c10::Half"}
-
-
 def check_fits(t, value, op):
     """torch refuses a Python number that t's dtype cannot hold: NaN, inf or too big an integer
     for an integer tensor, a finite number past float16's range for a half tensor."""
@@ -314,8 +310,7 @@ def check_fits(t, value, op):
     else:
         return
     if not fits:
-        raise op_note(RuntimeError(f"value cannot be converted to type "
-                                   f"{_CONVERT_NAMES[t.dtype.name]} without overflow"), op, t)
+        raise op_note(dtypes.overflow_error(t.dtype), op, t)
 
 
 def _legacy_type(x):

@@ -550,6 +550,8 @@ CASES = [
     Case("shape", "index_add", "a 2-d float index: the rank before the dtype",
          lambda t, x, i, s: x.index_add(0, i, s), [a(values=0.0), a(0, 0), a(values=1.0)],
          IndexError, r"index_add_\(\): Index is supposed to be a vector"),
+    Case("dtype", "randperm", "n past int32", lambda t: t.randperm(2**31 + 2, dtype=t.int32), [],
+         RuntimeError, r"value cannot be converted to type int without overflow"),
     Case("nan_inf", "full", "inf into half stays inf",
          lambda t: t.full((2,), np.inf, dtype=t.float16), [], None, None),
     Case("nan_inf", "linspace", "an end past half's range",
